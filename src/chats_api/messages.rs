@@ -1,0 +1,295 @@
+//! Send, import and edit messages (spec §4.4): `POST /v2/origin/custom/{scope_id}`.
+
+use super::chats::{client_participant, new_conversation};
+use super::delivery::apply_status;
+use super::error::{AmojoError, Result};
+use super::wire::{self, MessageBody, MessageEnvelope, Payload, QuotedMessage};
+use super::{Call, Reply};
+use crate::domain::effects::{on_incoming_message, Incoming};
+use crate::domain::{Account, Channel, Direction, Message, Participant, ParticipantKind, Scope, StatusChange};
+use axum::http::StatusCode;
+use serde_json::{json, Value};
+
+pub const MESSAGE_TYPES: [&str; 9] = ["text", "contact", "file", "video", "picture", "voice", "audio", "sticker", "location"];
+
+pub fn post(call: &Call, scope_id: &str) -> Result<Reply> {
+    let envelope: MessageEnvelope = wire::parse(call.body)?;
+    let raw: Value = serde_json::from_slice(call.body).unwrap_or(Value::Null);
+    let raw_payload = &raw["payload"];
+    match envelope.event_type.as_str() {
+        "new_message" => new_message(call, scope_id, &envelope.payload, raw_payload),
+        "edit_message" => edit_message(call, scope_id, &envelope.payload, raw_payload),
+        other => Err(AmojoError::bad_request(format!("`event_type` {other:?} is not supported; use \"new_message\" or \"edit_message\""))),
+    }
+}
+
+/// Required fields per message type (spec §4.4 `message` table).
+pub fn validate_message(m: &MessageBody, editing: bool) -> Result<()> {
+    let missing = |field: &str| AmojoError::bad_request(format!("`payload.message.{field}` is required for a {:?} message", m.kind));
+    let has = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
+    match m.kind.as_str() {
+        "text" if !has(&m.text) => return Err(missing("text")),
+        "file" | "video" | "picture" => {
+            if !editing && !has(&m.media) {
+                return Err(missing("media"));
+            }
+            if !has(&m.file_name) {
+                return Err(missing("file_name"));
+            }
+            if m.file_size.is_none() {
+                return Err(missing("file_size"));
+            }
+        }
+        "voice" | "audio" if !editing && !has(&m.media) => return Err(missing("media")),
+        "sticker" if !editing && !has(&m.media) && !has(&m.sticker_id) => return Err(missing("media` or `sticker_id")),
+        "location" if m.location.is_none() => return Err(missing("location")),
+        "contact" => match &m.contact {
+            None => return Err(missing("contact")),
+            Some(c) if c.name.is_empty() || c.phone.is_empty() => return Err(missing("contact.name` and `contact.phone")),
+            _ => {}
+        },
+        kind if !MESSAGE_TYPES.contains(&kind) => {
+            return Err(AmojoError::bad_request(format!("`payload.message.type` {kind:?} is not one of {}", MESSAGE_TYPES.join(", "))))
+        }
+        _ => {}
+    }
+    if let Some(size) = m.file_size {
+        if size < 0 {
+            return Err(AmojoError::bad_request("`payload.message.file_size` must be a byte count (>= 0)"));
+        }
+    }
+    Ok(())
+}
+
+fn new_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result<Reply> {
+    let msgid = wire::non_empty(&p.msgid, "payload.msgid")?;
+    let conversation_id = wire::non_empty(&p.conversation_id, "payload.conversation_id")?;
+    let timestamp = *wire::required(&p.timestamp, "payload.timestamp")?;
+    wire::required(&p.sender, "payload.sender")?;
+    let message = wire::required(&p.message, "payload.message")?;
+    validate_message(message, false)?;
+    if p.id.is_some() {
+        return Err(AmojoError::bad_request("`payload.id` is only allowed with edit_message"));
+    }
+    if message.delivery_status.is_some() {
+        return Err(AmojoError::bad_request("`payload.message.delivery_status` is only allowed with edit_message"));
+    }
+    wire::check_source(&p.source)?;
+    let mut world = call.sandbox.world();
+    let channel = channel_of(&world, scope_id)?;
+    let (scope, account) = world.scope_and_account_mut(scope_id).ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))?;
+    if let Some(i) = scope.message_idx_by_client(msgid) {
+        let earlier = &scope.messages[i];
+        return Err(AmojoError::new(
+            StatusCode::BAD_REQUEST,
+            "DUPLICATE_MSGID",
+            format!("msgid {msgid:?} was already used by message {} (sent at {}); every message needs a new msgid", earlier.id, earlier.timestamp),
+        ));
+    }
+    let direction = if p.receiver.is_some() { Direction::Outgoing } else { Direction::Incoming };
+    let (sender_id, receiver_id, client_id) = participants(scope, account, &channel, p, direction)?;
+    let conv = conversation(call, scope, account, p, conversation_id, &client_id)?;
+    let reply_to = resolve_reply(scope, p, conv, raw)?;
+    let forwards = resolve_forwards(scope, p, raw)?;
+    let silent = p.silent.unwrap_or(false);
+    let msg = Message {
+        id: account.ids.uuid(),
+        client_id: Some(msgid.to_string()),
+        conversation_id: scope.conversations[conv].id.clone(),
+        sender_id: sender_id.clone(),
+        receiver_id: receiver_id.clone(),
+        direction,
+        origin: "api".into(),
+        message: raw["message"].clone(),
+        timestamp,
+        msec_timestamp: p.msec_timestamp.unwrap_or(timestamp * 1000),
+        silent,
+        source_external_id: p.source.as_ref().map(|s| s.external_id.clone()),
+        reply_to,
+        forwards,
+        statuses: match direction {
+            Direction::Outgoing => vec![StatusChange { status: "sent".into(), error_code: None, error: None, at: call.now }],
+            Direction::Incoming => vec![],
+        },
+        edits: vec![],
+        reactions: vec![],
+    };
+    let response = json!({"new_message": {
+        "conversation_id": msg.conversation_id,
+        "sender_id": sender_id,
+        "receiver_id": receiver_id,
+        "msgid": msg.id,
+        "ref_id": msgid,
+    }});
+    scope.add_message(msg);
+    if direction == Direction::Incoming && !silent {
+        scope.conversations[conv].last_incoming_at = Some(call.now);
+        let client = scope.participant(&client_id).cloned().expect("client exists");
+        let text = message.text.clone().or_else(|| Some(format!("[{}]", message.kind)));
+        on_incoming_message(account, &channel, scope, Incoming { conversation: conv, client: &client, text, now: call.now });
+    }
+    Ok(Reply::Json(StatusCode::OK, response))
+}
+
+fn channel_of(world: &crate::domain::World, scope_id: &str) -> Result<Channel> {
+    let scope = world.scope(scope_id).ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))?;
+    world.channel(&scope.channel_id).cloned().ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))
+}
+
+/// Sender, receiver and the client among them. Direction is decided by which
+/// participants are present (spec §4.4): outgoing messages name their Kommo
+/// author in `sender.ref_id` (a user's amojo_id or the channel bot id).
+fn participants(scope: &mut Scope, account: &mut Account, channel: &Channel, p: &Payload, direction: Direction) -> Result<(String, Option<String>, String)> {
+    let sender = p.sender.as_ref().expect("checked");
+    match direction {
+        Direction::Incoming => {
+            wire::non_empty(&sender.id, "payload.sender.id")?;
+            if scope.participant_idx_by_client(sender.id.as_deref().unwrap_or("")).is_none() && sender.ref_id.is_none() {
+                wire::non_empty(&sender.name, "payload.sender.name")?;
+            }
+            let client = client_participant(scope, account, sender).map_err(|e| prefix(e, "payload.sender"))?;
+            Ok((client.clone(), None, client))
+        }
+        Direction::Outgoing => {
+            let author = kommo_author(scope, account, channel, sender)?;
+            let receiver = p.receiver.as_ref().expect("outgoing has a receiver");
+            wire::non_empty(&receiver.id, "payload.receiver.id")?;
+            let client = client_participant(scope, account, receiver).map_err(|e| prefix(e, "payload.receiver"))?;
+            Ok((author, Some(client.clone()), client))
+        }
+    }
+}
+
+fn prefix(mut e: AmojoError, path: &str) -> AmojoError {
+    e.description = e.description.replacen("`id`", &format!("`{path}.id`"), 1);
+    e
+}
+
+fn kommo_author(scope: &mut Scope, account: &Account, channel: &Channel, sender: &wire::Person) -> Result<String> {
+    let ref_id = sender.ref_id.as_deref().unwrap_or("");
+    let (kind, name) = if let Some(user) = account.user_by_amojo(ref_id) {
+        (ParticipantKind::User, user.name.clone())
+    } else if ref_id == channel.bot.id {
+        (ParticipantKind::Bot, channel.bot.name.clone())
+    } else {
+        return Err(AmojoError::bad_request(format!(
+            "an outgoing message (one with `payload.receiver`) needs `payload.sender.ref_id` = a user's amojo_id (GET /api/v4/users?with=amojo_id) or the channel bot id {}; got {ref_id:?}",
+            channel.bot.id
+        )));
+    };
+    if scope.participant(ref_id).is_none() {
+        scope.add_participant(Participant {
+            id: ref_id.to_string(),
+            client_id: sender.id.clone(),
+            kind,
+            name,
+            avatar: String::new(),
+            phone: None,
+            email: None,
+            profile_link: None,
+        });
+    }
+    Ok(ref_id.to_string())
+}
+
+/// The conversation by `conversation_ref_id` (binding a write-first chat) or by
+/// the integration's `conversation_id`, created when unknown.
+fn conversation(call: &Call, scope: &mut Scope, account: &mut Account, p: &Payload, conversation_id: &str, client: &str) -> Result<usize> {
+    if let Some(ref_id) = p.conversation_ref_id.as_deref() {
+        let i = scope
+            .conversation_idx(ref_id)
+            .ok_or_else(|| AmojoError::not_found("CHAT_NOT_FOUND", format!("`payload.conversation_ref_id` {ref_id} is not a chat of this scope")))?;
+        match scope.conversations[i].client_id.as_deref() {
+            None => scope.bind_conversation(i, conversation_id),
+            Some(bound) if bound == conversation_id => {}
+            Some(bound) => {
+                return Err(AmojoError::bad_request(format!(
+                    "chat {ref_id} is already bound to conversation_id {bound:?}; it cannot be bound to {conversation_id:?}"
+                )))
+            }
+        }
+        return Ok(i);
+    }
+    if let Some(i) = scope.conversation_idx_by_client(conversation_id) {
+        return Ok(i);
+    }
+    let id = account.ids.uuid();
+    let source = p.source.as_ref().map(|s| s.external_id.clone());
+    Ok(scope.add_conversation(new_conversation(id, Some(conversation_id.to_string()), client.to_string(), source, call.now)))
+}
+
+fn quoted_idx(scope: &Scope, q: &QuotedMessage) -> Result<Option<usize>> {
+    if let Some(id) = q.id.as_deref() {
+        return scope.message_idx(id).map(Some).ok_or_else(|| AmojoError::not_found("MESSAGE_NOT_FOUND", format!("quoted message id {id} does not exist")));
+    }
+    if let Some(msgid) = q.msgid.as_deref() {
+        return scope.message_idx_by_client(msgid).map(Some).ok_or_else(|| AmojoError::not_found("MESSAGE_NOT_FOUND", format!("quoted message msgid {msgid} does not exist")));
+    }
+    if q.kind.is_none() {
+        return Err(AmojoError::bad_request("a quoted message needs `id`, `msgid`, or a full description with `type`"));
+    }
+    Ok(None)
+}
+
+fn resolve_reply(scope: &Scope, p: &Payload, conv: usize, raw: &Value) -> Result<Option<Value>> {
+    let Some(reply) = &p.reply_to else { return Ok(None) };
+    if let Some(i) = quoted_idx(scope, &reply.message)? {
+        if scope.messages[i].conversation_id != scope.conversations[conv].id {
+            return Err(AmojoError::bad_request("`payload.reply_to.message` must belong to the same chat"));
+        }
+    }
+    Ok(Some(raw["reply_to"].clone()))
+}
+
+fn resolve_forwards(scope: &Scope, p: &Payload, raw: &Value) -> Result<Option<Value>> {
+    let Some(forwards) = &p.forwards else { return Ok(None) };
+    if forwards.messages.len() != 1 {
+        return Err(AmojoError::bad_request("`payload.forwards.messages` must hold exactly 1 message (Kommo forwards one at a time)"));
+    }
+    quoted_idx(scope, &forwards.messages[0])?;
+    Ok(Some(raw["forwards"].clone()))
+}
+
+fn edit_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result<Reply> {
+    let message = wire::required(&p.message, "payload.message")?;
+    validate_message(message, true)?;
+    if p.id.is_none() && p.msgid.is_none() {
+        return Err(AmojoError::bad_request("edit_message needs `payload.id` (sandbox message id) or `payload.msgid` (your id)"));
+    }
+    let mut world = call.sandbox.world();
+    let (scope, _) = world.scope_and_account_mut(scope_id).ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))?;
+    let i = match (p.id.as_deref(), p.msgid.as_deref()) {
+        (Some(id), _) => scope.message_idx(id),
+        (None, Some(msgid)) => scope.message_idx_by_client(msgid),
+        _ => None,
+    }
+    .ok_or_else(|| AmojoError::not_found("MESSAGE_NOT_FOUND", "the message to edit does not exist in this scope"))?;
+    if let (Some(_), Some(msgid)) = (p.id.as_deref(), p.msgid.as_deref()) {
+        match scope.message_idx_by_client(msgid) {
+            Some(j) if j != i => return Err(AmojoError::new(StatusCode::BAD_REQUEST, "DUPLICATE_MSGID", format!("msgid {msgid:?} already belongs to message {}", scope.messages[j].id))),
+            _ => scope.set_message_client_id(i, msgid),
+        }
+    }
+    if let Some(ds) = &message.delivery_status {
+        apply_status(&mut scope.messages[i], ds.status_code, ds.error_code, ds.error.clone(), call.now)?;
+    }
+    let mut new_body = raw["message"].clone();
+    if let Some(obj) = new_body.as_object_mut() {
+        obj.remove("delivery_status");
+        let old = &scope.messages[i].message;
+        if !obj.contains_key("media") && old.get("media").is_some() {
+            obj.insert("media".into(), old["media"].clone());
+        }
+    }
+    let m = &mut scope.messages[i];
+    let previous = std::mem::replace(&mut m.message, new_body);
+    m.edits.push(json!({"at": call.now, "previous": previous}));
+    let m = &scope.messages[i];
+    Ok(Reply::Json(StatusCode::OK, json!({"new_message": {
+        "conversation_id": m.conversation_id,
+        "sender_id": m.sender_id,
+        "receiver_id": m.receiver_id,
+        "msgid": m.id,
+        "ref_id": m.client_id,
+    }})))
+}

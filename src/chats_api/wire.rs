@@ -1,0 +1,217 @@
+//! Request bodies of the Chats API. The API is strictly typed (ints must be
+//! ints), so bodies are parsed into typed structs and a wrong type is reported
+//! with its JSON path.
+
+use super::error::{AmojoError, Result};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Parses a body, naming the field and position of the first problem.
+pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
+    if body.is_empty() {
+        return Err(AmojoError::bad_request("the request body is empty; this method takes a JSON object"));
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        let at = format!("line {} column {}", inner.line(), inner.column());
+        if inner.is_syntax() || inner.is_eof() {
+            AmojoError::new(axum::http::StatusCode::BAD_REQUEST, "INVALID_JSON", format!("malformed JSON at {at}: {inner}"))
+        } else {
+            let field = if path == "." { "body".to_string() } else { format!("`{path}`") };
+            AmojoError::bad_request(format!("{field}: {}", strip_position(&inner.to_string())))
+        }
+    })
+}
+
+fn strip_position(message: &str) -> String {
+    message.split(" at line ").next().unwrap_or(message).to_string()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ConnectRequest {
+    pub account_id: String,
+    pub title: Option<String>,
+    pub hook_api_version: Option<String>,
+    pub is_time_window_disabled: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DisconnectRequest {
+    pub account_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SourceRef {
+    pub external_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Profile {
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// `user` of create-chat, and `sender`/`receiver` of messages.
+#[derive(Debug, Deserialize)]
+pub struct Person {
+    pub id: Option<String>,
+    pub ref_id: Option<String>,
+    pub name: Option<String>,
+    pub avatar: Option<String>,
+    pub profile: Option<Profile>,
+    pub profile_link: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CreateChatRequest {
+    pub conversation_id: String,
+    pub source: Option<SourceRef>,
+    pub user: Person,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MessageEnvelope {
+    pub event_type: String,
+    pub payload: Payload,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Payload {
+    pub timestamp: Option<i64>,
+    pub msec_timestamp: Option<i64>,
+    pub msgid: Option<String>,
+    pub id: Option<String>,
+    pub conversation_id: Option<String>,
+    pub conversation_ref_id: Option<String>,
+    pub silent: Option<bool>,
+    pub source: Option<SourceRef>,
+    pub sender: Option<Person>,
+    pub receiver: Option<Person>,
+    pub message: Option<MessageBody>,
+    pub reply_to: Option<Quote>,
+    pub forwards: Option<Forwards>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Location {
+    pub lon: f64,
+    pub lat: f64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ContactCard {
+    pub name: String,
+    pub phone: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeliveryInMessage {
+    pub status_code: i64,
+    pub error_code: Option<i64>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MessageBody {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub text: Option<String>,
+    pub media: Option<String>,
+    pub file_name: Option<String>,
+    pub file_size: Option<i64>,
+    pub sticker_id: Option<String>,
+    pub location: Option<Location>,
+    pub contact: Option<ContactCard>,
+    pub callback_data: Option<String>,
+    pub media_duration: Option<i64>,
+    pub shared_post: Option<Value>,
+    pub post: Option<Value>,
+    pub delivery_status: Option<DeliveryInMessage>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Quote {
+    pub message: QuotedMessage,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct QuotedMessage {
+    pub id: Option<String>,
+    pub msgid: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Forwards {
+    pub messages: Vec<QuotedMessage>,
+    pub conversation_ref_id: Option<String>,
+    pub conversation_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeliveryStatusRequest {
+    pub msgid: String,
+    pub delivery_status: Option<i64>,
+    /// Alias used by one table of the Russian reference.
+    pub status_code: Option<i64>,
+    pub error_code: Option<i64>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TypingSender {
+    pub id: Option<String>,
+    pub ref_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TypingRequest {
+    pub conversation_id: Option<String>,
+    pub conversation_ref_id: Option<String>,
+    pub sender: TypingSender,
+    pub duration_ms: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReactRequest {
+    pub conversation_id: Option<String>,
+    pub conversation_ref_id: Option<String>,
+    pub id: Option<String>,
+    pub msgid: Option<String>,
+    pub user: TypingSender,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub emoji: Option<String>,
+}
+
+/// `source.external_id`: at most 40 printable ASCII characters, spaces allowed (spec §4.3).
+pub fn check_source(source: &Option<SourceRef>) -> Result<()> {
+    if let Some(s) = source {
+        let ok = !s.external_id.is_empty()
+            && s.external_id.len() <= 40
+            && s.external_id.chars().all(|c| c.is_ascii_graphic() || c == ' ');
+        if !ok {
+            return Err(AmojoError::bad_request(format!(
+                "`source.external_id` {:?} must be 1 to 40 printable ASCII characters (spaces allowed); leave `source` out if unused",
+                s.external_id
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub fn required<'a, T>(value: &'a Option<T>, path: &str) -> Result<&'a T> {
+    value.as_ref().ok_or_else(|| AmojoError::bad_request(format!("`{path}` is required")))
+}
+
+pub fn non_empty<'a>(value: &'a Option<String>, path: &str) -> Result<&'a str> {
+    match value.as_deref() {
+        Some(s) if !s.is_empty() => Ok(s),
+        _ => Err(AmojoError::bad_request(format!("`{path}` is required and must be a non-empty string"))),
+    }
+}

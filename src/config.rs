@@ -1,0 +1,320 @@
+//! The sandbox configuration file (YAML): accounts, users, channels, pipelines,
+//! sources and settings. Everything has a default, so an empty file is a valid
+//! sandbox, and a bad file fails with file, line, column and the fix.
+
+use serde::{Deserialize, Deserializer};
+use std::path::Path;
+
+pub const DEMO_ACCOUNT_AMOJO_ID: &str = "52e591f7-c98f-4255-8495-827210138c81";
+pub const DEMO_CHANNEL_ID: &str = "344a5002-f8ca-454d-af3d-396180102ac7";
+pub const DEMO_SECRET: &str = "f2d7f8704eff95087ed45b23ba99c0b5aac8278e";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Seed for generated ids and fake people.
+    pub seed: u64,
+    /// Start time (RFC 2822 date or epoch seconds); freezes the clock there.
+    pub clock: Option<String>,
+    pub settings: Settings,
+    pub accounts: Vec<AccountConfig>,
+    pub channels: Vec<ChannelConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// How far `Date` may be from the clock, either side (seconds).
+    pub signature_max_age: i64,
+    /// Non-empty bodies must match `Content-MD5`.
+    pub strict_md5: bool,
+    /// Journal entries kept; older ones are dropped so memory stays flat.
+    pub journal_cap: usize,
+    /// Largest request body accepted (bytes); larger gets 413.
+    pub max_body_bytes: usize,
+    /// Webhook answer deadline (seconds).
+    pub webhook_timeout: u64,
+    /// Active sources per integration per account.
+    pub sources_limit: usize,
+    /// REST v4 requests per second per account.
+    pub rate_limit: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            signature_max_age: 900,
+            strict_md5: true,
+            journal_cap: 10_000,
+            max_body_bytes: 1 << 20,
+            webhook_timeout: 5,
+            sources_limit: 50,
+            rate_limit: 7,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountConfig {
+    pub id: Option<i64>,
+    pub amojo_id: Option<Uuid>,
+    pub name: Option<String>,
+    pub subdomain: Option<String>,
+    pub users: Vec<UserConfig>,
+    pub pipelines: Vec<PipelineConfig>,
+    pub sources: Vec<SourceConfig>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UserConfig {
+    pub id: Option<i64>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub amojo_id: Option<Uuid>,
+    pub is_admin: Option<bool>,
+    pub online: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PipelineConfig {
+    pub id: Option<i64>,
+    pub name: Option<String>,
+    pub is_main: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    pub id: Option<i64>,
+    pub name: Option<String>,
+    pub external_id: String,
+    pub pipeline_id: Option<i64>,
+    #[serde(default)]
+    pub default: bool,
+    /// Channel id whose integration owns this source (default: the first channel).
+    pub channel: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChannelConfig {
+    pub id: Option<Uuid>,
+    pub code: Option<String>,
+    pub secret: Option<Secret>,
+    pub title: Option<String>,
+    pub webhook_url: Option<WebhookUrl>,
+    pub bot: Option<BotConfig>,
+    /// The integration (OAuth client) this channel belongs to.
+    pub integration_id: Option<Uuid>,
+    pub features: FeaturesConfig,
+    /// Accounts allowed to connect (amojo ids); empty = every account.
+    pub accounts: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BotConfig {
+    pub id: Option<Uuid>,
+    pub client_id: Option<String>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeaturesConfig {
+    pub write_first: bool,
+    /// Seconds after the last incoming message during which managers may write.
+    pub time_window: Option<u64>,
+    /// After the window closes only templates go out.
+    pub block_after_window: bool,
+    pub typing_hooks: bool,
+    /// Emoji the integration supports for manager reactions.
+    pub reactions: Vec<String>,
+}
+
+impl Default for FeaturesConfig {
+    fn default() -> Self {
+        FeaturesConfig {
+            write_first: true,
+            time_window: None,
+            block_after_window: false,
+            typing_hooks: true,
+            reactions: vec!["👍".into(), "❤️".into(), "😂".into()],
+        }
+    }
+}
+
+/// A UUID checked while parsing, so a bad one is reported at its line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Uuid(pub String);
+
+impl<'de> Deserialize<'de> for Uuid {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        uuid::Uuid::parse_str(&text)
+            .map(|u| Uuid(u.to_string()))
+            .map_err(|_| serde::de::Error::custom(format!("`{text}` is not a UUID; write it like 344a5002-f8ca-454d-af3d-396180102ac7")))
+    }
+}
+
+/// A channel secret: the HMAC key, hex as Kommo issues it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.len() < 8 || !text.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(serde::de::Error::custom(format!(
+                "`{text}` is not a channel secret; Kommo issues 40 hex characters, e.g. f2d7f8704eff95087ed45b23ba99c0b5aac8278e"
+            )));
+        }
+        Ok(Secret(text))
+    }
+}
+
+/// The integration's webhook URL; `:scope_id` is replaced per account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookUrl(pub String);
+
+impl<'de> Deserialize<'de> for WebhookUrl {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if !(text.starts_with("http://") || text.starts_with("https://")) {
+            return Err(serde::de::Error::custom(format!(
+                "`{text}` is not an http(s) URL; write e.g. http://127.0.0.1:9000/kommo/:scope_id"
+            )));
+        }
+        Ok(WebhookUrl(text))
+    }
+}
+
+/// A config error located in its file.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    pub hint: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: {}\n  hint: {}", self.file, self.line, self.column, self.message, self.hint)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.display().to_string(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read the config file: {e}"),
+            hint: "pass an existing YAML file to --config".into(),
+        })?;
+        Config::parse(&text, &path.display().to_string())
+    }
+
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        if text.trim().is_empty() {
+            return Ok(Config::default());
+        }
+        let de = serde_yaml::Deserializer::from_str(text);
+        serde_path_to_error::deserialize::<_, Config>(de).map_err(|err| {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            let (line, column) = inner.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
+            let (line, column) = locate_key(text, &path, line).unwrap_or((line, column));
+            let message = strip_path_prefix(&strip_location(&inner.to_string()), &path);
+            ConfigError { file: file.into(), line, column, hint: hint_for(&path, &message), message: format!("{path}: {message}") }
+        })
+    }
+}
+
+/// serde_yaml appends " at line L column C"; we print the location up front.
+fn strip_location(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// serde_yaml reports a bad scalar at the start of its mapping; find the
+/// offending key's value from there so the column points at the value.
+fn locate_key(text: &str, path: &str, from_line: usize) -> Option<(usize, usize)> {
+    let key = path.rsplit('.').next()?;
+    if key.is_empty() || key.contains('[') || key == "?" {
+        return None;
+    }
+    let needle = format!("{key}:");
+    text.lines().enumerate().skip(from_line.saturating_sub(1)).find_map(|(i, line)| {
+        let trimmed = line.trim_start().trim_start_matches("- ");
+        if !trimmed.starts_with(&needle) {
+            return None;
+        }
+        let key_col = line.len() - trimmed.len();
+        let after = &trimmed[needle.len()..];
+        let value_col = key_col + needle.len() + (after.len() - after.trim_start().len());
+        Some((i + 1, value_col + 1))
+    })
+}
+
+/// serde_yaml prefixes the mapping's path (`channels[0]: `); we print the full path ourselves.
+fn strip_path_prefix(message: &str, path: &str) -> String {
+    match message.split_once(": ") {
+        Some((head, rest)) if path.starts_with(head) => rest.to_string(),
+        _ => message.to_string(),
+    }
+}
+
+fn hint_for(path: &str, message: &str) -> String {
+    if message.contains("unknown field") {
+        let expected = message.split("expected").nth(1).unwrap_or("").trim().to_string();
+        return format!("remove or rename the key at `{path}`; the keys allowed here are {expected}");
+    }
+    if message.contains("invalid type") {
+        return format!("`{path}` has the wrong type; see the config reference in README.md");
+    }
+    if message.contains("missing field") {
+        return format!("add the missing key under `{path}`");
+    }
+    "fix the value as the message says".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_file_parses() {
+        let c = Config::parse(
+            "accounts:\n  - amojo_id: 52e591f7-c98f-4255-8495-827210138c81\nchannels:\n  - id: 344a5002-f8ca-454d-af3d-396180102ac7\n    secret: f2d7f8704eff95087ed45b23ba99c0b5aac8278e\n    webhook_url: http://127.0.0.1:9000/kommo/:scope_id\n",
+            "c.yaml",
+        )
+        .unwrap();
+        assert_eq!(c.channels[0].secret.as_ref().unwrap().0, DEMO_SECRET);
+        assert_eq!(c.settings.signature_max_age, 900);
+    }
+
+    #[test]
+    fn bad_uuid_points_at_line_and_column() {
+        let err = Config::parse("channels:\n  - id: not-a-uuid\n", "c.yaml").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 9), "{err}");
+        assert!(err.message.contains("channels[0].id"), "{err}");
+        assert!(err.to_string().contains("is not a UUID"));
+    }
+
+    #[test]
+    fn unknown_key_gets_a_hint() {
+        let err = Config::parse("chanels: []\n", "c.yaml").unwrap_err();
+        assert_eq!(err.line, 1);
+        assert!(err.hint.contains("channels"), "{}", err.hint);
+    }
+}

@@ -1,0 +1,84 @@
+//! Accounts and what belongs to them: users, pipelines, sources, and the CRM
+//! records that chats create.
+
+use super::crm::{Contact, IncomingLead, Lead, Notification, Talk};
+use crate::ids::Ids;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Account {
+    pub id: i64,
+    pub amojo_id: String,
+    pub name: String,
+    pub subdomain: String,
+    pub users: Vec<User>,
+    pub pipelines: Vec<Pipeline>,
+    pub sources: Vec<Source>,
+    pub contacts: Vec<Contact>,
+    pub leads: Vec<Lead>,
+    pub incoming_leads: Vec<IncomingLead>,
+    pub talks: Vec<Talk>,
+    pub notifications: Vec<Notification>,
+    #[serde(skip)]
+    pub ids: Ids,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub amojo_id: String,
+    pub is_admin: bool,
+    pub online: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Pipeline {
+    pub id: i64,
+    pub name: String,
+    pub is_main: bool,
+    /// Status id of the pipeline's "Incoming leads" stage (type 1).
+    pub incoming_status_id: i64,
+    /// Status id of the first ordinary stage.
+    pub first_status_id: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    pub id: i64,
+    pub name: String,
+    pub external_id: String,
+    pub pipeline_id: i64,
+    pub default: bool,
+    pub origin_code: Option<String>,
+    pub services: serde_json::Value,
+    /// The integration (OAuth client / channel owner) the source belongs to.
+    pub integration_id: String,
+}
+
+impl Account {
+    pub fn main_pipeline(&self) -> &Pipeline {
+        self.pipelines.iter().find(|p| p.is_main).unwrap_or(&self.pipelines[0])
+    }
+
+    pub fn user_by_amojo(&self, amojo_id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.amojo_id == amojo_id)
+    }
+
+    /// Resolves a chat's source as Kommo does (spec §7.3): the named source of
+    /// this integration, else its default source, else none (the integration itself).
+    pub fn resolve_source(&self, integration_id: &str, external_id: Option<&str>) -> Option<&Source> {
+        let own = || self.sources.iter().filter(|s| s.integration_id == integration_id);
+        external_id
+            .and_then(|ext| own().find(|s| s.external_id == ext))
+            .or_else(|| own().find(|s| s.default))
+    }
+
+    /// The pipeline for an incoming lead from this source (else the main one).
+    pub fn pipeline_for(&self, source: Option<&Source>) -> &Pipeline {
+        source
+            .and_then(|s| self.pipelines.iter().find(|p| p.id == s.pipeline_id))
+            .unwrap_or_else(|| self.main_pipeline())
+    }
+}

@@ -1,0 +1,82 @@
+//! CRM records that chats create: contacts, leads, incoming (unsorted) leads,
+//! talks and notifications for managers.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Contact {
+    pub id: i64,
+    pub name: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub avatar: Option<String>,
+    pub responsible_user_id: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Chats (sandbox UUIDs) linked to this contact.
+    pub chat_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Lead {
+    pub id: i64,
+    pub name: String,
+    pub price: i64,
+    pub status_id: i64,
+    pub pipeline_id: i64,
+    pub responsible_user_id: i64,
+    pub contact_ids: Vec<i64>,
+    pub source_id: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IncomingLead {
+    pub uid: String,
+    pub source_uid: String,
+    pub source_name: String,
+    pub category: String,
+    pub pipeline_id: i64,
+    pub created_at: i64,
+    /// `pending`, `accepted`, `declined` or `linked`.
+    pub state: String,
+    pub chat_id: String,
+    pub contact_id: i64,
+    pub lead_id: i64,
+    pub client_name: String,
+    pub client_avatar: Option<String>,
+    pub service: String,
+    pub last_message_text: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Talk {
+    pub talk_id: i64,
+    pub chat_id: String,
+    pub contact_id: i64,
+    pub entity_id: Option<i64>,
+    pub entity_type: Option<String>,
+    pub is_in_work: bool,
+    pub is_read: bool,
+    pub origin: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub closed: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Notification {
+    pub id: i64,
+    /// `incoming_message`, or the JS SDK kinds (`call`, `error`, ...).
+    pub kind: String,
+    pub user_ids: Vec<i64>,
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<i64>,
+    pub created_at: i64,
+}

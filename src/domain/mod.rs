@@ -1,0 +1,71 @@
+//! The shared domain state: what Kommo knows. Every surface (Chats API, REST v4,
+//! webhooks, browser, inspector) reads and changes this one world.
+
+pub mod account;
+pub mod channel;
+pub mod conversation;
+pub mod crm;
+pub mod effects;
+pub mod seed;
+
+pub use account::{Account, Pipeline, Source, User};
+pub use channel::{Bot, Channel, Features, Scope};
+pub use conversation::{Conversation, Direction, Message, Participant, ParticipantKind, Reaction, StatusChange};
+pub use crm::{Contact, IncomingLead, Lead, Notification, Talk};
+
+use crate::config::Config;
+
+/// Everything the sandbox holds. Guarded by one mutex in [`crate::Sandbox`];
+/// every operation is short, so one lock keeps the model simple and consistent.
+#[derive(Debug, Clone)]
+pub struct World {
+    pub seed: u64,
+    pub accounts: Vec<Account>,
+    pub channels: Vec<Channel>,
+    /// Connections of channels to accounts, keyed by scope id, in creation order.
+    pub scopes: Vec<Scope>,
+}
+
+impl World {
+    pub fn from_config(config: &Config) -> World {
+        seed::build(config)
+    }
+
+    pub fn account(&self, amojo_id: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.amojo_id == amojo_id)
+    }
+
+    pub fn account_mut(&mut self, amojo_id: &str) -> Option<&mut Account> {
+        self.accounts.iter_mut().find(|a| a.amojo_id == amojo_id)
+    }
+
+    pub fn channel(&self, id: &str) -> Option<&Channel> {
+        self.channels.iter().find(|c| c.id == id)
+    }
+
+    pub fn scope(&self, scope_id: &str) -> Option<&Scope> {
+        self.scopes.iter().find(|s| s.scope_id == scope_id)
+    }
+
+    /// The scope and its account, mutably at once (they live in separate lists).
+    pub fn scope_and_account_mut(&mut self, scope_id: &str) -> Option<(&mut Scope, &mut Account)> {
+        let scope = self.scopes.iter_mut().find(|s| s.scope_id == scope_id)?;
+        let account = self.accounts.iter_mut().find(|a| a.amojo_id == scope.account_id)?;
+        Some((scope, account))
+    }
+
+    pub fn scopes_of(&self, amojo_id: &str) -> impl Iterator<Item = &Scope> {
+        let id = amojo_id.to_string();
+        self.scopes.iter().filter(move |s| s.account_id == id)
+    }
+}
+
+/// `scope_id` = `{channel_id}_{account amojo_id}` (spec §1).
+pub fn scope_id(channel_id: &str, account_id: &str) -> String {
+    format!("{channel_id}_{account_id}")
+}
+
+/// Splits a scope id into channel and account ids.
+pub fn split_scope(scope_id: &str) -> Option<(&str, &str)> {
+    scope_id.split_once('_')
+}

@@ -1,0 +1,19 @@
+//! kommo-sandbox: a local, stateful emulator of Kommo (and amoCRM) for
+//! integration developers and CI.
+//!
+//! Layout: one module per surface (`chats_api`, `admin`), one shared domain
+//! state (`domain`), and the plumbing they share (`signature`, `clock`, `ids`,
+//! `journal`, `config`). The CLI in `main.rs` is a thin layer over this library.
+
+pub mod admin;
+pub mod chats_api;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod ids;
+pub mod journal;
+pub mod sandbox;
+pub mod server;
+pub mod signature;
+
+pub use sandbox::Sandbox;

@@ -1,0 +1,7 @@
+//! The `kommo-sandbox` command line: a thin layer over the library.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}

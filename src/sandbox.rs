@@ -1,0 +1,58 @@
+//! The running sandbox: one world, one clock, one journal, shared by every surface.
+
+use crate::clock::{parse_time, Clock};
+use crate::config::{Config, Settings};
+use crate::domain::World;
+use crate::journal::Journal;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+
+#[derive(Debug)]
+pub struct Sandbox {
+    world: Mutex<World>,
+    pub clock: Clock,
+    pub journal: Journal,
+    pub settings: Settings,
+    config: Config,
+    base_url: OnceLock<String>,
+}
+
+impl Sandbox {
+    pub fn new(config: Config) -> Result<Arc<Sandbox>, String> {
+        let clock = match &config.clock {
+            Some(text) => Clock::fixed(parse_time(text).map_err(|e| format!("clock: {e}"))?),
+            None => Clock::real(),
+        };
+        Ok(Arc::new(Sandbox {
+            world: Mutex::new(World::from_config(&config)),
+            journal: Journal::new(config.settings.journal_cap),
+            settings: config.settings.clone(),
+            clock,
+            config,
+            base_url: OnceLock::new(),
+        }))
+    }
+
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        // A panic while holding the lock must not take the sandbox down with it.
+        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Back to the state the config describes; the journal is cleared too.
+    pub fn reset(&self) {
+        *self.world() = World::from_config(&self.config);
+        self.journal.clear();
+    }
+
+    /// `http://127.0.0.1:PORT`, known once the server is bound.
+    pub fn base_url(&self) -> &str {
+        self.base_url.get().map(String::as_str).unwrap_or("http://127.0.0.1:8787")
+    }
+
+    pub fn set_base_url(&self, url: String) {
+        let _ = self.base_url.set(url);
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}

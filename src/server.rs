@@ -1,0 +1,75 @@
+//! The HTTP server: one listener on loopback serving every surface.
+
+use crate::{admin, chats_api, Sandbox};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::{Json, Router};
+use serde_json::json;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const DEFAULT_PORT: u16 = 8787;
+
+pub fn app(sandbox: Arc<Sandbox>) -> Router {
+    Router::new()
+        .merge(admin::router())
+        .route("/v2/origin/custom/{*rest}", any(chats_api::handle))
+        .fallback(fallback)
+        .with_state(sandbox)
+}
+
+async fn fallback(state: State<Arc<Sandbox>>, method: Method, uri: Uri, headers: HeaderMap, body: Body) -> Response {
+    if uri.path().starts_with("/v2/") {
+        return chats_api::handle(state, method, uri, headers, body).await;
+    }
+    (StatusCode::NOT_FOUND, Json(json!({"error": format!("nothing at {}; GET /_sandbox/ lists what the sandbox serves", uri.path())}))).into_response()
+}
+
+/// A running sandbox server; dropping it does not stop it, `shutdown` does.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub sandbox: Arc<Sandbox>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl Server {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = self.task.await;
+    }
+
+    /// Serves until the process ends.
+    pub async fn wait(self) {
+        let _ = self.task.await;
+    }
+}
+
+/// Binds `addr` (port 0 = ephemeral) and serves in the background.
+pub async fn start(sandbox: Arc<Sandbox>, addr: SocketAddr) -> std::io::Result<Server> {
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    sandbox.set_base_url(format!("http://{addr}"));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let app = app(sandbox.clone());
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    Ok(Server { addr, sandbox, stop: Some(stop), task })
+}
