@@ -121,12 +121,14 @@ fn new_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result<
         "msgid": msg.id,
         "ref_id": msgid,
     }});
+    let message_id = msg.id.clone();
     scope.add_message(msg);
     if direction == Direction::Incoming && !silent {
         scope.conversations[conv].last_incoming_at = Some(call.now);
         let client = scope.participant(&client_id).cloned().expect("client exists");
         let text = message.text.clone().or_else(|| Some(format!("[{}]", message.kind)));
-        on_incoming_message(account, &channel, scope, Incoming { conversation: conv, client: &client, text, now: call.now });
+        let events = on_incoming_message(account, &channel, scope, Incoming { conversation: conv, message_id, client: &client, text, now: call.now });
+        events.into_iter().for_each(|e| world.emit(e));
     }
     Ok(Reply::Json(StatusCode::OK, response))
 }

@@ -19,6 +19,8 @@ pub struct Account {
     pub incoming_leads: Vec<IncomingLead>,
     pub talks: Vec<Talk>,
     pub notifications: Vec<Notification>,
+    /// Account events as REST v4 webhooks see them (`add_lead`, `add_message`, ...).
+    pub events: Vec<super::AccountEvent>,
     #[serde(skip)]
     pub ids: Ids,
 }

@@ -2,22 +2,31 @@
 //! the first one in a new chat creates a contact, an incoming lead in the
 //! source's pipeline, and a talk; every non-silent one notifies the managers.
 
-use super::{Account, Channel, Contact, IncomingLead, Lead, Notification, Participant, Scope, Talk};
+use super::{Account, AccountEvent, Channel, Contact, IncomingLead, Lead, Notification, Participant, Scope, Talk};
+use serde_json::json;
 
 pub struct Incoming<'a> {
     pub conversation: usize,
+    pub message_id: String,
     pub client: &'a Participant,
     pub text: Option<String>,
     pub now: i64,
 }
 
-pub fn on_incoming_message(account: &mut Account, channel: &Channel, scope: &mut Scope, msg: Incoming) {
+/// Applies the CRM effects and returns the account events they raise (the
+/// caller queues them with [`super::World::emit`] once its borrows end).
+pub fn on_incoming_message(account: &mut Account, channel: &Channel, scope: &mut Scope, msg: Incoming) -> Vec<AccountEvent> {
+    let mut events = vec![];
     let conv = &scope.conversations[msg.conversation];
     let chat_id = conv.id.clone();
     let source_ext = conv.source_external_id.clone();
     let contact_id = match conv.contact_id {
         Some(id) => id,
-        None => create_contact(account, msg.client, &chat_id, msg.now),
+        None => {
+            let id = create_contact(account, msg.client, &chat_id, msg.now);
+            events.push(event(account, "contacts", "add", "add_contact", json!({"id": id, "name": msg.client.name, "type": "contact"}), msg.now));
+            id
+        }
     };
     scope.conversations[msg.conversation].contact_id = Some(contact_id);
     let open_talk = scope.conversations[msg.conversation]
@@ -26,10 +35,45 @@ pub fn on_incoming_message(account: &mut Account, channel: &Channel, scope: &mut
     if open_talk.is_none() {
         let talk_id = open_incoming_lead(account, channel, &chat_id, contact_id, source_ext.as_deref(), msg.client, msg.text.clone(), msg.now);
         scope.conversations[msg.conversation].talk_id = Some(talk_id);
+        events.extend(incoming_lead_events(account, talk_id, msg.now));
     } else if let Some(lead) = account.incoming_leads.iter_mut().rev().find(|l| l.chat_id == chat_id) {
         lead.last_message_text = msg.text.clone();
     }
+    let talk_id = scope.conversations[msg.conversation].talk_id;
+    let lead_id = talk_id.and_then(|t| account.talks.iter().find(|x| x.talk_id == t)).and_then(|t| t.entity_id);
+    events.push(event(
+        account,
+        "message",
+        "add",
+        "add_message",
+        json!({
+            "id": msg.message_id, "chat_id": chat_id, "talk_id": talk_id, "contact_id": contact_id,
+            "text": msg.text.clone().unwrap_or_default(), "created_at": msg.now,
+            "element_type": 2, "element_id": lead_id, "entity_type": "lead", "entity_id": lead_id,
+            "type": "incoming",
+            "author": {"id": msg.client.id, "type": "external", "name": msg.client.name},
+            "origin": channel.code,
+        }),
+        msg.now,
+    ));
     notify(account, &chat_id, contact_id, msg.client, msg.text, msg.now);
+    events
+}
+
+pub fn event(account: &Account, entity: &str, action: &str, code: &str, data: serde_json::Value, now: i64) -> AccountEvent {
+    AccountEvent { account_id: account.amojo_id.clone(), entity: entity.into(), action: action.into(), event: code.into(), data, at: now }
+}
+
+/// `leads.add`, `unsorted.add` and `talk.add` for a freshly opened incoming lead.
+fn incoming_lead_events(account: &Account, talk_id: i64, now: i64) -> Vec<AccountEvent> {
+    let talk = account.talks.iter().find(|t| t.talk_id == talk_id).expect("talk just created");
+    let lead = account.leads.iter().find(|l| Some(l.id) == talk.entity_id).expect("lead just created");
+    let unsorted = account.incoming_leads.iter().rev().find(|u| u.lead_id == lead.id).expect("incoming lead just created");
+    vec![
+        event(account, "leads", "add", "add_lead", json!({"id": lead.id, "name": lead.name, "status_id": lead.status_id, "pipeline_id": lead.pipeline_id, "price": lead.price, "responsible_user_id": lead.responsible_user_id, "created_at": lead.created_at, "account_id": account.id}), now),
+        event(account, "unsorted", "add", "add_unsorted", json!({"uid": unsorted.uid, "category": "chats", "pipeline_id": unsorted.pipeline_id, "account_id": account.id, "source": unsorted.source_uid, "data": {"leads": [{"id": lead.id}], "contacts": [{"id": unsorted.contact_id}]}, "created_at": unsorted.created_at}), now),
+        event(account, "talk", "add", "add_talk", json!({"talk_id": talk.talk_id, "chat_id": talk.chat_id, "contact_id": talk.contact_id, "entity_id": talk.entity_id, "entity_type": talk.entity_type, "is_in_work": talk.is_in_work, "is_read": talk.is_read, "origin": talk.origin, "created_at": talk.created_at, "updated_at": talk.updated_at, "account_id": account.id}), now),
+    ]
 }
 
 fn create_contact(account: &mut Account, client: &Participant, chat_id: &str, now: i64) -> i64 {

@@ -6,12 +6,14 @@ pub mod channel;
 pub mod conversation;
 pub mod crm;
 pub mod effects;
+pub mod outbox;
 pub mod seed;
 
 pub use account::{Account, Pipeline, Source, User};
 pub use channel::{Bot, Channel, Features, Scope};
 pub use conversation::{Conversation, Direction, Message, Participant, ParticipantKind, Reaction, StatusChange};
 pub use crm::{Contact, IncomingLead, Lead, Notification, Talk};
+pub use outbox::{AccountEvent, ChatHook, Outbound};
 
 use crate::config::Config;
 
@@ -24,6 +26,8 @@ pub struct World {
     pub channels: Vec<Channel>,
     /// Connections of channels to accounts, keyed by scope id, in creation order.
     pub scopes: Vec<Scope>,
+    /// Hooks and events waiting to be delivered (see [`outbox`]).
+    pub outbox: Vec<Outbound>,
 }
 
 impl World {
@@ -52,6 +56,14 @@ impl World {
         let scope = self.scopes.iter_mut().find(|s| s.scope_id == scope_id)?;
         let account = self.accounts.iter_mut().find(|a| a.amojo_id == scope.account_id)?;
         Some((scope, account))
+    }
+
+    /// Queues an account event; it is also kept in the account's event log.
+    pub fn emit(&mut self, event: AccountEvent) {
+        if let Some(account) = self.account_mut(&event.account_id) {
+            account.events.push(event.clone());
+        }
+        self.outbox.push(Outbound::AccountEvent(event));
     }
 
     pub fn scopes_of(&self, amojo_id: &str) -> impl Iterator<Item = &Scope> {

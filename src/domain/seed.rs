@@ -11,7 +11,7 @@ use fake::Fake;
 pub const DEFAULT_WEBHOOK_URL: &str = "http://127.0.0.1:9000/kommo/:scope_id";
 
 pub fn build(config: &Config) -> World {
-    let mut world = World { seed: config.seed, accounts: vec![], channels: vec![], scopes: vec![] };
+    let mut world = World { seed: config.seed, accounts: vec![], channels: vec![], scopes: vec![], outbox: vec![] };
     let channels: Vec<ChannelConfig> =
         if config.channels.is_empty() { vec![ChannelConfig::default()] } else { config.channels.clone() };
     for (i, c) in channels.iter().enumerate() {
@@ -98,6 +98,7 @@ fn account_from(world: &World, seed: u64, index: usize, a: &AccountConfig, owner
         incoming_leads: vec![],
         talks: vec![],
         notifications: vec![],
+        events: vec![],
         ids,
     }
 }
