@@ -21,6 +21,8 @@ pub struct Account {
     pub notifications: Vec<Notification>,
     /// Account events as REST v4 webhooks see them (`add_lead`, `add_message`, ...).
     pub events: Vec<super::AccountEvent>,
+    pub templates: Vec<super::Template>,
+    pub salesbots: Vec<super::Salesbot>,
     #[serde(skip)]
     pub ids: Ids,
 }

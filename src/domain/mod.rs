@@ -8,11 +8,13 @@ pub mod crm;
 pub mod effects;
 pub mod outbox;
 pub mod seed;
+pub mod template;
 
 pub use account::{Account, Pipeline, Source, User};
 pub use channel::{Bot, Channel, Features, Scope};
 pub use conversation::{Conversation, Direction, Message, Participant, ParticipantKind, Reaction, StatusChange};
 pub use crm::{Contact, IncomingLead, Lead, Notification, Talk};
+pub use template::{Salesbot, Template};
 pub use outbox::{AccountEvent, ChatHook, Outbound};
 
 use crate::config::Config;

@@ -99,6 +99,8 @@ fn account_from(world: &World, seed: u64, index: usize, a: &AccountConfig, owner
         talks: vec![],
         notifications: vec![],
         events: vec![],
+        templates: vec![],
+        salesbots: vec![],
         ids,
     }
 }
