@@ -13,6 +13,7 @@ pub mod domain;
 pub mod ids;
 pub mod journal;
 pub mod sandbox;
+pub mod scenario;
 pub mod server;
 pub mod signature;
 
