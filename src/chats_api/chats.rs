@@ -67,15 +67,17 @@ pub fn client_participant(scope: &mut Scope, account: &mut Account, person: &Per
     Ok(id)
 }
 
-/// A participant as create-chat and history show it: phone and email flattened, left out when unknown.
+/// A participant as create-chat and history show it: phone and email flattened,
+/// left out when unknown. CRM users and the bot carry only `id` and `name` (spec §4.6).
 pub fn user_view(p: &Participant) -> Value {
     let mut m = Map::new();
     m.insert("id".into(), json!(p.id));
-    if let Some(c) = &p.client_id {
+    let client = p.kind == ParticipantKind::Client;
+    if let Some(c) = p.client_id.as_ref().filter(|_| client) {
         m.insert("client_id".into(), json!(c));
     }
     m.insert("name".into(), json!(p.name));
-    if p.kind == ParticipantKind::Client {
+    if client {
         m.insert("avatar".into(), json!(p.avatar));
         if let Some(phone) = &p.phone {
             m.insert("phone".into(), json!(phone));
