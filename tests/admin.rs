@@ -121,10 +121,8 @@ fn isolated(v: &Value) -> Isolated {
 #[tokio::test]
 async fn isolated_accounts_share_nothing() {
     let sb = Sb::demo().await;
-    let (a, b) = tokio::join!(
-        sb.admin_post("/_sandbox/accounts", &json!({"label": "a"})),
-        sb.admin_post("/_sandbox/accounts", &json!({"label": "b", "webhook_url": "http://127.0.0.1:9/hooks/:scope_id"}))
-    );
+    let (body_a, body_b) = (json!({"label": "a"}), json!({"label": "b", "webhook_url": "http://127.0.0.1:9/hooks/:scope_id"}));
+    let (a, b) = tokio::join!(sb.admin_post("/_sandbox/accounts", &body_a), sb.admin_post("/_sandbox/accounts", &body_b));
     assert_eq!((a.status, b.status), (201, 201), "{} {}", a.text, b.text);
     let (ia, ib) = (isolated(&a.json), isolated(&b.json));
     assert_ne!(ia.amojo_id, ib.amojo_id);
