@@ -3,6 +3,7 @@
 mod check;
 mod run;
 mod scenario_tools;
+mod say;
 mod serve;
 mod sign;
 
@@ -34,6 +35,7 @@ enum Command {
     New(scenario_tools::NewArgs),
     Review(scenario_tools::ReviewArgs),
     Accept(scenario_tools::AcceptArgs),
+    Say(say::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -47,6 +49,7 @@ pub fn main() -> ExitCode {
         Command::New(args) => scenario_tools::new(args),
         Command::Review(args) => scenario_tools::review(args),
         Command::Accept(args) => scenario_tools::accept(args),
+        Command::Say(args) => say::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
