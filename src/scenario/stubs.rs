@@ -63,7 +63,7 @@ impl Stubs {
 type Shared = State<Arc<Mutex<Registry>>>;
 
 async fn serve_root(state: Shared, Path((key, name)): Path<(String, String)>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    answer(state, key, name, String::new(), method, uri, headers, body).await
+    answer(state, key, name, "/".to_string(), method, uri, headers, body).await
 }
 
 async fn serve(state: Shared, Path((key, name, rest)): Path<(String, String, String)>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {

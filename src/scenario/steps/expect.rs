@@ -79,7 +79,11 @@ fn conclude(
     }
     if hits.len() >= wanted {
         let last = hits[hits.len() - 1].clone();
-        ctx.steps_log.push(json!({"expect": kind, "pattern": pattern, "paths": paths, "matched": hits.len().min(wanted)}));
+        let mut entry = json!({"expect": kind, "pattern": pattern, "matched": hits.len().min(wanted)});
+        if !paths.is_empty() {
+            entry["paths"] = json!(paths);
+        }
+        ctx.steps_log.push(entry);
         return Ok(last);
     }
     Err(near_miss(kind, label, &expected, records, hits.len(), wanted, pattern, paths))
