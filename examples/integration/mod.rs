@@ -40,6 +40,7 @@ struct App {
     secret: String,
     account_id: String,
     scope_id: String,
+    bot_id: String,
     messenger: Option<String>,
     http: reqwest::Client,
     seq: AtomicU64,
@@ -62,6 +63,7 @@ pub async fn main(defects: Defects) {
         secret: env("KOMMO_CHANNEL_SECRET"),
         account_id: env("KOMMO_ACCOUNT_ID"),
         scope_id: env("KOMMO_SCOPE_ID"),
+        bot_id: env("KOMMO_BOT_ID"),
         messenger: std::env::var("MESSENGER_URL").ok().filter(|u| !u.is_empty()),
         http: reqwest::Client::new(),
         seq: AtomicU64::new(0),
@@ -77,6 +79,8 @@ pub async fn main(defects: Defects) {
         .route("/inbound", post(inbound))
         .route("/import", post(import))
         .route("/typing", post(typing))
+        .route("/bot_reply", post(bot_reply))
+        .route("/sync", post(sync))
         .with_state(app.clone());
     let server = tokio::spawn(async move { axum::serve(listener, router).await });
     connect(&app).await;
@@ -91,14 +95,22 @@ fn hex_hmac(secret: &str, data: &[u8]) -> String {
 }
 
 /// Calls amojo with the four signature headers (spec §2).
+async fn amojo_query(app: &App, path: &str, query: &str) -> (u16, Value) {
+    amojo_at(app, reqwest::Method::GET, path, query, &Value::Null).await
+}
+
 async fn amojo(app: &App, method: reqwest::Method, path: &str, body: &Value) -> (u16, Value) {
+    amojo_at(app, method, path, "", body).await
+}
+
+async fn amojo_at(app: &App, method: reqwest::Method, path: &str, query: &str, body: &Value) -> (u16, Value) {
     let text = if method == reqwest::Method::GET { String::new() } else { body.to_string() };
     let md5 = hex::encode(Md5::digest(text.as_bytes()));
     let date = chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S +0000").to_string();
     let to_sign = format!("{}\n{md5}\napplication/json\n{date}\n{path}", method.as_str());
     let resp = app
         .http
-        .request(method, format!("{}{path}", app.amojo))
+        .request(method, format!("{}{path}{}{query}", app.amojo, if query.is_empty() { "" } else { "?" }))
         .header("Date", date)
         .header("Content-Type", "application/json")
         .header("Content-MD5", md5)
@@ -252,4 +264,29 @@ async fn typing(State(app): Shared, Json(c): Json<Value>) -> Json<Value> {
     let body = json!({"conversation_id": conversation, "sender": {"id": from}});
     let (status, _) = amojo(&app, reqwest::Method::POST, &format!("/v2/origin/custom/{}/typing", app.scope_id), &body).await;
     Json(json!({"ok": true, "amojo_status": status}))
+}
+
+/// The integration's own bot answers the client: an outgoing message sent
+/// through the API, so it names the channel bot in `sender.ref_id` (spec §4.4).
+async fn bot_reply(State(app): Shared, Json(c): Json<Value>) -> Json<Value> {
+    let from = c["from"].as_str().unwrap_or("client");
+    let now = chrono::Utc::now().timestamp();
+    let body = json!({"event_type": "new_message", "payload": {
+        "timestamp": now, "msec_timestamp": now * 1000, "msgid": next_msgid(&app, "bot"),
+        "conversation_id": format!("chat-{from}"),
+        "sender": {"id": "bot", "ref_id": app.bot_id, "name": "Bot"},
+        "receiver": {"id": from, "name": c["name"].as_str().unwrap_or(from)},
+        "message": {"type": "text", "text": c["text"].as_str().unwrap_or_default()},
+        "silent": true,
+    }});
+    let (status, answer) = amojo(&app, reqwest::Method::POST, &format!("/v2/origin/custom/{}", app.scope_id), &body).await;
+    Json(json!({"ok": true, "amojo_status": status, "amojo": answer}))
+}
+
+/// Reads a chat's history from Kommo, one page of at most 50 (spec §4.6).
+async fn sync(State(app): Shared, Json(c): Json<Value>) -> Json<Value> {
+    let chat = c["chat_id"].as_str().unwrap_or_default();
+    let path = format!("/v2/origin/custom/{}/chats/{chat}/history", app.scope_id);
+    let (status, answer) = amojo_query(&app, &path, "offset=0&limit=50").await;
+    Json(json!({"ok": true, "amojo_status": status, "messages": answer["messages"].as_array().map(Vec::len).unwrap_or(0)}))
 }
