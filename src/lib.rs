@@ -5,6 +5,7 @@
 //! state (`domain`), and the plumbing they share (`signature`, `clock`, `ids`,
 //! `journal`, `config`). The CLI in `main.rs` is a thin layer over this library.
 
+pub mod actions;
 pub mod admin;
 pub mod chats_api;
 pub mod clock;
@@ -15,5 +16,6 @@ pub mod journal;
 pub mod sandbox;
 pub mod server;
 pub mod signature;
+pub mod webhooks;
 
 pub use sandbox::Sandbox;

@@ -1,6 +1,7 @@
 //! The admin plane under `/_sandbox/`: state, journal, reset, clock, and
 //! isolated accounts for parallel tests. Plain JSON, documented in README.md.
 
+mod actions;
 mod credentials;
 
 pub use credentials::{credentials, Credentials};
@@ -30,6 +31,7 @@ pub fn router() -> Router<Arc<Sandbox>> {
         .route("/_sandbox/journal", get(journal).delete(clear_journal))
         .route("/_sandbox/reset", axum::routing::post(reset))
         .route("/_sandbox/clock", get(clock).post(set_clock))
+        .merge(actions::router())
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {

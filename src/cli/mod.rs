@@ -1,5 +1,6 @@
 //! Subcommands. Each lives in its own file; this one only parses arguments.
 
+mod say;
 mod serve;
 mod sign;
 
@@ -25,6 +26,7 @@ struct Cli {
 enum Command {
     Serve(serve::Args),
     Sign(sign::Args),
+    Say(say::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -32,6 +34,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Sign(args) => sign::run(args),
+        Command::Say(args) => say::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
