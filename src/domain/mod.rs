@@ -21,7 +21,7 @@ pub use conversation::{Conversation, Direction, Message, Participant, Participan
 pub use crm::{Contact, IncomingLead, Lead, Notification, Talk};
 pub use template::{Salesbot, Template};
 pub use outbox::{AccountEvent, ChatHook, Outbound};
-pub use webhooks::{BotRun, ChatLink, HookAttempt, Webhook};
+pub use webhooks::{BotRun, ChatLink, Webhook};
 
 use crate::config::Config;
 
@@ -39,8 +39,6 @@ pub struct World {
     /// REST v4 OAuth clients and tokens.
     pub auth: auth::Auth,
     pub rate_limits: rate_limit::RateLimits,
-    /// Every account webhook delivery, for `GET /_sandbox/account_webhooks`.
-    pub hook_attempts: Vec<HookAttempt>,
 }
 
 impl World {

@@ -1,10 +1,12 @@
 //! Runs a Salesbot on a lead or contact: its steps send messages and
 //! templates to the entity's chat, and `condition(s)` steps branch on
-//! `{{...}}` markers filled from the contact and lead (spec §5).
+//! `{{...}}` markers filled from the contact and lead (spec §5). Sending goes
+//! through the Kommo-side actions, so the integration gets its hooks.
 
 use super::conditions::{holds, holds_all, Condition};
 use super::template::{placeholders, render};
-use super::{Account, BotRun, Direction, Message, Participant, ParticipantKind, World};
+use super::{Account, BotRun, World};
+use crate::actions::{self, Author, OutgoingSpec, TemplateRef};
 use serde_json::{json, Value};
 
 /// Steps nest through `result`; this bounds a bot that loops through itself.
@@ -119,67 +121,29 @@ impl Ctx<'_> {
     }
 
     fn send_template(&mut self, template_id: i64) {
-        let found = self.world.account(self.account_id).and_then(|a| a.templates.iter().find(|t| t.id == template_id)).cloned();
-        let Some(t) = found else {
-            self.run.log.push(format!("template {template_id} not found"));
-            return;
-        };
-        let (text, params) = render(&t.content, self.values);
-        let mut template = json!({"id": t.id, "content": t.content, "params": params});
-        if let Some(ext) = &t.external_id {
-            template["external_id"] = json!(ext);
-        }
-        let mut message = json!({"type": "text", "text": text, "template": template});
-        if !t.buttons.is_empty() {
-            let buttons: Vec<Value> = t.buttons.iter().map(|b| json!({"text": b["text"], "url": b.get("url")}).as_object().map(|o| o.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()).collect();
-            message["markup"] = json!({"mode": "inline", "buttons": [buttons]});
-        }
-        self.send(message);
+        let Some(chat_id) = self.chat() else { return };
+        let sent = actions::send_template(self.world, self.now, self.account_id, &chat_id, TemplateRef::Id(template_id), None, Author::Bot);
+        self.record(sent.map(|(id, _)| id));
     }
 
     fn send(&mut self, message: Value) {
-        let Some(chat_id) = self.run.chat_id.clone() else {
+        let Some(chat_id) = self.chat() else { return };
+        let spec = OutgoingSpec { chat_id, author: Author::Bot, message, ..Default::default() };
+        let sent = actions::send_outgoing(self.world, self.now, self.account_id, spec);
+        self.record(sent);
+    }
+
+    fn chat(&mut self) -> Option<String> {
+        if self.run.chat_id.is_none() {
             self.run.log.push("no chat to send to".into());
-            return;
-        };
-        match post_outgoing(self.world, self.account_id, &chat_id, message, self.now) {
+        }
+        self.run.chat_id.clone()
+    }
+
+    fn record(&mut self, sent: actions::Result<String>) {
+        match sent {
             Ok(id) => self.run.log.push(format!("sent message {id}")),
-            Err(e) => self.run.log.push(format!("send failed: {e}")),
+            Err(e) => self.run.log.push(format!("send failed: {} {}", e.code, e.error)),
         }
     }
-}
-
-/// Puts an outgoing bot message into the chat's conversation.
-fn post_outgoing(world: &mut World, account_id: &str, chat_id: &str, message: Value, now: i64) -> Result<String, String> {
-    let scope_idx = world.scopes.iter().position(|s| s.account_id == account_id && s.conversation_idx(chat_id).is_some()).ok_or("chat not found")?;
-    let channel = world.channel(&world.scopes[scope_idx].channel_id).ok_or("channel gone")?.bot.clone();
-    let id = world.account_mut(account_id).ok_or("no account")?.ids.uuid();
-    let scope = &mut world.scopes[scope_idx];
-    if scope.participant(&channel.id).is_none() {
-        let bot = Participant { id: channel.id.clone(), client_id: Some(channel.client_id.clone()), kind: ParticipantKind::Bot, name: channel.name.clone(), avatar: String::new(), phone: None, email: None, profile_link: None };
-        scope.add_participant(bot);
-    }
-    let conv = scope.conversation(chat_id).ok_or("chat not found")?.clone();
-    let mut message = message;
-    message["id"] = json!(id);
-    scope.add_message(Message {
-        id: id.clone(),
-        client_id: None,
-        conversation_id: conv.id.clone(),
-        sender_id: channel.id,
-        receiver_id: Some(conv.client_participant_id.clone()),
-        direction: Direction::Outgoing,
-        origin: "kommo".into(),
-        message,
-        timestamp: now,
-        msec_timestamp: now * 1000,
-        silent: false,
-        source_external_id: conv.source_external_id.clone(),
-        reply_to: None,
-        forwards: None,
-        statuses: vec![],
-        edits: vec![],
-        reactions: vec![],
-    });
-    Ok(id)
 }

@@ -19,7 +19,6 @@ pub fn build(config: &Config) -> World {
         outbox: vec![],
         auth: auth::Auth::new(config.seed),
         rate_limits: Default::default(),
-        hook_attempts: vec![],
     };
     let channels: Vec<ChannelConfig> =
         if config.channels.is_empty() { vec![ChannelConfig::default()] } else { config.channels.clone() };

@@ -1,6 +1,5 @@
-//! Account webhook subscriptions (`/api/v4/webhooks`) and the record of every
-//! delivery attempt, plus the other REST-only records: chat-contact links and
-//! Salesbot runs.
+//! Account webhook subscriptions (`/api/v4/webhooks`) and the other REST-only
+//! records: chat-contact links and Salesbot runs.
 
 use serde::Serialize;
 
@@ -19,23 +18,6 @@ pub struct Webhook {
     pub created_by: i64,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct HookAttempt {
-    pub seq: u64,
-    pub at_ms: i64,
-    pub account_id: String,
-    pub webhook_id: i64,
-    pub destination: String,
-    pub event: String,
-    pub request_body: String,
-    pub status: Option<u16>,
-    pub response_body: String,
-    pub latency_ms: u64,
-    /// Answered with 100–299 within 2 s.
-    pub in_time: bool,
-    pub error: Option<String>,
 }
 
 /// A chat linked to a contact (`/api/v4/contacts/chats`); the id changes on relink.
