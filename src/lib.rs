@@ -13,6 +13,7 @@ pub mod config;
 pub mod domain;
 pub mod ids;
 pub mod journal;
+pub mod rest_v4;
 pub mod sandbox;
 pub mod server;
 pub mod signature;

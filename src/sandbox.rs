@@ -58,8 +58,9 @@ impl Sandbox {
         for item in queued {
             match item {
                 Outbound::ChatHook(hook) => self.dispatcher.enqueue(self, hook),
-                // Account events stay in `account.events`; REST v4 subscriptions deliver them.
-                Outbound::AccountEvent(_) => {}
+                Outbound::AccountEvent(event) => {
+                    tokio::spawn(crate::rest_v4::account_hooks::deliver_account_event(self.clone(), event));
+                }
             }
         }
     }
