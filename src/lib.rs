@@ -15,6 +15,7 @@ pub mod ids;
 pub mod journal;
 pub mod rest_v4;
 pub mod sandbox;
+pub mod scenario;
 pub mod server;
 pub mod signature;
 pub mod webhooks;
