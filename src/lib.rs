@@ -6,6 +6,7 @@
 //! `journal`, `config`). The CLI in `main.rs` is a thin layer over this library.
 
 pub mod admin;
+pub mod browser;
 pub mod chats_api;
 pub mod clock;
 pub mod config;

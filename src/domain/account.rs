@@ -23,6 +23,8 @@ pub struct Account {
     pub events: Vec<super::AccountEvent>,
     pub templates: Vec<super::Template>,
     pub salesbots: Vec<super::Salesbot>,
+    /// JS SDK calls, calling status and the website chat (browser surfaces).
+    pub browser: super::browser_state::BrowserState,
     #[serde(skip)]
     pub ids: Ids,
 }

@@ -2,10 +2,12 @@
 //! webhooks, browser, inspector) reads and changes this one world.
 
 pub mod account;
+pub mod browser_state;
 pub mod channel;
 pub mod conversation;
 pub mod crm;
 pub mod effects;
+pub mod online_chat;
 pub mod outbox;
 pub mod seed;
 pub mod template;

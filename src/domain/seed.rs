@@ -101,6 +101,7 @@ fn account_from(world: &World, seed: u64, index: usize, a: &AccountConfig, owner
         events: vec![],
         templates: vec![],
         salesbots: vec![],
+        browser: Default::default(),
         ids,
     }
 }
