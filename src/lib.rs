@@ -7,6 +7,7 @@
 
 pub mod actions;
 pub mod admin;
+pub mod browser;
 pub mod chats_api;
 pub mod clock;
 pub mod config;

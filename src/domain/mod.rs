@@ -2,12 +2,17 @@
 //! webhooks, browser, inspector) reads and changes this one world.
 
 pub mod account;
+<<<<<<< HEAD
 pub mod auth;
+=======
+pub mod browser_state;
+>>>>>>> browser
 pub mod channel;
 pub mod conditions;
 pub mod conversation;
 pub mod crm;
 pub mod effects;
+pub mod online_chat;
 pub mod outbox;
 pub mod rate_limit;
 pub mod salesbot;
