@@ -2,11 +2,8 @@
 //! webhooks, browser, inspector) reads and changes this one world.
 
 pub mod account;
-<<<<<<< HEAD
 pub mod auth;
-=======
 pub mod browser_state;
->>>>>>> browser
 pub mod channel;
 pub mod conditions;
 pub mod conversation;

@@ -121,15 +121,11 @@ fn account_from(world: &World, seed: u64, index: usize, a: &AccountConfig, owner
         notifications: vec![],
         events: vec![],
         templates: vec![],
-<<<<<<< HEAD
         salesbots: a.salesbots.iter().enumerate().map(|(i, b)| Salesbot { id: b.id.unwrap_or(1 + i as i64), name: b.name.clone(), steps: b.steps.clone() }).collect(),
         webhooks: vec![],
         chat_links: vec![],
         bot_runs: vec![],
-=======
-        salesbots: vec![],
         browser: Default::default(),
->>>>>>> browser
         ids,
     }
 }
