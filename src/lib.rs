@@ -7,12 +7,14 @@
 
 pub mod actions;
 pub mod admin;
+pub mod browser;
 pub mod chats_api;
 pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod ids;
 pub mod journal;
+pub mod rest_v4;
 pub mod sandbox;
 pub mod scenario;
 pub mod server;

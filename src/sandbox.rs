@@ -19,6 +19,8 @@ pub struct Sandbox {
     pub settings: Settings,
     config: Config,
     base_url: OnceLock<String>,
+    /// Widget folders the widget host serves (`--widget DIR`, `POST /_sandbox/widgets`).
+    pub widgets: crate::browser::WidgetDirs,
 }
 
 impl Sandbox {
@@ -36,6 +38,7 @@ impl Sandbox {
             clock,
             config,
             base_url: OnceLock::new(),
+            widgets: Default::default(),
         }))
     }
 
@@ -58,8 +61,9 @@ impl Sandbox {
         for item in queued {
             match item {
                 Outbound::ChatHook(hook) => self.dispatcher.enqueue(self, hook),
-                // Account events stay in `account.events`; REST v4 subscriptions deliver them.
-                Outbound::AccountEvent(_) => {}
+                Outbound::AccountEvent(event) => {
+                    tokio::spawn(crate::rest_v4::account_hooks::deliver_account_event(self.clone(), event));
+                }
             }
         }
     }
