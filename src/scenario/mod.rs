@@ -13,6 +13,7 @@ pub mod process;
 pub mod report;
 pub mod rules;
 pub mod runner;
+pub mod setup;
 pub mod snapshot;
 pub mod sources;
 pub mod steps;

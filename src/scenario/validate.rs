@@ -15,6 +15,8 @@ pub fn scenario(s: &Scenario) -> Vec<LoadError> {
     known.extend(s.setup.people.iter().cloned());
     known.insert("templates".into());
     known.insert("stubs".into());
+    known.insert("sources".into());
+    known.insert("salesbots".into());
     let mut errors = vec![];
     if s.steps.is_empty() {
         errors.push(at("scenario", 1, 1, "no steps".into(), Some("add `steps:` with at least one step; `kommo-sandbox new NAME` writes a skeleton".into())));
