@@ -7,6 +7,7 @@
 
 pub mod actions;
 pub mod admin;
+pub mod browser;
 pub mod chats_api;
 pub mod clock;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod ids;
 pub mod journal;
 pub mod rest_v4;
 pub mod sandbox;
+pub mod scenario;
 pub mod server;
 pub mod signature;
 pub mod webhooks;

@@ -19,6 +19,8 @@ pub struct Sandbox {
     pub settings: Settings,
     config: Config,
     base_url: OnceLock<String>,
+    /// Widget folders the widget host serves (`--widget DIR`, `POST /_sandbox/widgets`).
+    pub widgets: crate::browser::WidgetDirs,
 }
 
 impl Sandbox {
@@ -36,6 +38,7 @@ impl Sandbox {
             clock,
             config,
             base_url: OnceLock::new(),
+            widgets: Default::default(),
         }))
     }
 

@@ -7,6 +7,7 @@ mod common;
 use common::{Sb, PREFIX, START};
 use kommo_sandbox::signature::{content_md5, hmac_sha1_hex, string_to_sign};
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 const MANAGER: &str = "d0d0d0d0-1111-4222-8333-444444444444";
 const LIMIT: usize = 4096;
@@ -51,10 +52,13 @@ fn post(path: String, body: impl ToString) -> Req {
     Req::Signed { method: "POST", path, body: body.to_string() }
 }
 
-/// A valid incoming text message, to be broken one field at a time.
+/// A valid incoming text message, to be broken one field at a time; each has
+/// its own msgid so that a row wrongly accepted cannot mask the next ones.
 fn good_payload() -> Value {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let msgid = format!("fresh-{}", N.fetch_add(1, Ordering::Relaxed));
     json!({
-        "timestamp": 1639660529, "msec_timestamp": 1_639_660_529_379i64, "msgid": "fresh-msgid",
+        "timestamp": 1639660529, "msec_timestamp": 1_639_660_529_379i64, "msgid": msgid,
         "conversation_id": "c-1", "sender": {"id": "u-1", "name": "Jane"},
         "message": {"type": "text", "text": "hi"}, "silent": false
     })

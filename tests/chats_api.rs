@@ -708,3 +708,17 @@ async fn history_is_newest_first_and_paged() {
     assert!(d.contains("limit") && d.contains("50"), "{d}");
     assert!(history(&sb, &chat, "?offset=-1").await.amojo_error(400, "INVALID_REQUEST").contains("offset"));
 }
+
+#[tokio::test]
+async fn method_not_allowed_names_the_allowed_method() {
+    let sb = connected().await;
+    for (method, path, allowed) in [
+        ("GET", format!("{PREFIX}/{}/connect", sb.channel_id), "POST"),
+        ("POST", format!("{PREFIX}/{}/disconnect", sb.channel_id), "DELETE"),
+        ("POST", sb.scope_path("/chats/x/history"), "GET"),
+    ] {
+        let resp = sb.http.request(method.parse().unwrap(), format!("{}{path}", sb.base)).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 405);
+        assert_eq!(resp.headers().get("allow").and_then(|v| v.to_str().ok()), Some(allowed), "{method} {path}");
+    }
+}

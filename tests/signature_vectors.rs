@@ -370,3 +370,28 @@ async fn an_empty_body_may_carry_any_content_md5_with_a_warning() {
     assert_eq!(e["signature"]["ok"], json!(true));
     assert!(e["signature"]["warnings"][0].as_str().unwrap().contains("empty body"), "{e}");
 }
+
+#[tokio::test]
+async fn the_usual_signing_mistakes_are_named() {
+    use kommo_sandbox::signature::hmac_sha1_hex;
+    let sb = Sb::start(&config_kommo()).await;
+    set_clock(&sb, V7.date);
+    sb.signed_with(SECRET_HIST, "POST", "/v2/origin/custom/f62a0162-46a7-430e-b06c-0ef798d76a21/connect", r#"{"account_id":"52fd2a28-d2eb-4bd8-b862-a67934927b38"}"#)
+        .await
+        .ok();
+    let signed_text = |text: String| hmac_sha1_hex(SECRET_HIST, text.as_bytes());
+    let cases = [
+        (signed_text(format!("GET\n{}\napplication/json\n{}\n{}{}", V7.md5, V7.date, V7.path, V7.query)), "the query string was signed"),
+        (signed_text(format!("get\n{}\napplication/json\n{}\n{}", V7.md5, V7.date, V7.path)), "lower case"),
+        (signed_text(format!("GET\r\n{}\r\napplication/json\r\n{}\r\n{}", V7.md5, V7.date, V7.path)), "\\r\\n"),
+    ];
+    for (signature, hint) in cases {
+        let r = send(&sb, &V7, V7.date, "", &signature).await;
+        let verdict = refused(&sb, r).await;
+        let problem = verdict["problems"][0].as_str().unwrap();
+        assert!(problem.contains("your signature matches when") && problem.contains(hint), "{hint}: {problem}");
+    }
+    // A signature that matches no known mistake gets no guess.
+    let verdict = refused(&sb, send(&sb, &V7, V7.date, "", &"ab".repeat(20)).await).await;
+    assert!(!verdict["problems"][0].as_str().unwrap().contains("matches when"));
+}

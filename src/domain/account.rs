@@ -27,6 +27,8 @@ pub struct Account {
     pub webhooks: Vec<super::Webhook>,
     pub chat_links: Vec<super::ChatLink>,
     pub bot_runs: Vec<super::BotRun>,
+    /// JS SDK calls, calling status and the website chat (browser surfaces).
+    pub browser: super::browser_state::BrowserState,
     #[serde(skip)]
     pub ids: Ids,
 }

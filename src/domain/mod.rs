@@ -3,11 +3,13 @@
 
 pub mod account;
 pub mod auth;
+pub mod browser_state;
 pub mod channel;
 pub mod conditions;
 pub mod conversation;
 pub mod crm;
 pub mod effects;
+pub mod online_chat;
 pub mod outbox;
 pub mod rate_limit;
 pub mod salesbot;

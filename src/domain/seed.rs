@@ -125,6 +125,7 @@ fn account_from(world: &World, seed: u64, index: usize, a: &AccountConfig, owner
         webhooks: vec![],
         chat_links: vec![],
         bot_runs: vec![],
+        browser: Default::default(),
         ids,
     }
 }

@@ -1,0 +1,7 @@
+//! Browser surfaces in real headless Chromium: one browser for the whole
+//! binary, one tab (in its own context) per page.
+
+#[path = "browser/common.rs"]
+mod common;
+#[path = "browser/button.rs"]
+mod button;
