@@ -5,3 +5,5 @@
 mod common;
 #[path = "browser/button.rs"]
 mod button;
+#[path = "browser/bot.rs"]
+mod bot;
