@@ -7,3 +7,5 @@ mod common;
 mod button;
 #[path = "browser/bot.rs"]
 mod bot;
+#[path = "browser/widget_host.rs"]
+mod widget_host;
