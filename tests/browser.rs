@@ -9,3 +9,5 @@ mod button;
 mod bot;
 #[path = "browser/widget_host.rs"]
 mod widget_host;
+#[path = "browser/web1on1.rs"]
+mod web1on1;
