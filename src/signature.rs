@@ -170,6 +170,43 @@ fn check_date(v: &mut Verdict, req: &Received, now_secs: i64, policy: Policy) {
     }
 }
 
+/// When a signature does not match, tries the usual signing mistakes and names
+/// the one the integration made, if any: the fix is then obvious.
+pub fn diagnose(secret: &str, req: &Received, query: &str) -> Option<String> {
+    if req.signature.is_empty() {
+        return None;
+    }
+    let lines = |method: &str, path: &str, sep: &str| [method, req.content_md5, req.content_type, req.date, path].join(sep);
+    let method = req.method.to_ascii_uppercase();
+    let path = req.path.split('?').next().unwrap_or(req.path);
+    let mut tries: Vec<(String, Vec<u8>)> = vec![
+        ("the method was signed in lower case; upper-case it".into(), lines(&req.method.to_ascii_lowercase(), path, "\n").into_bytes()),
+        ("the lines were joined with \\r\\n; join them with \\n".into(), lines(&method, path, "\r\n").into_bytes()),
+        ("a trailing newline was signed; end the string with the path".into(), format!("{}\n", lines(&method, path, "\n")).into_bytes()),
+        (
+            "only the body was signed (the legacy scheme); sign METHOD, Content-MD5, Content-Type, Date and path joined by \\n".into(),
+            req.body.to_vec(),
+        ),
+    ];
+    if !query.is_empty() {
+        tries.push((
+            "the query string was signed; sign the path without `?...`".into(),
+            lines(&method, &format!("{path}?{query}"), "\n").into_bytes(),
+        ));
+    }
+    let received = req.signature.to_ascii_lowercase();
+    if let Some((hint, _)) = tries.iter().find(|(_, text)| hmac_sha1_hex(secret, text) == received) {
+        return Some(hint.clone());
+    }
+    // The secret hex-decoded into bytes instead of used as the string it is.
+    let expected = string_to_sign(&method, req.content_md5, req.content_type, req.date, path);
+    let key = hex::decode(secret).ok()?;
+    let mut mac = Hmac::<Sha1>::new_from_slice(&key).expect("HMAC takes any key length");
+    mac.update(expected.as_bytes());
+    (hex::encode(mac.finalize().into_bytes()) == received)
+        .then(|| "the secret was hex-decoded into bytes; use the secret string itself as the HMAC key".to_string())
+}
+
 /// Webhook signature: HMAC-SHA1 of the exact body bytes, lowercase hex.
 pub fn sign_webhook(secret: &str, body: &[u8]) -> String {
     hmac_sha1_hex(secret, body)
@@ -192,6 +229,23 @@ mod tests {
     #[test]
     fn query_string_is_not_signed() {
         assert_eq!(string_to_sign("GET", "m", "t", "d", "/a/b?limit=5"), "GET\nm\nt\nd\n/a/b");
+    }
+
+    #[test]
+    fn diagnose_names_the_usual_mistakes() {
+        let body = br#"{"account_id":"52e591f7-c98f-4255-8495-827210138c81"}"#;
+        let md5 = content_md5(body);
+        let date = "Wed, 15 Dec 2021 23:59:28 +0000";
+        let path = "/v2/origin/custom/c/disconnect";
+        let req = |signature: &'static str| Received { method: "DELETE", path, date, content_type: "application/json", content_md5: Box::leak(md5.clone().into_boxed_str()), signature, body };
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        let lower = leak(hmac_sha1_hex(SECRET, format!("delete\n{md5}\napplication/json\n{date}\n{path}").as_bytes()));
+        assert!(diagnose(SECRET, &req(lower), "").unwrap().contains("lower case"));
+        let legacy = leak(hmac_sha1_hex(SECRET, body));
+        assert!(diagnose(SECRET, &req(legacy), "").unwrap().contains("legacy"));
+        let with_query = leak(hmac_sha1_hex(SECRET, format!("DELETE\n{md5}\napplication/json\n{date}\n{path}?x=1").as_bytes()));
+        assert!(diagnose(SECRET, &req(with_query), "x=1").unwrap().contains("query string"));
+        assert_eq!(diagnose(SECRET, &req("0000"), "x=1"), None);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The admin plane under `/_sandbox/`: state, journal, reset, clock, and
 //! isolated accounts for parallel tests. Plain JSON, documented in README.md.
 
+mod actions;
 mod credentials;
+mod inspector;
 
 pub use credentials::{credentials, Credentials};
 
@@ -30,6 +32,8 @@ pub fn router() -> Router<Arc<Sandbox>> {
         .route("/_sandbox/journal", get(journal).delete(clear_journal))
         .route("/_sandbox/reset", axum::routing::post(reset))
         .route("/_sandbox/clock", get(clock).post(set_clock))
+        .merge(actions::router())
+        .merge(inspector::router())
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -44,6 +48,7 @@ async fn index(State(sb): Shared) -> Json<Value> {
         "version": env!("CARGO_PKG_VERSION"),
         "credentials": creds,
         "endpoints": {
+            "GET /_sandbox/inspector": "the inspector page: chats, messages, statuses, hooks, journal; act as a manager",
             "GET /_sandbox/accounts": "accounts with the credentials an integration needs",
             "POST /_sandbox/accounts": "create an isolated account + channel: {\"label\"?, \"webhook_url\"?}",
             "GET /_sandbox/accounts/{amojo_id}": "the whole state of an account: chats, participants, messages with statuses, contacts, incoming leads, talks, notifications",

@@ -31,18 +31,7 @@ pub fn create(call: &Call, scope_id: &str) -> Result<Reply> {
 }
 
 pub fn new_conversation(id: String, client_id: Option<String>, client_participant_id: String, source: Option<String>, now: i64) -> Conversation {
-    Conversation {
-        id,
-        client_id,
-        client_participant_id,
-        source_external_id: source,
-        contact_id: None,
-        talk_id: None,
-        created_at: now,
-        last_incoming_at: None,
-        write_first_phone: None,
-        client_typing_until: None,
-    }
+    Conversation::new(id, client_id, client_participant_id, source, now)
 }
 
 /// Finds the client by integration id (an existing one is returned as is) or creates it.
@@ -78,15 +67,17 @@ pub fn client_participant(scope: &mut Scope, account: &mut Account, person: &Per
     Ok(id)
 }
 
-/// A participant as create-chat and history show it: phone and email flattened, left out when unknown.
+/// A participant as create-chat and history show it: phone and email flattened,
+/// left out when unknown. CRM users and the bot carry only `id` and `name` (spec §4.6).
 pub fn user_view(p: &Participant) -> Value {
     let mut m = Map::new();
     m.insert("id".into(), json!(p.id));
-    if let Some(c) = &p.client_id {
+    let client = p.kind == ParticipantKind::Client;
+    if let Some(c) = p.client_id.as_ref().filter(|_| client) {
         m.insert("client_id".into(), json!(c));
     }
     m.insert("name".into(), json!(p.name));
-    if p.kind == ParticipantKind::Client {
+    if client {
         m.insert("avatar".into(), json!(p.avatar));
         if let Some(phone) = &p.phone {
             m.insert("phone".into(), json!(phone));

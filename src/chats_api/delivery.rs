@@ -3,7 +3,7 @@
 use super::error::{AmojoError, Result};
 use super::wire::{self, DeliveryStatusRequest};
 use super::{Call, Reply};
-use crate::domain::{Message, StatusChange};
+use crate::domain::StatusChange;
 use axum::http::StatusCode;
 
 pub const ERROR_CODES: [(i64, &str); 5] = [
@@ -29,12 +29,14 @@ pub fn update(call: &Call, scope_id: &str, path_msgid: &str) -> Result<Reply> {
         };
         AmojoError::not_found("MESSAGE_NOT_FOUND", format!("message {path_msgid} does not exist{hint}"))
     })?;
-    apply_status(&mut scope.messages[i], code, req.error_code, req.error.clone(), call.now)?;
+    let change = status_change(code, req.error_code, req.error.clone(), call.now)?;
+    scope.messages[i].statuses.push(change);
     Ok(Reply::Empty(StatusCode::OK))
 }
 
-/// Validates a status report and appends it to the message's history.
-pub fn apply_status(m: &mut Message, code: i64, error_code: Option<i64>, error: Option<String>, now: i64) -> Result<()> {
+/// Validates a status report and returns the entry for the message's history;
+/// nothing is changed here, so a refused report leaves the message as it was.
+pub fn status_change(code: i64, error_code: Option<i64>, error: Option<String>, now: i64) -> Result<StatusChange> {
     let status = match code {
         1 => "delivered",
         2 => "read",
@@ -51,11 +53,10 @@ pub fn apply_status(m: &mut Message, code: i64, error_code: Option<i64>, error: 
         }
     }
     let is_error = code == -1;
-    m.statuses.push(StatusChange {
+    Ok(StatusChange {
         status: status.into(),
         error_code: if is_error { error_code } else { None },
         error: if is_error { error } else { None },
         at: now,
-    });
-    Ok(())
+    })
 }

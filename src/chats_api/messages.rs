@@ -1,7 +1,7 @@
 //! Send, import and edit messages (spec §4.4): `POST /v2/origin/custom/{scope_id}`.
 
 use super::chats::{client_participant, new_conversation};
-use super::delivery::apply_status;
+use super::delivery::status_change;
 use super::error::{AmojoError, Result};
 use super::wire::{self, MessageBody, MessageEnvelope, Payload, QuotedMessage};
 use super::{Call, Reply};
@@ -87,10 +87,14 @@ fn new_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result<
         ));
     }
     let direction = if p.receiver.is_some() { Direction::Outgoing } else { Direction::Incoming };
-    let (sender_id, receiver_id, client_id) = participants(scope, account, &channel, p, direction)?;
-    let conv = conversation(call, scope, account, p, conversation_id, &client_id)?;
-    let reply_to = resolve_reply(scope, p, conv, raw)?;
+    // Everything that can refuse the message is checked before anything is
+    // created, so a refused message leaves the account exactly as it was.
+    check_participants(scope, account, &channel, p, direction)?;
+    let existing = existing_conversation(scope, p, conversation_id)?;
+    let reply_to = resolve_reply(scope, p, existing, raw)?;
     let forwards = resolve_forwards(scope, p, raw)?;
+    let (sender_id, receiver_id, client_id) = participants(scope, account, &channel, p, direction)?;
+    let conv = conversation(call, scope, account, p, conversation_id, &client_id, existing);
     let silent = p.silent.unwrap_or(false);
     let msg = Message {
         id: account.ids.uuid(),
@@ -167,18 +171,57 @@ fn prefix(mut e: AmojoError, path: &str) -> AmojoError {
     e
 }
 
-fn kommo_author(scope: &mut Scope, account: &Account, channel: &Channel, sender: &wire::Person) -> Result<String> {
+/// The checks of [`participants`], made before anything changes.
+fn check_participants(scope: &Scope, account: &Account, channel: &Channel, p: &Payload, direction: Direction) -> Result<()> {
+    let sender = p.sender.as_ref().expect("checked");
+    match direction {
+        Direction::Incoming => {
+            wire::non_empty(&sender.id, "payload.sender.id")?;
+            check_client(scope, sender, "payload.sender", true)
+        }
+        Direction::Outgoing => {
+            author_kind(account, channel, sender)?;
+            let receiver = p.receiver.as_ref().expect("outgoing has a receiver");
+            wire::non_empty(&receiver.id, "payload.receiver.id")?;
+            check_client(scope, receiver, "payload.receiver", false)
+        }
+    }
+}
+
+/// A client is known by its id, bound through `ref_id` to a participant Kommo
+/// made (write first), or new, and then it needs a name.
+fn check_client(scope: &Scope, person: &wire::Person, path: &str, name_required: bool) -> Result<()> {
+    if scope.participant_idx_by_client(person.id.as_deref().unwrap_or("")).is_some() {
+        return Ok(());
+    }
+    match person.ref_id.as_deref() {
+        Some(ref_id) if scope.participant(ref_id).is_none() => Err(AmojoError::not_found(
+            "PARTICIPANT_NOT_FOUND",
+            format!("`{path}.ref_id` {ref_id} is not a participant of this scope; send the `receiver.id` of the write-first webhook"),
+        )),
+        None if name_required => wire::non_empty(&person.name, &format!("{path}.name")).map(|_| ()),
+        _ => Ok(()),
+    }
+}
+
+/// Who at Kommo wrote an outgoing message: a user (by amojo_id) or the channel bot.
+fn author_kind(account: &Account, channel: &Channel, sender: &wire::Person) -> Result<(ParticipantKind, String)> {
     let ref_id = sender.ref_id.as_deref().unwrap_or("");
-    let (kind, name) = if let Some(user) = account.user_by_amojo(ref_id) {
-        (ParticipantKind::User, user.name.clone())
+    if let Some(user) = account.user_by_amojo(ref_id) {
+        Ok((ParticipantKind::User, user.name.clone()))
     } else if ref_id == channel.bot.id {
-        (ParticipantKind::Bot, channel.bot.name.clone())
+        Ok((ParticipantKind::Bot, channel.bot.name.clone()))
     } else {
-        return Err(AmojoError::bad_request(format!(
+        Err(AmojoError::bad_request(format!(
             "an outgoing message (one with `payload.receiver`) needs `payload.sender.ref_id` = a user's amojo_id (GET /api/v4/users?with=amojo_id) or the channel bot id {}; got {ref_id:?}",
             channel.bot.id
-        )));
-    };
+        )))
+    }
+}
+
+fn kommo_author(scope: &mut Scope, account: &Account, channel: &Channel, sender: &wire::Person) -> Result<String> {
+    let ref_id = sender.ref_id.as_deref().unwrap_or("");
+    let (kind, name) = author_kind(account, channel, sender)?;
     if scope.participant(ref_id).is_none() {
         scope.add_participant(Participant {
             id: ref_id.to_string(),
@@ -194,30 +237,35 @@ fn kommo_author(scope: &mut Scope, account: &Account, channel: &Channel, sender:
     Ok(ref_id.to_string())
 }
 
-/// The conversation by `conversation_ref_id` (binding a write-first chat) or by
-/// the integration's `conversation_id`, created when unknown.
-fn conversation(call: &Call, scope: &mut Scope, account: &mut Account, p: &Payload, conversation_id: &str, client: &str) -> Result<usize> {
+/// The chat a message goes to, if it exists already: by `conversation_ref_id`
+/// (binding a write-first chat, checked here) or by the integration's `conversation_id`.
+fn existing_conversation(scope: &Scope, p: &Payload, conversation_id: &str) -> Result<Option<usize>> {
     if let Some(ref_id) = p.conversation_ref_id.as_deref() {
         let i = scope
             .conversation_idx(ref_id)
             .ok_or_else(|| AmojoError::not_found("CHAT_NOT_FOUND", format!("`payload.conversation_ref_id` {ref_id} is not a chat of this scope")))?;
-        match scope.conversations[i].client_id.as_deref() {
-            None => scope.bind_conversation(i, conversation_id),
-            Some(bound) if bound == conversation_id => {}
-            Some(bound) => {
-                return Err(AmojoError::bad_request(format!(
-                    "chat {ref_id} is already bound to conversation_id {bound:?}; it cannot be bound to {conversation_id:?}"
-                )))
-            }
+        if let Some(bound) = scope.conversations[i].client_id.as_deref().filter(|b| *b != conversation_id) {
+            return Err(AmojoError::bad_request(format!(
+                "chat {ref_id} is already bound to conversation_id {bound:?}; it cannot be bound to {conversation_id:?}"
+            )));
         }
-        return Ok(i);
+        return Ok(Some(i));
     }
-    if let Some(i) = scope.conversation_idx_by_client(conversation_id) {
-        return Ok(i);
+    Ok(scope.conversation_idx_by_client(conversation_id))
+}
+
+/// The message's chat: the existing one (bound to `conversation_id` if it was
+/// a write-first chat) or a new one.
+fn conversation(call: &Call, scope: &mut Scope, account: &mut Account, p: &Payload, conversation_id: &str, client: &str, existing: Option<usize>) -> usize {
+    if let Some(i) = existing {
+        if scope.conversations[i].client_id.is_none() {
+            scope.bind_conversation(i, conversation_id);
+        }
+        return i;
     }
     let id = account.ids.uuid();
     let source = p.source.as_ref().map(|s| s.external_id.clone());
-    Ok(scope.add_conversation(new_conversation(id, Some(conversation_id.to_string()), client.to_string(), source, call.now)))
+    scope.add_conversation(new_conversation(id, Some(conversation_id.to_string()), client.to_string(), source, call.now))
 }
 
 fn quoted_idx(scope: &Scope, q: &QuotedMessage) -> Result<Option<usize>> {
@@ -233,10 +281,11 @@ fn quoted_idx(scope: &Scope, q: &QuotedMessage) -> Result<Option<usize>> {
     Ok(None)
 }
 
-fn resolve_reply(scope: &Scope, p: &Payload, conv: usize, raw: &Value) -> Result<Option<Value>> {
+/// The quote must be of the same chat; a chat that does not exist yet holds no message to quote.
+fn resolve_reply(scope: &Scope, p: &Payload, conv: Option<usize>, raw: &Value) -> Result<Option<Value>> {
     let Some(reply) = &p.reply_to else { return Ok(None) };
     if let Some(i) = quoted_idx(scope, &reply.message)? {
-        if scope.messages[i].conversation_id != scope.conversations[conv].id {
+        if conv.is_none_or(|c| scope.messages[i].conversation_id != scope.conversations[c].id) {
             return Err(AmojoError::bad_request("`payload.reply_to.message` must belong to the same chat"));
         }
     }
@@ -266,15 +315,22 @@ fn edit_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result
         _ => None,
     }
     .ok_or_else(|| AmojoError::not_found("MESSAGE_NOT_FOUND", "the message to edit does not exist in this scope"))?;
-    if let (Some(_), Some(msgid)) = (p.id.as_deref(), p.msgid.as_deref()) {
-        match scope.message_idx_by_client(msgid) {
+    // Checks first, changes after: a refused edit leaves the message as it was.
+    let new_msgid = match (p.id.as_deref(), p.msgid.as_deref()) {
+        (Some(_), Some(msgid)) => match scope.message_idx_by_client(msgid) {
             Some(j) if j != i => return Err(AmojoError::new(StatusCode::BAD_REQUEST, "DUPLICATE_MSGID", format!("msgid {msgid:?} already belongs to message {}", scope.messages[j].id))),
-            _ => scope.set_message_client_id(i, msgid),
-        }
+            _ => Some(msgid),
+        },
+        _ => None,
+    };
+    let status = match &message.delivery_status {
+        Some(ds) => Some(status_change(ds.status_code, ds.error_code, ds.error.clone(), call.now)?),
+        None => None,
+    };
+    if let Some(msgid) = new_msgid {
+        scope.set_message_client_id(i, msgid);
     }
-    if let Some(ds) = &message.delivery_status {
-        apply_status(&mut scope.messages[i], ds.status_code, ds.error_code, ds.error.clone(), call.now)?;
-    }
+    scope.messages[i].statuses.extend(status);
     let mut new_body = raw["message"].clone();
     if let Some(obj) = new_body.as_object_mut() {
         obj.remove("delivery_status");

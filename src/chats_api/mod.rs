@@ -123,9 +123,16 @@ pub async fn handle(State(sandbox): State<Arc<Sandbox>>, method: Method, uri: Ur
         Err(err) => (err.status, err.body().to_string()),
     };
     record(&sandbox, &method, &path, &query, &headers, &bytes, status, &response_body, verdict);
+    sandbox.flush();
     let mut response = (status, response_body).into_response();
     if status != StatusCode::NO_CONTENT {
         response.headers_mut().insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
+    }
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        // HTTP requires a 405 to say which method the path takes.
+        if let Some(allowed) = [Method::POST, Method::GET, Method::DELETE].into_iter().find(|m| route(m, &path).is_ok()) {
+            response.headers_mut().insert(header::ALLOW, allowed.as_str().parse().unwrap());
+        }
     }
     response
 }
@@ -141,7 +148,7 @@ fn process(
 ) -> Result<Reply> {
     let endpoint = route(method, path)?;
     let secret = channel_secret(sandbox, &endpoint)?;
-    let v = verify(sandbox, &secret, method, path, headers, body);
+    let v = verify(sandbox, &secret, method, path, query, headers, body);
     let ok = v.ok;
     let problems = v.problems.join("; ");
     *verdict = Some(v);
@@ -193,7 +200,7 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
     headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
-fn verify(sandbox: &Sandbox, secret: &str, method: &Method, path: &str, headers: &HeaderMap, body: &[u8]) -> Verdict {
+fn verify(sandbox: &Sandbox, secret: &str, method: &Method, path: &str, query: &str, headers: &HeaderMap, body: &[u8]) -> Verdict {
     let received = Received {
         method: method.as_str(),
         path,
@@ -204,7 +211,13 @@ fn verify(sandbox: &Sandbox, secret: &str, method: &Method, path: &str, headers:
         body,
     };
     let policy = Policy { max_age_secs: sandbox.settings.signature_max_age, strict_md5: sandbox.settings.strict_md5 };
-    signature::verify(secret, &received, sandbox.clock.now_secs(), policy)
+    let mut verdict = signature::verify(secret, &received, sandbox.clock.now_secs(), policy);
+    if verdict.expected_signature != received.signature.to_ascii_lowercase() {
+        if let (Some(hint), Some(problem)) = (signature::diagnose(secret, &received, query), verdict.problems.first_mut()) {
+            problem.push_str(&format!("; your signature matches when {hint}"));
+        }
+    }
+    verdict
 }
 
 /// Only `application/json` is supported (spec §2.1).

@@ -13,17 +13,30 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
         return Err(AmojoError::bad_request("the request body is empty; this method takes a JSON object"));
     }
     let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut de).map_err(|err| {
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
-        let at = format!("line {} column {}", inner.line(), inner.column());
         if inner.is_syntax() || inner.is_eof() {
-            AmojoError::new(axum::http::StatusCode::BAD_REQUEST, "INVALID_JSON", format!("malformed JSON at {at}: {inner}"))
+            malformed(&inner)
+        } else if path == "." && !starts_as_object(body) {
+            AmojoError::bad_request(format!("the body must be a JSON object ({})", strip_position(&inner.to_string())))
         } else {
             let field = if path == "." { "body".to_string() } else { format!("`{path}`") };
             AmojoError::bad_request(format!("{field}: {}", strip_position(&inner.to_string())))
         }
-    })
+    })?;
+    // One JSON value and nothing after it: `{...} x` is not JSON.
+    de.end().map_err(|e| malformed(&e))?;
+    Ok(value)
+}
+
+fn malformed(e: &serde_json::Error) -> AmojoError {
+    let at = format!("line {} column {}", e.line(), e.column());
+    AmojoError::new(axum::http::StatusCode::BAD_REQUEST, "INVALID_JSON", format!("malformed JSON at {at}: {}", strip_position(&e.to_string())))
+}
+
+fn starts_as_object(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
 }
 
 fn strip_position(message: &str) -> String {

@@ -115,18 +115,7 @@ pub fn conversation_for(world: &mut World, amojo_id: &str, visitor: &str, widget
         email: None,
         profile_link: None,
     };
-    let conversation = Conversation {
-        id: account.ids.uuid(),
-        client_id: Some(visitor.to_string()),
-        client_participant_id: participant.id.clone(),
-        source_external_id: None,
-        contact_id: None,
-        talk_id: None,
-        created_at: now,
-        last_incoming_at: None,
-        write_first_phone: None,
-        client_typing_until: None,
-    };
+    let conversation = Conversation::new(account.ids.uuid(), Some(visitor.to_string()), participant.id.clone(), None, now);
     let meta = ChatMeta { conversation_id: conversation.id.clone(), visitor: visitor.into(), widget: widget.into(), ..Default::default() };
     account.browser.online_chat.chats.push(meta);
     scope.add_participant(participant);

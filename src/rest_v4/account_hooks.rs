@@ -1,0 +1,107 @@
+//! Delivers account events to `/api/v4/webhooks` subscribers (spec
+//! kommo-rest-v4.md §7.3): one form-encoded POST per subscription whose
+//! settings include the event, PHP bracket keys, every scalar a string. Each
+//! attempt goes to the webhook log (`hook: "account"`).
+
+use crate::domain::AccountEvent;
+use crate::webhooks::Attempt;
+use crate::Sandbox;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub const CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+
+/// Sends `event` to every subscription of its account that wants it.
+pub async fn deliver_account_event(sandbox: Arc<Sandbox>, event: AccountEvent) {
+    let Some((targets, body)) = prepare(&sandbox, &event) else { return };
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(sandbox.settings.webhook_timeout)).build().expect("http client");
+    for url in targets {
+        let attempt = post(&client, &sandbox, &event, &url, &body).await;
+        sandbox.webhooks.push(attempt);
+    }
+}
+
+/// The destinations and the encoded body, read under the world lock.
+fn prepare(sandbox: &Sandbox, event: &AccountEvent) -> Option<(Vec<String>, String)> {
+    let world = sandbox.world();
+    let a = world.account(&event.account_id)?;
+    let targets: Vec<String> = a.webhooks.iter().filter(|w| !w.disabled && w.settings.contains(&event.event)).map(|w| w.destination.clone()).collect();
+    if targets.is_empty() {
+        return None;
+    }
+    let payload = json!({
+        event.entity.clone(): {event.action.clone(): [event.data]},
+        "account": {"subdomain": a.subdomain, "id": a.id, "_links": {"self": sandbox.base_url()}},
+    });
+    Some((targets, encode(&payload)))
+}
+
+async fn post(client: &reqwest::Client, sandbox: &Sandbox, event: &AccountEvent, url: &str, body: &str) -> Attempt {
+    let started = Instant::now();
+    let at_ms = sandbox.clock.now_ms();
+    let sent = client.post(url).header("Content-Type", CONTENT_TYPE).body(body.to_string()).send().await;
+    let (status, response_body, error) = match sent {
+        Ok(r) => {
+            let status = r.status().as_u16();
+            (Some(status), r.text().await.unwrap_or_default(), None)
+        }
+        Err(e) if e.is_timeout() => (None, String::new(), Some("timeout".to_string())),
+        Err(e) => (None, String::new(), Some(format!("connection: {e}"))),
+    };
+    Attempt {
+        seq: 0,
+        at_ms,
+        hook: "account".into(),
+        scope_id: None,
+        account_id: event.account_id.clone(),
+        url: url.to_string(),
+        request_headers: vec![("Content-Type".into(), CONTENT_TYPE.into())],
+        request_body: body.to_string(),
+        message_id: None,
+        status,
+        response_body,
+        latency_ms: started.elapsed().as_millis() as u64,
+        error,
+    }
+}
+
+/// PHP `http_build_query`: nested keys in brackets, nulls left out, booleans 1/0.
+pub fn encode(value: &Value) -> String {
+    let mut pairs = vec![];
+    flatten("", value, &mut pairs);
+    url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+}
+
+fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
+    let key = |k: &str| if prefix.is_empty() { k.to_string() } else { format!("{prefix}[{k}]") };
+    match value {
+        Value::Object(map) => map.iter().for_each(|(k, v)| flatten(&key(k), v, out)),
+        Value::Array(list) => list.iter().enumerate().for_each(|(i, v)| flatten(&key(&i.to_string()), v, out)),
+        Value::Null => {}
+        Value::Bool(b) => out.push((prefix.to_string(), if *b { "1" } else { "0" }.into())),
+        Value::Number(n) => out.push((prefix.to_string(), n.to_string())),
+        Value::String(s) => out.push((prefix.to_string(), s.clone())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_like_php() {
+        let body = encode(&json!({"leads": {"add": [{"id": 8080, "name": "A b", "x": null, "ok": true}]}, "account": {"id": 1, "subdomain": "acme"}}));
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes()).into_owned().collect();
+        assert_eq!(
+            pairs,
+            vec![
+                ("leads[add][0][id]".into(), "8080".into()),
+                ("leads[add][0][name]".into(), "A b".into()),
+                ("leads[add][0][ok]".into(), "1".into()),
+                ("account[id]".into(), "1".into()),
+                ("account[subdomain]".into(), "acme".into()),
+            ]
+        );
+    }
+}
