@@ -116,8 +116,14 @@ impl<'a> Ctx<'a> {
     /// Starts the integration (if it has a command) and waits until it is ready.
     pub async fn start_integration(&mut self) -> Result<(), String> {
         let Some(integration) = self.loaded.scenario.integration.clone() else { return Ok(()) };
-        let command = self.shared.options.command.clone().or(integration.command.clone());
-        if let Some(command) = command.filter(|_| integration.url.is_none() || self.shared.options.command.is_some()) {
+        // `--command` wins; `--url` or the scenario's own `url` mean it is already running.
+        let opts = &self.shared.options;
+        let command = match (&opts.command, &opts.url) {
+            (Some(c), _) => Some(c.clone()),
+            (None, Some(_)) => None,
+            (None, None) => integration.command.clone().filter(|_| integration.url.is_none()),
+        };
+        if let Some(command) = command {
             let env = self.process_env(&integration)?;
             self.process = Some(super::process::Process::spawn(&command, &env)?);
         }
@@ -146,6 +152,9 @@ impl<'a> Ctx<'a> {
         }
         if integration.ready.connected {
             while !self.connected() {
+                if let Some(status) = self.process.as_mut().and_then(|p| p.exited()) {
+                    return Err(format!("the integration exited ({status}) before it connected its channel"));
+                }
                 if Instant::now() > deadline {
                     return Err(format!("the integration did not connect its channel (POST /v2/origin/custom/{}/connect answered 200) within {} ms", self.channel_id, integration.ready.timeout.0));
                 }

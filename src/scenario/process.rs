@@ -74,7 +74,18 @@ fn collect(stream: impl AsyncRead + Unpin + Send + 'static, sink: Arc<Mutex<Stri
     });
 }
 
-/// A free loopback port for the integration's listener.
+/// A free loopback port for the integration's listener. The OS may hand a
+/// just-released port out again, so ports given to earlier scenarios of this
+/// process are never repeated (two integrations on one port would answer
+/// each other's readiness probes).
 pub fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    static GIVEN: Mutex<Option<std::collections::HashSet<u16>>> = Mutex::new(None);
+    for _ in 0..100 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let mut given = GIVEN.lock().unwrap();
+        if given.get_or_insert_with(Default::default).insert(port) {
+            return Ok(port);
+        }
+    }
+    Err(std::io::Error::other("no fresh port after 100 tries"))
 }

@@ -46,6 +46,8 @@ pub struct Shared {
     pub stubs: Stubs,
     pub options: Options,
     pub snapshot_policy: Policy,
+    /// Kept so the sandbox lives as long as the run.
+    pub server: server::Server,
 }
 
 pub struct Summary {
@@ -122,11 +124,9 @@ pub async fn start_shared(options: Options) -> Result<Shared, String> {
     let sandbox = Sandbox::new(Config::default())?;
     let server = server::start(sandbox.clone(), "127.0.0.1:0".parse().unwrap()).await.map_err(|e| format!("cannot start the sandbox: {e}"))?;
     let sandbox_url = server.url();
-    // The server runs for the life of the process; the runner is its only user.
-    std::mem::forget(server);
     let stubs = Stubs::start().await.map_err(|e| format!("cannot start the stub server: {e}"))?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(16).build().map_err(|e| e.to_string())?;
-    Ok(Shared { sandbox, sandbox_url, client, stubs, snapshot_policy: Policy::from_env()?, options })
+    Ok(Shared { sandbox, sandbox_url, client, stubs, snapshot_policy: Policy::from_env()?, options, server })
 }
 
 /// Runs the selected scenarios and returns every result.
@@ -149,6 +149,9 @@ pub async fn run_loaded(shared: &Shared, scenarios: &[Loaded]) -> Vec<ScenarioRe
     let jobs = shared.options.jobs.max(1);
     let mut done = 0;
     let mut results = vec![];
+    if tty && total > 0 {
+        eprint!("[0/{total}] running…");
+    }
     let mut stream = futures::stream::iter(scenarios.iter().enumerate().map(|(i, l)| run_one(shared, l, i))).buffer_unordered(jobs);
     while let Some(r) = stream.next().await {
         done += 1;
