@@ -5,3 +5,9 @@
 mod common;
 #[path = "browser/button.rs"]
 mod button;
+#[path = "browser/bot.rs"]
+mod bot;
+#[path = "browser/widget_host.rs"]
+mod widget_host;
+#[path = "browser/web1on1.rs"]
+mod web1on1;

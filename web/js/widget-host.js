@@ -252,15 +252,21 @@
     if (!widget.langs) widget.langs = langs;
     window.sandboxWidget = widget;
     if (call(widget, 'render') === true) { call(widget, 'init'); call(widget, 'bind_actions'); }
+    // onSave may return true or a Promise; Kommo closes the settings modal once it is saved.
+    function save(modal) {
+      var r = call(widget, 'onSave', [{ active: 'Y', fields: settings }]);
+      return Promise.resolve(r).then(function (v) {
+        window.sandboxLifecycle.push({ callback: 'onSave:resolved', result: v });
+        if (v === true && modal) modal.destroy();
+      });
+    }
     $('#host_settings').on('click', function () {
       var m = new Modal({ class_name: 'widget-settings' });
-      m.$modal_body.append('<div class="widget_settings_block"></div>');
+      m.$modal_body.append('<div class="widget_settings_block"></div><button type="button" class="button-input js-widget-save">Save</button>');
+      m.$modal_body.find('.js-widget-save').on('click', function () { save(m); });
       call(widget, 'settings', [m.$modal_body]);
     });
-    $('#host_save').on('click', function () {
-      var r = call(widget, 'onSave', [{ active: 'Y', fields: settings }]);
-      Promise.resolve(r).then(function (v) { window.sandboxLifecycle.push({ callback: 'onSave:resolved', result: v }); });
-    });
+    $('#host_save').on('click', function () { save(null); });
     $('#host_list_action').on('click', function () { call(widget, (AREA_ENTITY[ctx.area] || 'leads') + '.selected'); });
     $('#host_destroy').on('click', function () { call(widget, 'destroy'); });
     document.body.setAttribute('data-widget-ready', 'true');
