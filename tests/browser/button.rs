@@ -186,3 +186,19 @@ fn conversations_change_carries_the_documented_shape() {
     assert!(m["created_at"].as_i64().unwrap() > 1_600_000_000_000, "milliseconds: {m}");
     page.close();
 }
+
+#[test]
+fn a_manager_reply_through_the_message_action_reaches_the_window() {
+    let e = env();
+    let page = e.open(&button_page_url(&e.base, "kommo", &Value::Null, &json!([]), &json!([["runChatShow"]])), "action_reply");
+    page.wait_for_element(".ksb-input", WAIT).unwrap();
+    page.type_into(".ksb-input", "Anyone there?").unwrap();
+    page.click(".ksb-send").unwrap();
+    page.wait_for_text(".ksb-out .ksb-status", "Sent", WAIT).unwrap();
+    let chat_id = page.eval("window.__kommoSandboxButtons.crmPlugin.conversationId").unwrap();
+    let (status, body) = e.post(&e.account_path("/actions/message"), json!({"chat_id": chat_id, "text": "Yes, here"}));
+    assert_eq!(status, 200, "{body}");
+    page.wait_for_text(".ksb-in .ksb-text", "Yes, here", WAIT).unwrap();
+    page.wait_for_text(".ksb-out .ksb-status", "Read", WAIT).unwrap();
+    page.close();
+}
