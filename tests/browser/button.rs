@@ -202,3 +202,21 @@ fn a_manager_reply_through_the_message_action_reaches_the_window() {
     page.wait_for_text(".ksb-out .ksb-status", "Read", WAIT).unwrap();
     page.close();
 }
+
+#[test]
+fn calls_queued_before_the_script_loads_run_in_order() {
+    let e = env();
+    let queue = json!([["sendKeyActionHook", "first"], ["runChatShow"], ["sendKeyActionHook", "second"], ["runChatHide"]]);
+    let page = e.open(&button_page_url(&e.base, "kommo", &Value::Null, &json!([{"bot_params": {"plan": "pro"}}]), &queue), "queue_order");
+    page.wait_until("window.sandboxEvents.some(e => e.event === 'onChatHide')", WAIT).unwrap();
+    e.wait_state("second hook", |w| w.account(&e.account).unwrap().browser.online_chat.key_action_hooks.len() == 2);
+    let methods: Vec<String> = e.sdk_calls("crmPlugin.").iter().map(|c| c["method"].as_str().unwrap().to_string()).filter(|m| m != "crmPlugin.setMeta").collect();
+    assert_eq!(methods, ["crmPlugin.sendKeyActionHook", "crmPlugin.runChatShow", "crmPlugin.sendKeyActionHook", "crmPlugin.runChatHide"]);
+    let hooks: Vec<String> = e.server.sandbox.world().account(&e.account).unwrap().browser.online_chat.key_action_hooks.iter().map(|h| h.hook.clone()).collect();
+    assert_eq!(hooks, ["first", "second"]);
+    // setMeta after the chat is ready reaches the conversation too.
+    page.eval("crm_plugin.setMeta({bot_params: {plan: 'max'}})").unwrap();
+    e.wait_state("late setMeta", |w| w.account(&e.account).unwrap().browser.online_chat.chats[0].bot_params["plan"] == json!("max"));
+    assert_eq!(page.eval("crm_plugin.params.length").unwrap(), json!(2));
+    page.close();
+}

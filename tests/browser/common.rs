@@ -26,19 +26,14 @@ pub struct Env {
     pub base: String,
     /// amojo id of the demo account.
     pub account: String,
-    /// Its numeric id, as `crm_plugin.id` carries it.
-    pub account_id: i64,
 }
 
 pub fn env() -> Env {
     let sandbox = Sandbox::new(Config::default()).unwrap();
     let server = runtime().block_on(server::start(sandbox, "127.0.0.1:0".parse().unwrap())).unwrap();
     let base = server.url();
-    let (account, account_id) = {
-        let world = server.sandbox.world();
-        (world.accounts[0].amojo_id.clone(), world.accounts[0].id)
-    };
-    Env { server, base, account, account_id }
+    let account = server.sandbox.world().accounts[0].amojo_id.clone();
+    Env { server, base, account }
 }
 
 impl Env {
@@ -49,11 +44,6 @@ impl Env {
             let status = r.status().as_u16();
             (status, r.json().await.unwrap_or(Value::Null))
         })
-    }
-
-    pub fn get(&self, path: &str) -> Value {
-        let url = format!("{}{path}", self.base);
-        runtime().block_on(async move { reqwest::Client::new().get(url).send().await.unwrap().json().await.unwrap() })
     }
 
     pub fn account_path(&self, rest: &str) -> String {
