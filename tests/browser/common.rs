@@ -78,3 +78,15 @@ impl Env {
         }
     }
 }
+
+/// A widget's own server: answers a form POST with the fields it got, as JSON.
+pub fn echo_server() -> String {
+    use axum::routing::post;
+    runtime().block_on(async {
+        let app = axum::Router::new().route("/echo", post(|axum::Form(f): axum::Form<std::collections::BTreeMap<String, String>>| async move { axum::Json(f) }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/echo", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        url
+    })
+}

@@ -179,3 +179,20 @@ fn the_widget_speaks_the_user_language() {
     page.wait_for_text("#voip_call", "Llamar", WAIT).unwrap();
     page.close();
 }
+
+#[test]
+fn crm_post_goes_through_the_sandbox_to_the_widget_server() {
+    let e = env();
+    let echo = crate::common::echo_server();
+    let page = open_voip(&e, "lcard", Some(1), json!({"server": "pbx"}), "crm_post");
+    let js = format!(
+        "new Promise((ok, bad) => window.sandboxWidget.crm_post({}, {{phone: '+100', n: 2}}, ok, 'json', bad))",
+        kommo_sandbox::browser::driver::js_string(&echo)
+    );
+    let answer = page.eval(&js).unwrap();
+    let answer: Value = if answer.is_string() { serde_json::from_str(answer.as_str().unwrap()).unwrap() } else { answer };
+    assert_eq!(answer, json!({"n": "2", "phone": "+100"}));
+    let failed = page.eval("new Promise(ok => window.sandboxWidget.crm_post('http://127.0.0.1:9/nothing', {}, () => ok('success'), 'json', () => ok('error')))").unwrap();
+    assert_eq!(failed, json!("error"));
+    page.close();
+}
