@@ -114,6 +114,7 @@ async fn session(State(sb): Shared, Path(acc): Path<String>, Json(body): Json<Se
     };
     let conv_id = world.scope(&scope_id).expect("exists").conversations[conv].id.clone();
     add_meta(&mut world, &id, &conv_id, &body.meta);
+    oc::apply_site_meta(&mut world, &scope_id, conv);
     let run = if body.open { start_bot(&mut world, &id, &scope_id, conv, &conv_id, None, now) } else { Ok(None) };
     match run {
         Ok(run) => Json(json!({"conversation_id": conv_id, "scope_id": scope_id, "bot_run": run})).into_response(),
@@ -168,8 +169,9 @@ struct MetaBody {
 }
 
 async fn set_meta(State(sb): Shared, Path(acc): Path<String>, Json(body): Json<MetaBody>) -> Response {
-    with_chat(&sb, &acc, &body.visitor, |world, id, _scope, _conv, conv_id| {
+    with_chat(&sb, &acc, &body.visitor, |world, id, scope_id, conv, conv_id| {
         add_meta(world, id, conv_id, std::slice::from_ref(&body.meta));
+        oc::apply_site_meta(world, scope_id, conv);
         Ok(json!({"ok": true}))
     })
 }

@@ -220,3 +220,21 @@ fn calls_queued_before_the_script_loads_run_in_order() {
     assert_eq!(page.eval("crm_plugin.params.length").unwrap(), json!(2));
     page.close();
 }
+
+#[test]
+fn set_meta_contact_and_lead_data_reach_the_crm() {
+    let e = env();
+    let meta = json!([{"contact": {"name": "Maria Silva", "custom_fields": [{"id": 1, "values": [{"value": "utm"}]}]}, "lead": {"name": "Website order", "sale": 1500}}]);
+    let page = e.open(&button_page_url(&e.base, "amocrm", &Value::Null, &meta, &json!([["runChatShow"]])), "set_meta_crm");
+    page.wait_for_element(".ksb-input", WAIT).unwrap();
+    page.type_into(".ksb-input", "I'd like to order").unwrap();
+    page.click(".ksb-send").unwrap();
+    e.wait_state("lead", |w| !w.account(&e.account).unwrap().leads.is_empty());
+    let w = e.server.sandbox.world();
+    let a = w.account(&e.account).unwrap();
+    assert_eq!(a.contacts[0].name, "Maria Silva");
+    assert_eq!((a.leads[0].name.as_str(), a.leads[0].price), ("Website order", 1500));
+    assert!(a.notifications.iter().any(|n| n.text == "Maria Silva: I'd like to order"));
+    drop(w);
+    page.close();
+}
