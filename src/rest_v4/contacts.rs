@@ -33,7 +33,7 @@ pub fn view(api: &Api, a: &Account, c: &Contact) -> Value {
         "id": c.id, "name": c.name, "first_name": c.first_name, "last_name": c.last_name,
         "responsible_user_id": c.responsible_user_id, "group_id": 0, "created_by": 0, "updated_by": 0,
         "created_at": c.created_at, "updated_at": c.updated_at, "closest_task_at": null, "is_deleted": false,
-        "is_unsorted": pending_unsorted(a, c.id), "custom_fields_values": custom_fields::values(c), "account_id": a.id,
+        "custom_fields_values": custom_fields::values(c), "account_id": a.id,
         "_links": links(&api.base, &format!("/api/v4/contacts/{}", c.id)), "_embedded": embedded,
     })
 }

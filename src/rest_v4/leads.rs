@@ -47,7 +47,7 @@ pub fn view(api: &Api, a: &Account, l: &Lead) -> Value {
         "status_id": l.status_id, "pipeline_id": l.pipeline_id, "loss_reason_id": null, "created_by": 0, "updated_by": 0,
         "created_at": l.created_at, "updated_at": l.updated_at, "closed_at": if closed { json!(l.updated_at) } else { Value::Null },
         "closest_task_at": null, "is_deleted": false, "custom_fields_values": null, "score": null, "account_id": a.id,
-        "labor_cost": null, "_links": links(&api.base, &format!("/api/v4/leads/{}", l.id)), "_embedded": embedded,
+        "_links": links(&api.base, &format!("/api/v4/leads/{}", l.id)), "_embedded": embedded,
     });
     if api.query.has_with("source_id") {
         v["source_id"] = json!(l.source_id);

@@ -98,7 +98,7 @@ fn parse_whole<T: for<'de> Deserialize<'de>>(file: &str, text: &str) -> Result<T
         Err(first) => {
             let mut errors = vec![yaml_error(file, &first, 0)];
             for e in per_step_errors(file, text) {
-                if !errors.iter().any(|x| x.line == e.line && x.message == e.message) {
+                if !errors.iter().any(|x| x.line == e.line && x.column == e.column) {
                     errors.push(e);
                 }
             }
@@ -115,7 +115,12 @@ fn per_step_errors(file: &str, text: &str) -> Vec<LoadError> {
         let end = starts.get(i + 1).map(|n| n - 1).unwrap_or_else(|| block_end(&all, start));
         let slice = all[start - 1..end].join("\n");
         if let Err(e) = serde_yaml::from_str::<Vec<Step>>(&slice) {
-            out.push(yaml_error(file, &e, start - 1));
+            let mut err = yaml_error(file, &e, start - 1);
+            // The slice is a one-item list; name the step as in the whole file.
+            if let Some(rest) = err.message.strip_prefix(".[0]").or_else(|| err.message.strip_prefix("[0]")) {
+                err.message = format!("steps[{i}]{rest}");
+            }
+            out.push(err);
         }
     }
     out

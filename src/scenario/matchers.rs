@@ -51,6 +51,10 @@ pub fn check_pattern(p: &Value) -> Result<(), String> {
     match p {
         Value::String(s) => {
             if let Some(re) = s.strip_prefix("=~") {
+                if re.contains("${") {
+                    // Checked once the variables are known.
+                    return Ok(());
+                }
                 Regex::new(re).map(|_| ()).map_err(|e| format!("bad regex {re:?}: {e}"))
             } else if let Some(name) = s.strip_prefix('@').filter(|n| !n.starts_with('@')) {
                 if PREDICATES.contains(&name) {

@@ -215,11 +215,11 @@ mod tests {
         let path = dir.path().join("snapshots/a.snap");
         let p = policy(&[("CI", "false")]);
         let out = compare(&path, "a.yaml", "x: 1\n", &p).unwrap();
-        let Outcome::Differs { pending: Some(pending), missing: true, .. } = out else { panic!("{out:?}") };
+        let Outcome::Differs { pending: Some(ref pending), missing: true, .. } = out else { panic!("{out:?}") };
         assert!(!out.passed(&p));
-        let text = std::fs::read_to_string(&pending).unwrap();
+        let text = std::fs::read_to_string(pending).unwrap();
         assert_eq!(text, "---\nsource: a.yaml\nexpression: transcript\n---\nx: 1\n");
-        accept(&pending).unwrap();
+        accept(pending).unwrap();
         assert_eq!(compare(&path, "a.yaml", "x: 1", &p).unwrap(), Outcome::Matched);
         let Outcome::Differs { diff, .. } = compare(&path, "a.yaml", "x: 2\n", &p).unwrap() else { panic!() };
         assert!(diff.contains("-x: 1") && diff.contains("+x: 2"), "{diff}");

@@ -32,21 +32,37 @@ pub struct Received {
     pub signature_ok: bool,
 }
 
-/// A real HTTP server playing the integration: records and verifies hooks.
+/// A real HTTP server playing the integration: records and verifies hooks,
+/// and, once told where the sandbox is, reports every message it "delivers"
+/// as delivered (1) then read (2), signed like a real integration.
 pub struct Integration {
     pub url: String,
     pub received: Arc<Mutex<Vec<Received>>>,
+    pub report_to: Arc<Mutex<Option<String>>>,
+}
+
+#[derive(Clone)]
+struct HookState {
+    log: Arc<Mutex<Vec<Received>>>,
+    secret: String,
+    report_to: Arc<Mutex<Option<String>>>,
 }
 
 impl Integration {
     pub async fn start(secret: &str) -> Integration {
         let received = Arc::new(Mutex::new(vec![]));
-        let state = (received.clone(), secret.to_string());
+        let report_to = Arc::new(Mutex::new(None));
+        let state = HookState { log: received.clone(), secret: secret.to_string(), report_to: report_to.clone() };
         let app = Router::new().route("/kommo/{scope}", post(hook)).with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Integration { url, received }
+        Integration { url, received, report_to }
+    }
+
+    /// From now on, report delivery statuses to the sandbox at `base_url`.
+    pub fn report_statuses_to(&self, base_url: &str) {
+        *self.report_to.lock().unwrap() = Some(base_url.to_string());
     }
 
     pub fn webhook_url(&self) -> String {
@@ -65,12 +81,39 @@ impl Integration {
     }
 }
 
-async fn hook(State((log, secret)): State<(Arc<Mutex<Vec<Received>>>, String)>, uri: Uri, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn hook(State(st): State<HookState>, uri: Uri, headers: HeaderMap, body: Bytes) -> StatusCode {
     let signature = headers.get("x-signature").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let signature_ok = signature == sign_webhook(&secret, &body);
-    let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    log.lock().unwrap().push(Received { path: uri.path().to_string(), signature, body, signature_ok });
-    if signature_ok { StatusCode::OK } else { StatusCode::UNAUTHORIZED }
+    let signature_ok = signature == sign_webhook(&st.secret, &body);
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let scope = uri.path().rsplit('/').next().unwrap_or("").to_string();
+    st.log.lock().unwrap().push(Received { path: uri.path().to_string(), signature, body: body.clone(), signature_ok });
+    if !signature_ok {
+        return StatusCode::UNAUTHORIZED;
+    }
+    let report_to = st.report_to.lock().unwrap().clone();
+    if let (Some(base), Some(id)) = (report_to, body["message"]["message"]["id"].as_str()) {
+        // Answer the hook at once; report after, as a real integration would.
+        let (secret, id) = (st.secret.clone(), id.to_string());
+        tokio::spawn(async move {
+            for code in [1, 2] {
+                report(&base, &secret, &scope, &id, code).await;
+            }
+        });
+    }
+    StatusCode::OK
+}
+
+async fn report(base: &str, secret: &str, scope: &str, message_id: &str, code: i64) {
+    let path = format!("/v2/origin/custom/{scope}/{message_id}/delivery_status");
+    let body = json!({"msgid": message_id, "delivery_status": code}).to_string();
+    let now = reqwest::get(format!("{base}/_sandbox/clock")).await.unwrap().json::<Value>().await.unwrap()["now"].as_i64().unwrap();
+    let h = sign_request(secret, "POST", &path, body.as_bytes(), &clock::format_rfc2822(now));
+    let mut req = reqwest::Client::new().post(format!("{base}{path}"));
+    for (k, v) in h.pairs() {
+        req = req.header(k, v);
+    }
+    let status = req.body(body).send().await.unwrap().status();
+    assert_eq!(status, 200, "delivery status {code} refused");
 }
 
 /// The sandbox with the demo channel pointing its webhooks at `webhook_url`;
