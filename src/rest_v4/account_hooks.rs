@@ -1,8 +1,10 @@
 //! Delivers account events to `/api/v4/webhooks` subscribers (spec
 //! kommo-rest-v4.md §7.3): one form-encoded POST per subscription whose
 //! settings include the event, PHP bracket keys, every scalar a string. Each
-//! attempt goes to the webhook log (`hook: "account"`).
+//! attempt goes to the webhook log (`hook: "account"`); more than 100 invalid
+//! answers in 2 h disable the subscription.
 
+use crate::domain::webhooks::ANSWER_WITHIN_MS;
 use crate::domain::AccountEvent;
 use crate::webhooks::Attempt;
 use crate::Sandbox;
@@ -16,17 +18,32 @@ pub const CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 pub async fn deliver_account_event(sandbox: Arc<Sandbox>, event: AccountEvent) {
     let Some((targets, body)) = prepare(&sandbox, &event) else { return };
     let client = reqwest::Client::builder().timeout(Duration::from_secs(sandbox.settings.webhook_timeout)).build().expect("http client");
-    for url in targets {
+    for (id, url) in targets {
         let attempt = post(&client, &sandbox, &event, &url, &body).await;
+        record_outcome(&sandbox, &event.account_id, id, in_time(&attempt));
         sandbox.webhooks.push(attempt);
     }
 }
 
+/// Kommo's rule: an answer with HTTP 100–299 within 2 s.
+pub fn in_time(a: &Attempt) -> bool {
+    a.status.is_some_and(|s| (100..300).contains(&s)) && a.latency_ms <= ANSWER_WITHIN_MS
+}
+
+/// Too many invalid answers disable the subscription, as Kommo does.
+fn record_outcome(sandbox: &Sandbox, account_id: &str, webhook_id: i64, valid: bool) {
+    let now = sandbox.clock.now_secs();
+    let mut world = sandbox.world();
+    if let Some(w) = world.account_mut(account_id).and_then(|a| a.webhooks.iter_mut().find(|w| w.id == webhook_id)) {
+        w.record(valid, now);
+    }
+}
+
 /// The destinations and the encoded body, read under the world lock.
-fn prepare(sandbox: &Sandbox, event: &AccountEvent) -> Option<(Vec<String>, String)> {
+fn prepare(sandbox: &Sandbox, event: &AccountEvent) -> Option<(Vec<(i64, String)>, String)> {
     let world = sandbox.world();
     let a = world.account(&event.account_id)?;
-    let targets: Vec<String> = a.webhooks.iter().filter(|w| !w.disabled && w.settings.contains(&event.event)).map(|w| w.destination.clone()).collect();
+    let targets: Vec<(i64, String)> = a.webhooks.iter().filter(|w| !w.disabled && w.settings.contains(&event.event)).map(|w| (w.id, w.destination.clone())).collect();
     if targets.is_empty() {
         return None;
     }

@@ -14,6 +14,7 @@ pub mod custom_fields;
 pub mod hal;
 pub mod leads;
 pub mod oauth;
+pub mod pipelines;
 pub mod problem;
 pub mod sources;
 pub mod talks;
@@ -59,6 +60,7 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
         .merge(unsorted::routes())
         .merge(contacts::routes())
         .merge(leads::routes())
+        .merge(pipelines::routes())
         .merge(talks::routes())
         .merge(templates::routes())
         .merge(bots::routes())
