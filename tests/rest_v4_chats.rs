@@ -246,6 +246,9 @@ async fn salesbot_runs_its_steps_on_the_entity_chat() {
     assert_eq!(v2bad.validation(0).1, "entity_type");
     let one = t.post("/api/v4/bots/12/run", json!({"entity_id": lead, "entity_type": "leads"})).await;
     assert_eq!(one.status, 202);
+    t.post("/api/v4/bots/77/stop", json!({"entity_id": lead, "entity_type": "leads"})).await.problem(404);
+    let bad_stop = t.post("/api/v4/bots/12/stop", json!({"entity_id": "x", "entity_type": "leads"})).await;
+    assert_eq!(bad_stop.validation(0).1, "entity_id");
     let stop = t.post("/api/v4/bots/12/stop", json!({"entity_id": lead, "entity_type": "leads"})).await;
     assert_eq!(stop.status, 202);
     let state = t.state().await;
