@@ -435,3 +435,38 @@ async fn a_webhook_that_keeps_failing_is_disabled() {
     let again = t.post("/api/v4/webhooks", json!({"destination": fail, "settings": ["add_contact"]})).await;
     assert_eq!(again.json["disabled"], false);
 }
+
+async fn attempts_reach(t: &T, n: usize) -> Vec<Value> {
+    for _ in 0..500 {
+        let list = t.admin_get("/_sandbox/account_webhooks").await["attempts"].as_array().unwrap().clone();
+        if list.len() >= n {
+            return list;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("fewer than {n} account webhook attempts");
+}
+
+#[tokio::test]
+async fn refused_account_webhooks_are_retried_on_the_sandbox_clock() {
+    let t = T::start("").await;
+    let sub = Subscriber::start().await;
+    let fail = sub.url.replace("/hooks", "/fail");
+    t.post("/api/v4/webhooks", json!({"destination": fail, "settings": ["add_contact"]})).await;
+    t.post("/api/v4/contacts", json!([{"name": "Jane"}])).await.ok();
+    attempts_reach(&t, 1).await;
+    // Each retry goes out with the first request after its due time.
+    for (n, wait) in [(2, 300), (3, 900), (4, 900), (5, 3600)] {
+        t.sandbox().clock.advance(wait - 1);
+        t.get("/api/v4/account").await.ok();
+        assert_eq!(attempts_reach(&t, n - 1).await.len(), n - 1, "retry {n} is not due yet");
+        t.sandbox().clock.advance(1);
+        t.get("/api/v4/account").await.ok();
+        attempts_reach(&t, n).await;
+    }
+    t.sandbox().clock.advance(86_400);
+    t.get("/api/v4/account").await.ok();
+    let all = attempts_reach(&t, 5).await;
+    assert_eq!(all.len(), 5, "five attempts in all");
+    assert!(all.iter().all(|a| a["request_body"] == all[0]["request_body"]));
+}

@@ -43,6 +43,34 @@ impl Webhook {
     }
 }
 
+/// Kommo's retry schedule (spec §7.3): after attempt `n` answered `status`
+/// (`None`: no answer), the delay in seconds before attempt `n + 1`, if any.
+/// #2 after 5 min and #3 after 15 min when the code was 0–99 or ≥ 300; #4
+/// after 15 min and #5 after 1 h only for 499 and 5xx.
+pub fn retry_delay(attempt: u32, status: Option<u16>) -> Option<i64> {
+    let code = status.unwrap_or(0);
+    let invalid = !(100..300).contains(&code);
+    let server_error = code == 499 || (500..600).contains(&code);
+    match attempt {
+        1 if invalid => Some(5 * 60),
+        2 if invalid => Some(15 * 60),
+        3 if server_error => Some(15 * 60),
+        4 if server_error => Some(3600),
+        _ => None,
+    }
+}
+
+/// An account event waiting to be sent again to one subscription.
+#[derive(Debug, Clone, Serialize)]
+pub struct HookRetry {
+    pub due_at: i64,
+    /// The attempt number this will be (2–5).
+    pub attempt: u32,
+    pub account_id: String,
+    pub webhook_id: i64,
+    pub event: super::AccountEvent,
+}
+
 /// A chat linked to a contact (`/api/v4/contacts/chats`); the id changes on relink.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChatLink {
@@ -81,6 +109,17 @@ mod tests {
         assert!(!w.record(true, 200));
         assert!(w.record(false, 201));
         assert!(w.disabled);
+    }
+
+    #[test]
+    fn retries_follow_the_schedule() {
+        assert_eq!(retry_delay(1, Some(200)), None);
+        assert_eq!(retry_delay(1, None), Some(300));
+        assert_eq!(retry_delay(2, Some(404)), Some(900));
+        assert_eq!(retry_delay(3, Some(404)), None);
+        assert_eq!(retry_delay(3, Some(503)), Some(900));
+        assert_eq!(retry_delay(4, Some(499)), Some(3600));
+        assert_eq!(retry_delay(5, Some(500)), None);
     }
 
     #[test]
