@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// Print the JSON Schema of scenario files (for `# yaml-language-server: $schema=`).
 #[derive(clap::Args)]
+#[command(after_help = "Examples:\n  kommo-sandbox schema > scenario.schema.json\n  # then, first line of a scenario file:\n  # yaml-language-server: $schema=./scenario.schema.json")]
 pub struct SchemaArgs {}
 
 pub fn schema(_: SchemaArgs) -> Result<(), String> {
@@ -15,7 +16,7 @@ pub fn schema(_: SchemaArgs) -> Result<(), String> {
 
 /// Write a new scenario skeleton.
 #[derive(clap::Args)]
-#[command(after_help = "Example:\n  kommo-sandbox new order_status   # writes scenarios/order_status.yaml")]
+#[command(after_help = "Examples:\n  kommo-sandbox new order_status   # writes scenarios/order_status.yaml")]
 pub struct NewArgs {
     /// Scenario name (file name without extension), or a path ending in .yaml.
     name: String,
@@ -42,6 +43,7 @@ pub fn new(args: NewArgs) -> Result<(), String> {
 
 /// Review pending snapshots (`.snap.new`) one by one.
 #[derive(clap::Args)]
+#[command(after_help = "Examples:\n  kommo-sandbox review\n  kommo-sandbox review scenarios/conformance")]
 pub struct ReviewArgs {
     /// Where to look (default: scenarios/).
     paths: Vec<PathBuf>,
@@ -91,6 +93,7 @@ fn show(p: &Path) -> Result<(), String> {
 
 /// Accept every pending snapshot.
 #[derive(clap::Args)]
+#[command(after_help = "Examples:\n  kommo-sandbox accept\n  kommo-sandbox accept scenarios/examples")]
 pub struct AcceptArgs {
     /// Where to look (default: scenarios/).
     paths: Vec<PathBuf>,
