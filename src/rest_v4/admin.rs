@@ -2,7 +2,6 @@
 //! configure Salesbots, and read account webhook deliveries.
 
 use crate::domain::auth::CODE_TTL;
-use crate::domain::webhooks::ANSWER_WITHIN_MS;
 use crate::domain::Salesbot;
 use crate::webhooks::AttemptFilter;
 use crate::Sandbox;
@@ -103,7 +102,7 @@ async fn attempts(State(sb): Shared, Query(mut filter): Query<AttemptFilter>) ->
         .query(&filter)
         .into_iter()
         .map(|a| {
-            let in_time = a.status.is_some_and(|s| (100..300).contains(&s)) && a.latency_ms <= ANSWER_WITHIN_MS;
+            let in_time = super::account_hooks::in_time(&a);
             let mut v = json!(a);
             v["in_time"] = json!(in_time);
             v

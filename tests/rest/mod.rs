@@ -193,7 +193,10 @@ pub struct Subscriber {
 impl Subscriber {
     pub async fn start() -> Subscriber {
         let received: Inbox = Arc::default();
-        let app = Router::new().route("/hooks", post(take)).with_state(received.clone());
+        let app = Router::new()
+            .route("/hooks", post(take))
+            .route("/fail", post(|State(r): State<Inbox>, h: axum::http::HeaderMap, b: Bytes| async move { (axum::http::StatusCode::INTERNAL_SERVER_ERROR, take(State(r), h, b).await) }))
+            .with_state(received.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hooks", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
