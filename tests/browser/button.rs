@@ -248,3 +248,20 @@ fn a_hidden_button_still_opens_its_chat_in_widget_mode() {
     assert_eq!(page.eval("document.querySelector('.ksb-chat').getBoundingClientRect().height > 0").unwrap(), json!(true));
     page.close();
 }
+
+#[test]
+fn a_failed_send_shows_the_error_status_and_formats_follow_the_locale() {
+    let e = env();
+    let config = json!({"onlinechat": {"locale": {"extends": "en", "date_format": "yyyy/MM", "time_format": "HH", "delivery_status_error": "Not sent"}}});
+    let page = e.open(&button_page_url(&e.base, "kommo", &config, &json!([]), &json!([["runChatShow"]])), "send_error");
+    page.wait_for_element(".ksb-input", WAIT).unwrap();
+    // The account disappears under the page: the next send fails.
+    page.eval("window.__kommoSandboxButtons.crmPlugin.account = 'no-such-account'").unwrap();
+    page.type_into(".ksb-input", "Hello?").unwrap();
+    page.click(".ksb-send").unwrap();
+    page.wait_for_text(".ksb-out .ksb-status[data-status=error]", "Not sent", WAIT).unwrap();
+    let meta = page.texts(".ksb-out .ksb-meta").unwrap();
+    let re = regex::Regex::new(r"^\d{4}/\d{2} \d{2} ").unwrap();
+    assert!(re.is_match(&meta[0]), "{meta:?}");
+    page.close();
+}
