@@ -48,6 +48,16 @@ struct Stats {
     elapsed: Duration,
     latencies_us: Vec<u64>,
     errors: usize,
+    /// CPU seconds this process used during the run (client and server together).
+    cpu_secs: f64,
+}
+
+/// utime + stime of this process, in seconds.
+fn cpu_time() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let ticks: f64 = fields.get(11).zip(fields.get(12)).map(|(u, s)| u.parse::<f64>().unwrap_or(0.0) + s.parse::<f64>().unwrap_or(0.0)).unwrap_or(0.0);
+    ticks / 100.0
 }
 
 impl Stats {
@@ -84,6 +94,7 @@ async fn hello_server() -> SocketAddr {
 /// 32 keep-alive connections, each sending its share of `requests` back to back.
 async fn load(addr: SocketAddr, requests: Arc<Vec<Prepared>>, connections: usize, expect: u16) -> Stats {
     let started = Instant::now();
+    let cpu_before = cpu_time();
     let mut tasks = vec![];
     for c in 0..connections {
         let requests = requests.clone();
@@ -122,7 +133,7 @@ async fn load(addr: SocketAddr, requests: Arc<Vec<Prepared>>, connections: usize
     }
     let elapsed = started.elapsed();
     latencies_us.sort_unstable();
-    Stats { requests: latencies_us.len(), elapsed, latencies_us, errors }
+    Stats { requests: latencies_us.len(), elapsed, latencies_us, errors, cpu_secs: cpu_time() - cpu_before }
 }
 
 /// Unique incoming messages, one conversation per connection, signed at the frozen clock.
@@ -148,13 +159,15 @@ fn sandbox_requests(secret: &str, scope_id: &str, n: usize, connections: usize) 
 
 fn report(name: &str, s: &Stats) {
     println!(
-        "{name:<16} {:>8} req  {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms  errors {}",
+        "{name:<16} {:>8} req  {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms  errors {}  cpu {:.0} us/req ({:.2} cores busy)",
         s.requests,
         s.rps(),
         s.pct(0.50),
         s.pct(0.99),
         *s.latencies_us.last().unwrap() as f64 / 1000.0,
-        s.errors
+        s.errors,
+        s.cpu_secs * 1e6 / s.requests as f64,
+        s.cpu_secs / s.elapsed.as_secs_f64()
     );
 }
 

@@ -308,3 +308,76 @@ async fn account_webhooks_reach_a_real_subscriber_form_encoded() {
     assert_eq!(attempts.len(), 2, "{log}");
     assert!(attempts.iter().all(|a| a["status"] == 200 && a["url"] == json!(sub.url) && a["in_time"].is_boolean()));
 }
+
+#[tokio::test]
+async fn the_default_source_takes_chats_without_a_known_source() {
+    let t = T::start(TWO_PIPELINES).await;
+    t.post("/api/v4/sources", json!([
+        {"name": "Fallback", "external_id": "fallback", "pipeline_id": 7002, "default": true},
+        {"name": "Sales", "external_id": "sales", "pipeline_id": 7001}
+    ])).await.ok();
+    t.connect().await;
+    t.client_says("conv-1", "m-1", "no source", None).await;
+    t.client_says("conv-2", "m-2", "unknown source", Some("deleted-long-ago")).await;
+    t.client_says("conv-3", "m-3", "named source", Some("sales")).await;
+    let list = t.get("/api/v4/leads/unsorted").await;
+    let pipelines: Vec<Value> = list.ok()["_embedded"]["unsorted"].as_array().unwrap().iter().map(|u| u["pipeline_id"].clone()).collect();
+    assert_eq!(pipelines, [json!(7002), json!(7002), json!(7001)]);
+    let state = t.state().await;
+    let lead = state["account"]["leads"][2]["id"].as_i64().unwrap();
+    let with = t.get(&format!("/api/v4/leads/{lead}?with=source")).await;
+    assert_eq!(with.ok()["_embedded"]["source"]["name"], "Sales");
+}
+
+#[tokio::test]
+async fn another_integration_sees_none_of_these_chats() {
+    let t = T::start("channels:\n  - {}\n  - integration_id: 99999999-8888-4777-8666-555555555555\n").await;
+    t.connect().await;
+    let chat = t.client_says("conv-1", "m-1", "Hello", None).await;
+    let accounts = t.admin_get("/_sandbox/accounts").await;
+    let other = accounts["accounts"][0]["channels"][1]["api_token"].as_str().unwrap().to_string();
+    t.send("GET", &format!("/api/v4/contacts/chats?chat_id[]={chat}"), Some(&other), None).await.empty();
+    let contact = t.state().await["account"]["contacts"][0]["id"].clone();
+    let refused = t.send("POST", "/api/v4/contacts/chats", Some(&other), Some(json!([{"chat_id": chat, "contact_id": contact}]))).await;
+    assert_eq!(refused.validation(0).1, "chat_id");
+}
+
+#[tokio::test]
+async fn salesbot_sends_templates_with_their_markers_filled() {
+    let t = T::start("").await;
+    t.connect().await;
+    t.client_says("conv-1", "m-1", "Hello", None).await;
+    let tpl = t.post("/api/v4/chats/templates", json!([{"name": "Hi", "content": "Hi {{contact.name}}, lead {{lead.id}}", "external_id": "tpl-hi"}])).await;
+    let tpl_id = tpl.ok()["_embedded"]["chat_templates"][0]["id"].as_i64().unwrap();
+    let (status, bot) = t.admin_post(&format!("/_sandbox/accounts/{}/salesbots", t.account()), json!({"name": "T", "steps": [
+        {"handler": "condition", "params": {"term1": "{{contact.name}}", "term2": "Nobody", "operation": "=", "result": [{"handler": "send_message", "params": {"value": "never"}}],
+          "else": [{"handler": "send_template", "params": {"template_id": tpl_id}}]}}
+    ]})).await;
+    assert_eq!(status, 201);
+    let contact = t.state().await["account"]["contacts"][0]["id"].as_i64().unwrap();
+    let run = t.post("/api/v2/salesbot/run", json!([{"bot_id": bot["id"], "entity_id": contact, "entity_type": 1}])).await;
+    run.ok();
+    let state = t.state().await;
+    let lead = state["account"]["leads"][0]["id"].as_i64().unwrap();
+    let sent: Vec<&Value> = state["scopes"][0]["messages"].as_array().unwrap().iter().filter(|m| m["direction"] == "outgoing").collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["message"]["text"], json!(format!("Hi Jane Client, lead {lead}")));
+    assert_eq!(sent[0]["message"]["template"]["external_id"], "tpl-hi");
+    assert_eq!(sent[0]["message"]["template"]["params"][0]["key"], "{{contact.name}}");
+}
+
+#[tokio::test]
+async fn rest_calls_are_journaled_and_webhooks_are_capped() {
+    let t = T::start("").await;
+    for i in 0..100 {
+        let r = t.post("/api/v4/webhooks", json!({"destination": format!("https://example.test/{i}"), "settings": ["add_lead"]})).await;
+        assert_eq!(r.status, 201);
+    }
+    let over = t.post("/api/v4/webhooks", json!({"destination": "https://example.test/101", "settings": ["add_lead"]})).await;
+    over.problem(422);
+    let journal = t.admin_get("/_sandbox/journal?surface=rest_v4&limit=1").await;
+    let entry = &journal["entries"][0];
+    assert_eq!(entry["path"], "/api/v4/webhooks");
+    assert_eq!(entry["status"], 422);
+    assert_eq!(entry["account_id"], json!(t.account()));
+}

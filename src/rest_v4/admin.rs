@@ -29,11 +29,12 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({"error": message.into()}))).into_response()
 }
 
-fn parse<T: for<'de> Deserialize<'de> + Default>(bytes: &[u8], hint: &str) -> Result<T, Response> {
+/// An optional JSON body; the error says what to send.
+fn parse<T: for<'de> Deserialize<'de> + Default>(bytes: &[u8], hint: &str) -> Result<T, String> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(bytes).map_err(|e| error(StatusCode::BAD_REQUEST, format!("{e}; send {hint}")))
+    serde_json::from_slice(bytes).map_err(|e| format!("{e}; send {hint}"))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -46,7 +47,7 @@ struct CodeRequest {
 async fn mint_code(State(sb): Shared, Path(amojo_id): Path<String>, bytes: Bytes) -> Response {
     let req: CodeRequest = match parse(&bytes, "{\"client_id\"?: string}") {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
     };
     let now = sb.clock.now_secs();
     let mut world = sb.world();
@@ -79,7 +80,7 @@ struct NewSalesbot {
 async fn add_salesbot(State(sb): Shared, Path(amojo_id): Path<String>, bytes: Bytes) -> Response {
     let req: NewSalesbot = match parse(&bytes, "{\"name\": string, \"steps\": [handlers], \"id\"?: int}") {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
     };
     let mut world = sb.world();
     let Some(account) = world.account_mut(&amojo_id) else {

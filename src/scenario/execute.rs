@@ -23,6 +23,10 @@ pub async fn run_one(shared: &Shared, loaded: &Loaded, index: usize) -> Scenario
         Ok(c) => c,
         Err(e) => return result.fail_setup(e, started),
     };
+    if let Err(e) = super::setup::apply(&mut ctx).await {
+        ctx.finish().await;
+        return result.fail_setup(e, started);
+    }
     if let Err(e) = ctx.start_integration().await {
         result.output = ctx.output_tail();
         ctx.finish().await;

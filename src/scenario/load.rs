@@ -70,7 +70,7 @@ pub fn load(path: &Path) -> Result<Loaded, Vec<LoadError>> {
     let mut stack = vec![canonical(path)];
     let steps = std::mem::take(&mut scenario.steps);
     scenario.steps = expand(steps, path, &mut stack, &mut scenario.vars, &mut scenario.stubs, &mut errors);
-    errors.extend(validate::scenario(&scenario));
+    errors.extend(validate::scenario(&scenario, &file, &text));
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -307,5 +307,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = write(dir.path(), "j.json", r#"{"name": "j", "steps": [{"log": "x"}]}"#);
         assert_eq!(load(&p).unwrap().name, "j");
+    }
+}
+
+#[cfg(test)]
+mod validation_tests {
+    use super::*;
+
+    #[test]
+    fn scenario_wide_errors_point_at_their_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.yaml");
+        std::fs::write(&p, "name: r\nrules:\n  skip: [webhook.forged]\nsteps:\n  - log: ${chat}\n  - set: {chat_id: x}\n  - log: ${chat_id} ${stubs.nope}\n").unwrap();
+        let errs = load(&p).unwrap_err();
+        let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        assert!(text[0].contains("r.yaml:2:1: rules: no rule \"webhook.forged\"") && text[0].contains("did you mean webhook.forged_refused?"), "{text:?}");
+        assert!(text[1].contains(":5:1: unknown variable ${chat}"), "{text:?}");
+        assert!(text[2].contains(":7:1: ${stubs.nope}: no stub named \"nope\""), "{text:?}");
+        assert_eq!(errs.len(), 3);
     }
 }

@@ -13,6 +13,7 @@ pub mod process;
 pub mod report;
 pub mod rules;
 pub mod runner;
+pub mod setup;
 pub mod snapshot;
 pub mod sources;
 pub mod steps;
@@ -24,9 +25,27 @@ pub mod vars;
 /// The JSON Schema of scenario files, as `kommo-sandbox schema` prints it.
 pub fn schema_json() -> String {
     let schema = schemars::schema_for!(model::Scenario);
-    let mut text = serde_json::to_string_pretty(&schema).expect("schema serialises");
+    let mut value = serde_json::to_value(&schema).expect("schema serialises");
+    for_editors(&mut value);
+    let mut text = serde_json::to_string_pretty(&value).expect("schema serialises");
     text.push('\n');
     text
+}
+
+/// What serde cannot express: a step does exactly one thing (`oneOf`), and
+/// the known actions and rule ids are offered for completion.
+fn for_editors(schema: &mut serde_json::Value) {
+    use serde_json::json;
+    let kinds = ["action", "chats_api", "http", "expect", "include", "sleep", "set", "log"];
+    let step = &mut schema["definitions"]["Step"];
+    step["oneOf"] = json!(kinds.iter().map(|k| json!({"required": [k]})).collect::<Vec<_>>());
+    let actions = ["message", "template", "write_first", "typing", "reaction", "close_talk", "salesbot"];
+    let description = step["properties"]["action"]["description"].clone();
+    step["properties"]["action"] = json!({"description": description, "anyOf": [{"enum": actions}, {"type": "string"}, {"type": "null"}]});
+    let ids: Vec<&str> = rules::ids().collect();
+    for key in ["skip", "expect_fail"] {
+        schema["definitions"]["RuleSettings"]["properties"][key]["items"] = json!({"anyOf": [{"enum": ids}, {"type": "string"}]});
+    }
 }
 
 /// A new scenario skeleton for `kommo-sandbox new NAME`.

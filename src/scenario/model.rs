@@ -112,6 +112,12 @@ pub struct Setup {
     /// Chat templates by key, usable as `template: ${templates.KEY}` in a `template` action.
     #[serde(default)]
     pub templates: BTreeMap<String, Value>,
+    /// Sources created through REST v4 (`POST /api/v4/sources` bodies); `${sources.EXTERNAL_ID}` is the id.
+    #[serde(default)]
+    pub sources: Vec<Value>,
+    /// Salesbots added to the account (`{name, steps, id?}`); `${salesbots.NAME}` is the id.
+    #[serde(default)]
+    pub salesbots: Vec<Value>,
 }
 
 /// A stub endpoint: answers every request under its URL and records it.

@@ -9,19 +9,32 @@ use super::vars::{references, BUILTINS};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-pub fn scenario(s: &Scenario) -> Vec<LoadError> {
+/// Line (1-based) of a top-level key, to point scenario-wide errors at it.
+fn line_of(text: &str, key: &str) -> usize {
+    text.lines().position(|l| l.starts_with(&format!("{key}:")) || l.trim_start().starts_with(&format!("\"{key}\""))).map_or(1, |i| i + 1)
+}
+
+pub fn scenario(s: &Scenario, file: &str, text: &str) -> Vec<LoadError> {
     let mut known: BTreeSet<String> = BUILTINS.iter().map(|b| b.to_string()).collect();
     known.extend(s.vars.keys().cloned());
     known.extend(s.setup.people.iter().cloned());
     known.insert("templates".into());
     known.insert("stubs".into());
+    known.insert("sources".into());
+    known.insert("salesbots".into());
     let mut errors = vec![];
     if s.steps.is_empty() {
-        errors.push(at("scenario", 1, 1, "no steps".into(), Some("add `steps:` with at least one step; `kommo-sandbox new NAME` writes a skeleton".into())));
+        errors.push(at(file, line_of(text, "steps"), 1, "no steps".into(), Some("add `steps:` with at least one step; `kommo-sandbox new NAME` writes a skeleton".into())));
     }
     if let Some(i) = &s.integration {
         if i.command.is_some() == i.url.is_some() {
-            errors.push(at("scenario", 1, 1, "integration needs exactly one of `command` and `url`".into(), None));
+            errors.push(at(file, line_of(text, "integration"), 1, "integration needs exactly one of `command` and `url`".into(), None));
+        }
+    }
+    for id in s.rules.skip.iter().chain(&s.rules.expect_fail) {
+        if !super::rules::ids().any(|r| r == id) {
+            let hint = closest(id, super::rules::ids()).map(|c| format!("did you mean {c}?"));
+            errors.push(at(file, line_of(text, "rules"), 1, format!("rules: no rule {id:?}"), hint.or(Some("`kommo-sandbox schema` lists the rule ids; docs/scenarios.md explains them".into()))));
         }
     }
     for step in &s.steps {

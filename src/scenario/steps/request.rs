@@ -15,8 +15,17 @@ pub async fn action(ctx: &mut Ctx<'_>, name: &str, with: Option<&Value>) -> Resu
         Some(v) => ctx.vars.value(v)?,
         None => json!({}),
     };
-    let url = format!("{}/_sandbox/accounts/{}/actions/{name}", ctx.shared.sandbox_url, ctx.amojo_id);
-    let resp = ctx.shared.client.post(&url).json(&body).timeout(REQUEST_TIMEOUT).send().await.map_err(|e| format!("POST {url}: {e}"))?;
+    let (url, sent) = if name == "salesbot" {
+        // Salesbot runs are started through the API (`POST /api/v2/salesbot/run`), as Kommo's own widgets do.
+        (format!("{}/api/v2/salesbot/run", ctx.shared.sandbox_url), json!([body]))
+    } else {
+        (format!("{}/_sandbox/accounts/{}/actions/{name}", ctx.shared.sandbox_url, ctx.amojo_id), body.clone())
+    };
+    let mut req = ctx.shared.client.post(&url).json(&sent).timeout(REQUEST_TIMEOUT);
+    if let Some(token) = ctx.vars.get("api_token").and_then(|t| t.as_str().map(str::to_string)) {
+        req = req.bearer_auth(token);
+    }
+    let resp = req.send().await.map_err(|e| format!("POST {url}: {e}"))?;
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap_or_default();
     let reply = reply_from(status, &text);
