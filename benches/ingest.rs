@@ -48,6 +48,16 @@ struct Stats {
     elapsed: Duration,
     latencies_us: Vec<u64>,
     errors: usize,
+    /// CPU seconds this process used during the run (client and server together).
+    cpu_secs: f64,
+}
+
+/// utime + stime of this process, in seconds.
+fn cpu_time() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let ticks: f64 = fields.get(11).zip(fields.get(12)).map(|(u, s)| u.parse::<f64>().unwrap_or(0.0) + s.parse::<f64>().unwrap_or(0.0)).unwrap_or(0.0);
+    ticks / 100.0
 }
 
 impl Stats {
@@ -84,6 +94,7 @@ async fn hello_server() -> SocketAddr {
 /// 32 keep-alive connections, each sending its share of `requests` back to back.
 async fn load(addr: SocketAddr, requests: Arc<Vec<Prepared>>, connections: usize, expect: u16) -> Stats {
     let started = Instant::now();
+    let cpu_before = cpu_time();
     let mut tasks = vec![];
     for c in 0..connections {
         let requests = requests.clone();
@@ -122,7 +133,7 @@ async fn load(addr: SocketAddr, requests: Arc<Vec<Prepared>>, connections: usize
     }
     let elapsed = started.elapsed();
     latencies_us.sort_unstable();
-    Stats { requests: latencies_us.len(), elapsed, latencies_us, errors }
+    Stats { requests: latencies_us.len(), elapsed, latencies_us, errors, cpu_secs: cpu_time() - cpu_before }
 }
 
 /// Unique incoming messages, one conversation per connection, signed at the frozen clock.
@@ -148,13 +159,15 @@ fn sandbox_requests(secret: &str, scope_id: &str, n: usize, connections: usize) 
 
 fn report(name: &str, s: &Stats) {
     println!(
-        "{name:<16} {:>8} req  {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms  errors {}",
+        "{name:<16} {:>8} req  {:>9.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms  errors {}  cpu {:.0} us/req ({:.2} cores busy)",
         s.requests,
         s.rps(),
         s.pct(0.50),
         s.pct(0.99),
         *s.latencies_us.last().unwrap() as f64 / 1000.0,
-        s.errors
+        s.errors,
+        s.cpu_secs * 1e6 / s.requests as f64,
+        s.cpu_secs / s.elapsed.as_secs_f64()
     );
 }
 
@@ -169,11 +182,16 @@ fn throughput(connections: usize, requests: usize) {
         v.iter_mut().for_each(|r| r.path = "/".into());
         v
     });
-    client_rt.block_on(load(hello, Arc::new(hello_reqs[..requests.min(5_000)].to_vec()), connections, 200)); // warm-up
+    // BENCH_SKIP_HELLO=1 measures the sandbox alone (for profiling).
+    let skip_hello = std::env::var("BENCH_SKIP_HELLO").is_ok();
+    let hello_reqs = if skip_hello { Arc::new(hello_reqs[..100].to_vec()) } else { hello_reqs };
+    client_rt.block_on(load(hello, Arc::new(hello_reqs[..requests.min(5_000).min(hello_reqs.len())].to_vec()), connections, 200)); // warm-up
     let hello_stats = client_rt.block_on(load(hello, hello_reqs, connections, 200));
 
     // sandbox, journal on (default cap)
-    let config = Config::parse(&format!("clock: \"{START}\"\n"), "bench.yaml").unwrap();
+    // BENCH_JOURNAL_CAP=0 measures without the journal (default: the default cap, journal on).
+    let cap = std::env::var("BENCH_JOURNAL_CAP").map(|c| format!("settings:\n  journal_cap: {c}\n")).unwrap_or_default();
+    let config = Config::parse(&format!("clock: \"{START}\"\n{cap}"), "bench.yaml").unwrap();
     let sandbox = Sandbox::new(config).unwrap();
     let (secret, channel, account) = {
         let w = sandbox.world();
@@ -202,6 +220,42 @@ fn throughput(connections: usize, requests: usize) {
     report("sandbox ingest", &sandbox_stats);
     println!("ratio sandbox/hello-world: {:.0}%", 100.0 * sandbox_stats.rps() / hello_stats.rps());
     println!("sandbox after the run: {messages} messages stored, {journal} journal entries kept");
+}
+
+/// The handler alone, no sockets: one thread calls `chats_api::handle` for
+/// every message; the best of several rounds filters out other processes.
+fn handler_only(requests: usize, journal_cap: Option<usize>) -> f64 {
+    use axum::extract::State;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let cap = journal_cap.map(|c| format!("settings:\n  journal_cap: {c}\n")).unwrap_or_default();
+    let mut best = f64::MAX;
+    for _ in 0..5 {
+        let sandbox = Sandbox::new(Config::parse(&format!("clock: \"{START}\"\n{cap}"), "bench.yaml").unwrap()).unwrap();
+        let (secret, channel, account) = {
+            let w = sandbox.world();
+            (w.channels[0].secret.clone(), w.channels[0].id.clone(), w.accounts[0].amojo_id.clone())
+        };
+        let call = |r: &Prepared| {
+            let mut headers = axum::http::HeaderMap::new();
+            for (k, v) in &r.headers {
+                headers.insert(*k, v.parse().unwrap());
+            }
+            kommo_sandbox::chats_api::handle(State(sandbox.clone()), axum::http::Method::POST, r.path.parse().unwrap(), headers, axum::body::Body::from(r.body.clone()))
+        };
+        let connect_body = json!({"account_id": account}).to_string();
+        let connect_path = format!("/v2/origin/custom/{channel}/connect");
+        let h = sign_request(&secret, "POST", &connect_path, connect_body.as_bytes(), START);
+        let connect = Prepared { path: connect_path, headers: h.pairs().iter().map(|(k, v)| (*k, v.to_string())).collect(), body: Bytes::from(connect_body) };
+        assert_eq!(rt.block_on(call(&connect)).status(), 200);
+        let reqs = sandbox_requests(&secret, &format!("{channel}_{account}"), requests, 32);
+        let t = Instant::now();
+        for r in &reqs {
+            let resp = rt.block_on(call(r));
+            assert_eq!(resp.status(), 200);
+        }
+        best = best.min(t.elapsed().as_secs_f64() * 1e6 / requests as f64);
+    }
+    best
 }
 
 fn rss_kb(pid: u32) -> u64 {
@@ -248,6 +302,12 @@ fn main() {
     let connections = env_or("BENCH_CONNECTIONS", 32);
     let requests = if quick { 2_000 } else { env_or("BENCH_REQUESTS", 60_000) };
     println!("machine: {} CPUs visible", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
+    if std::env::var("BENCH_HANDLER_ONLY").is_ok() {
+        let on = handler_only(requests.min(20_000), None);
+        let off = handler_only(requests.min(20_000), Some(0));
+        println!("handler alone, one thread, best of 5: {on:.1} us/message with the journal, {off:.1} us without");
+        return;
+    }
     throughput(connections, requests);
     startup(if quick { 2 } else { 15 });
 }

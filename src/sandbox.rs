@@ -57,6 +57,7 @@ impl Sandbox {
     /// Sends what the world queued (chat hooks, account events). Call it after
     /// releasing the world lock; must run inside the tokio runtime.
     pub fn flush(self: &Arc<Self>) {
+        crate::rest_v4::account_hooks::send_due_retries(self);
         let queued = std::mem::take(&mut self.world().outbox);
         for item in queued {
             match item {

@@ -67,7 +67,7 @@ pub async fn start(sandbox: Arc<Sandbox>, addr: SocketAddr) -> std::io::Result<S
     let (stop, stopped) = oneshot::channel::<()>();
     let app = app(sandbox.clone());
     let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
+        let _ = axum::serve(axum::serve::ListenerExt::tap_io(listener, |tcp| drop(tcp.set_nodelay(true))), app)
             .with_graceful_shutdown(async {
                 let _ = stopped.await;
             })

@@ -30,6 +30,9 @@ async fn every_api_call_needs_a_valid_bearer_token() {
     t.get("/api/v4/account").await.ok();
     assert_eq!(t.get("/api/v4/nothing/here").await.problem(404)["title"], "Not Found");
     t.send("PUT", "/api/v4/account", Some(&t.token.clone()), Some(json!({}))).await.problem(405);
+    let as_user = |id: &str| t.http.get(format!("{}/api/v4/account", t.base)).bearer_auth(&t.token).header("X-Context-User-ID", id.to_string()).send();
+    assert_eq!(as_user("5000001").await.unwrap().status(), 200);
+    assert_eq!(as_user("42").await.unwrap().status(), 401);
 }
 
 #[tokio::test]
@@ -74,6 +77,8 @@ async fn oauth_code_then_refresh_rotates_and_refuses_reuse() {
 #[tokio::test]
 async fn auth_code_expires_after_twenty_minutes() {
     let t = T::start("").await;
+    assert_eq!(t.admin_post("/_sandbox/accounts/nope/oauth/code", json!({})).await.0, 404);
+    assert_eq!(t.admin_post(&format!("/_sandbox/accounts/{}/oauth/code", t.account()), json!({"client_id": "other"})).await.0, 400);
     let (_, code) = t.admin_post(&format!("/_sandbox/accounts/{}/oauth/code", t.account()), json!({})).await;
     t.sandbox().clock.advance(20 * 60);
     let body = json!({"client_id": t.creds["client_id"], "client_secret": t.creds["client_secret"], "grant_type": "authorization_code", "code": code["code"], "redirect_uri": "https://example.test"});
@@ -216,6 +221,9 @@ async fn contacts_with_phone_and_email_fields() {
     let many: Vec<Value> = (0..251).map(|i| json!({"name": format!("c{i}")})).collect();
     assert_eq!(t.post("/api/v4/contacts", json!(many)).await.problem(422)["detail"], "Limit 250 per page");
     t.post("/api/v4/contacts", json!({"name": "not an array"})).await.problem(400);
+    t.patch("/api/v4/contacts/424242", json!({"name": "x"})).await.problem(404);
+    let unknown = t.patch("/api/v4/contacts", json!([{"id": 424242, "name": "x"}])).await;
+    assert_eq!(unknown.validation(0), ("NotFound".into(), "id".into()));
     assert_eq!(t.send("POST", "/api/v4/contacts", Some(&t.token.clone()), None).await.problem(400)["detail"], "Request data can not be empty");
 }
 
@@ -255,4 +263,6 @@ async fn leads_take_the_pipeline_of_their_source() {
     assert_eq!(page.ok()["_page"], 2);
     assert!(page.json["_links"]["prev"]["href"].is_string());
     t.get("/api/v4/leads?limit=1&page=9").await.empty();
+    t.patch("/api/v4/leads/1", json!({"name": "x"})).await.problem(404);
+    t.get("/api/v4/leads/1").await.empty();
 }

@@ -246,6 +246,9 @@ async fn salesbot_runs_its_steps_on_the_entity_chat() {
     assert_eq!(v2bad.validation(0).1, "entity_type");
     let one = t.post("/api/v4/bots/12/run", json!({"entity_id": lead, "entity_type": "leads"})).await;
     assert_eq!(one.status, 202);
+    t.post("/api/v4/bots/77/stop", json!({"entity_id": lead, "entity_type": "leads"})).await.problem(404);
+    let bad_stop = t.post("/api/v4/bots/12/stop", json!({"entity_id": "x", "entity_type": "leads"})).await;
+    assert_eq!(bad_stop.validation(0).1, "entity_id");
     let stop = t.post("/api/v4/bots/12/stop", json!({"entity_id": lead, "entity_type": "leads"})).await;
     assert_eq!(stop.status, 202);
     let state = t.state().await;
@@ -307,4 +310,163 @@ async fn account_webhooks_reach_a_real_subscriber_form_encoded() {
     let attempts = log["attempts"].as_array().unwrap();
     assert_eq!(attempts.len(), 2, "{log}");
     assert!(attempts.iter().all(|a| a["status"] == 200 && a["url"] == json!(sub.url) && a["in_time"].is_boolean()));
+}
+
+#[tokio::test]
+async fn the_default_source_takes_chats_without_a_known_source() {
+    let t = T::start(TWO_PIPELINES).await;
+    t.post("/api/v4/sources", json!([
+        {"name": "Fallback", "external_id": "fallback", "pipeline_id": 7002, "default": true},
+        {"name": "Sales", "external_id": "sales", "pipeline_id": 7001}
+    ])).await.ok();
+    t.connect().await;
+    t.client_says("conv-1", "m-1", "no source", None).await;
+    t.client_says("conv-2", "m-2", "unknown source", Some("deleted-long-ago")).await;
+    t.client_says("conv-3", "m-3", "named source", Some("sales")).await;
+    let list = t.get("/api/v4/leads/unsorted").await;
+    let pipelines: Vec<Value> = list.ok()["_embedded"]["unsorted"].as_array().unwrap().iter().map(|u| u["pipeline_id"].clone()).collect();
+    assert_eq!(pipelines, [json!(7002), json!(7002), json!(7001)]);
+    let state = t.state().await;
+    let lead = state["account"]["leads"][2]["id"].as_i64().unwrap();
+    let with = t.get(&format!("/api/v4/leads/{lead}?with=source")).await;
+    assert_eq!(with.ok()["_embedded"]["source"]["name"], "Sales");
+}
+
+#[tokio::test]
+async fn another_integration_sees_none_of_these_chats() {
+    let t = T::start("channels:\n  - {}\n  - integration_id: 99999999-8888-4777-8666-555555555555\n").await;
+    t.connect().await;
+    let chat = t.client_says("conv-1", "m-1", "Hello", None).await;
+    let accounts = t.admin_get("/_sandbox/accounts").await;
+    let other = accounts["accounts"][0]["channels"][1]["api_token"].as_str().unwrap().to_string();
+    t.send("GET", &format!("/api/v4/contacts/chats?chat_id[]={chat}"), Some(&other), None).await.empty();
+    let contact = t.state().await["account"]["contacts"][0]["id"].clone();
+    let refused = t.send("POST", "/api/v4/contacts/chats", Some(&other), Some(json!([{"chat_id": chat, "contact_id": contact}]))).await;
+    assert_eq!(refused.validation(0).1, "chat_id");
+}
+
+#[tokio::test]
+async fn salesbot_sends_templates_with_their_markers_filled() {
+    let t = T::start("").await;
+    t.connect().await;
+    t.client_says("conv-1", "m-1", "Hello", None).await;
+    let tpl = t.post("/api/v4/chats/templates", json!([{"name": "Hi", "content": "Hi {{contact.name}}, lead {{lead.id}}", "external_id": "tpl-hi"}])).await;
+    let tpl_id = tpl.ok()["_embedded"]["chat_templates"][0]["id"].as_i64().unwrap();
+    let (status, bot) = t.admin_post(&format!("/_sandbox/accounts/{}/salesbots", t.account()), json!({"name": "T", "steps": [
+        {"handler": "condition", "params": {"term1": "{{contact.name}}", "term2": "Nobody", "operation": "=", "result": [{"handler": "send_message", "params": {"value": "never"}}],
+          "else": [{"handler": "send_template", "params": {"template_id": tpl_id}}]}}
+    ]})).await;
+    assert_eq!(status, 201);
+    let contact = t.state().await["account"]["contacts"][0]["id"].as_i64().unwrap();
+    let run = t.post("/api/v2/salesbot/run", json!([{"bot_id": bot["id"], "entity_id": contact, "entity_type": 1}])).await;
+    run.ok();
+    let state = t.state().await;
+    let lead = state["account"]["leads"][0]["id"].as_i64().unwrap();
+    let sent: Vec<&Value> = state["scopes"][0]["messages"].as_array().unwrap().iter().filter(|m| m["direction"] == "outgoing").collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["message"]["text"], json!(format!("Hi Jane Client, lead {lead}")));
+    assert_eq!(sent[0]["message"]["template"]["external_id"], "tpl-hi");
+    assert_eq!(sent[0]["message"]["template"]["params"][0]["key"], "{{contact.name}}");
+}
+
+#[tokio::test]
+async fn rest_calls_are_journaled_and_webhooks_are_capped() {
+    let t = T::start("").await;
+    for i in 0..100 {
+        let r = t.post("/api/v4/webhooks", json!({"destination": format!("https://example.test/{i}"), "settings": ["add_lead"]})).await;
+        assert_eq!(r.status, 201);
+    }
+    let over = t.post("/api/v4/webhooks", json!({"destination": "https://example.test/101", "settings": ["add_lead"]})).await;
+    over.problem(422);
+    let journal = t.admin_get("/_sandbox/journal?surface=rest_v4&limit=1").await;
+    let entry = &journal["entries"][0];
+    assert_eq!(entry["path"], "/api/v4/webhooks");
+    assert_eq!(entry["status"], 422);
+    assert_eq!(entry["account_id"], json!(t.account()));
+}
+
+#[tokio::test]
+async fn pipelines_list_their_stages() {
+    let t = T::start(TWO_PIPELINES).await;
+    let list = t.get("/api/v4/leads/pipelines").await;
+    let pipelines = list.ok()["_embedded"]["pipelines"].as_array().unwrap().clone();
+    assert_eq!(pipelines.len(), 2);
+    let statuses: Vec<(Value, Value)> = pipelines[1]["_embedded"]["statuses"].as_array().unwrap().iter().map(|s| (s["id"].clone(), s["type"].clone())).collect();
+    assert_eq!(statuses, [(json!(70021), json!(1)), (json!(70022), json!(0)), (json!(142), json!(0)), (json!(143), json!(0))]);
+    assert_eq!(t.get("/api/v4/leads/pipelines/7002").await.ok()["name"], "Support");
+    t.get("/api/v4/leads/pipelines/1").await.empty();
+}
+
+#[tokio::test]
+async fn accepting_an_incoming_lead_reaches_subscribers() {
+    let t = T::start("").await;
+    let sub = Subscriber::start().await;
+    t.post("/api/v4/webhooks", json!({"destination": sub.url, "settings": ["delete_unsorted", "status_lead"]})).await;
+    t.connect().await;
+    t.client_says("conv-1", "m-1", "Hello", None).await;
+    let uid = t.get("/api/v4/leads/unsorted").await.ok()["_embedded"]["unsorted"][0]["uid"].as_str().unwrap().to_string();
+    t.post(&format!("/api/v4/leads/unsorted/{uid}/accept"), json!({})).await.ok();
+    let form = sub.wait_for("unsorted[delete][0][action]").await;
+    assert_eq!(field(&form, "unsorted[delete][0][action]"), "accept");
+    assert_eq!(field(&form, "unsorted[delete][0][uid]"), uid);
+    let status = sub.wait_for("leads[status][0][old_status_id]").await;
+    assert_eq!(field(&status, "leads[status][0][old_status_id]"), "70011");
+    assert_eq!(field(&status, "leads[status][0][status_id]"), "70012");
+}
+
+#[tokio::test]
+async fn a_webhook_that_keeps_failing_is_disabled() {
+    let t = T::start("").await;
+    let sub = Subscriber::start().await;
+    let fail = sub.url.replace("/hooks", "/fail");
+    t.post("/api/v4/webhooks", json!({"destination": fail, "settings": ["add_contact"]})).await;
+    let contacts: Vec<Value> = (0..101).map(|i| json!({"name": format!("c{i}")})).collect();
+    t.post("/api/v4/contacts", json!(contacts)).await.ok();
+    for _ in 0..500 {
+        if t.admin_get("/_sandbox/account_webhooks").await["attempts"].as_array().unwrap().len() == 101 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let log = t.admin_get("/_sandbox/account_webhooks").await;
+    assert!(log["attempts"].as_array().unwrap().iter().all(|a| a["status"] == 500 && a["in_time"] == false));
+    let hooks = t.get(&format!("/api/v4/webhooks?filter[destination]={fail}")).await;
+    assert_eq!(hooks.ok()["_embedded"]["webhooks"][0]["disabled"], true);
+    let again = t.post("/api/v4/webhooks", json!({"destination": fail, "settings": ["add_contact"]})).await;
+    assert_eq!(again.json["disabled"], false);
+}
+
+async fn attempts_reach(t: &T, n: usize) -> Vec<Value> {
+    for _ in 0..500 {
+        let list = t.admin_get("/_sandbox/account_webhooks").await["attempts"].as_array().unwrap().clone();
+        if list.len() >= n {
+            return list;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("fewer than {n} account webhook attempts");
+}
+
+#[tokio::test]
+async fn refused_account_webhooks_are_retried_on_the_sandbox_clock() {
+    let t = T::start("").await;
+    let sub = Subscriber::start().await;
+    let fail = sub.url.replace("/hooks", "/fail");
+    t.post("/api/v4/webhooks", json!({"destination": fail, "settings": ["add_contact"]})).await;
+    t.post("/api/v4/contacts", json!([{"name": "Jane"}])).await.ok();
+    attempts_reach(&t, 1).await;
+    // Each retry goes out with the first request after its due time.
+    for (n, wait) in [(2, 300), (3, 900), (4, 900), (5, 3600)] {
+        t.sandbox().clock.advance(wait - 1);
+        t.get("/api/v4/account").await.ok();
+        assert_eq!(attempts_reach(&t, n - 1).await.len(), n - 1, "retry {n} is not due yet");
+        t.sandbox().clock.advance(1);
+        t.get("/api/v4/account").await.ok();
+        attempts_reach(&t, n).await;
+    }
+    t.sandbox().clock.advance(86_400);
+    t.get("/api/v4/account").await.ok();
+    let all = attempts_reach(&t, 5).await;
+    assert_eq!(all.len(), 5, "five attempts in all");
+    assert!(all.iter().all(|a| a["request_body"] == all[0]["request_body"]));
 }

@@ -57,7 +57,11 @@ async fn index(State(sb): Shared) -> Json<Value> {
             "POST /_sandbox/reset": "back to the configured state",
             "GET /_sandbox/clock": "the sandbox clock",
             "POST /_sandbox/clock": "{\"now\": \"<RFC 2822 date or epoch seconds>\"} or {\"advance\": <seconds>} or {\"freeze\": bool}",
+            "POST /_sandbox/accounts/{amojo_id}/oauth/code": "mint a REST v4 OAuth authorization code: {\"client_id\"?}; exchange it at POST /oauth2/access_token",
+            "POST /_sandbox/accounts/{amojo_id}/salesbots": "add a Salesbot: {\"name\", \"steps\", \"id\"?} (docs/rest-v4.md)",
+            "GET /_sandbox/account_webhooks": "REST v4 account webhook deliveries with in_time (answered 100-299 within 2 s); filters: account_id, since, limit",
         },
+        "rest_v4": "Authorization: Bearer <api_token from the credentials>; /api/v4/account, users, sources, contacts, contacts/chats, leads, leads/unsorted, talks, chats/templates, bots, webhooks; /api/v2/salesbot/run (docs/rest-v4.md)",
         "chats_api": {
             "POST /v2/origin/custom/{channel_id}/connect": "connect",
             "DELETE /v2/origin/custom/{channel_id}/disconnect": "disconnect",

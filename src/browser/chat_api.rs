@@ -31,13 +31,10 @@ pub fn router() -> Router<Arc<Sandbox>> {
         .route(&format!("{base}/reply"), post(reply))
 }
 
-fn account_or(world: &World, acc: &str) -> Result<String, Response> {
-    resolve_account(world, acc).ok_or_else(|| no_account(acc))
-}
 
 async fn state(State(sb): Shared, Path(acc): Path<String>) -> Response {
     let world = sb.world();
-    let id = match account_or(&world, &acc) { Ok(id) => id, Err(r) => return r };
+    let Some(id) = resolve_account(&world, &acc) else { return no_account(&acc) };
     Json(json!(world.account(&id).expect("resolved").browser.online_chat)).into_response()
 }
 
@@ -61,7 +58,7 @@ fn button_settings(stored: &Value) -> Value {
 
 async fn button(State(sb): Shared, Path(acc): Path<String>) -> Response {
     let world = sb.world();
-    let id = match account_or(&world, &acc) { Ok(id) => id, Err(r) => return r };
+    let Some(id) = resolve_account(&world, &acc) else { return no_account(&acc) };
     Json(button_settings(&world.account(&id).expect("resolved").browser.online_chat.button)).into_response()
 }
 
@@ -70,7 +67,7 @@ async fn set_button(State(sb): Shared, Path(acc): Path<String>, Json(body): Json
         return error(StatusCode::BAD_REQUEST, "send an object: {color?, title?, multi_conversations?, services?: [{code, link}]}");
     }
     let mut world = sb.world();
-    let id = match account_or(&world, &acc) { Ok(id) => id, Err(r) => return r };
+    let Some(id) = resolve_account(&world, &acc) else { return no_account(&acc) };
     world.account_mut(&id).expect("resolved").browser.online_chat.button = body.clone();
     Json(button_settings(&body)).into_response()
 }
@@ -84,7 +81,7 @@ async fn set_bot(State(sb): Shared, Path(acc): Path<String>, body: axum::body::B
         return error(StatusCode::BAD_REQUEST, e);
     }
     let mut world = sb.world();
-    let id = match account_or(&world, &acc) { Ok(id) => id, Err(r) => return r };
+    let Some(id) = resolve_account(&world, &acc) else { return no_account(&acc) };
     world.account_mut(&id).expect("resolved").browser.online_chat.bot = Some(json!(config));
     Json(json!({"ok": true})).into_response()
 }
@@ -110,13 +107,14 @@ fn button_widget() -> String {
 async fn session(State(sb): Shared, Path(acc): Path<String>, Json(body): Json<SessionBody>) -> Response {
     let now = sb.clock.now_ms();
     let mut world = sb.world();
-    let id = match account_or(&world, &acc) { Ok(id) => id, Err(r) => return r };
+    let Some(id) = resolve_account(&world, &acc) else { return no_account(&acc) };
     let name = body.name.clone().unwrap_or_else(|| visitor_name(&body.visitor));
     let Some((scope_id, conv)) = oc::conversation_for(&mut world, &id, &body.visitor, &body.widget, &name, now / 1000) else {
         return error(StatusCode::INTERNAL_SERVER_ERROR, "cannot open the website chat scope");
     };
     let conv_id = world.scope(&scope_id).expect("exists").conversations[conv].id.clone();
     add_meta(&mut world, &id, &conv_id, &body.meta);
+    oc::apply_site_meta(&mut world, &scope_id, conv);
     let run = if body.open { start_bot(&mut world, &id, &scope_id, conv, &conv_id, None, now) } else { Ok(None) };
     match run {
         Ok(run) => Json(json!({"conversation_id": conv_id, "scope_id": scope_id, "bot_run": run})).into_response(),
@@ -171,8 +169,9 @@ struct MetaBody {
 }
 
 async fn set_meta(State(sb): Shared, Path(acc): Path<String>, Json(body): Json<MetaBody>) -> Response {
-    with_chat(&sb, &acc, &body.visitor, |world, id, _scope, _conv, conv_id| {
+    with_chat(&sb, &acc, &body.visitor, |world, id, scope_id, conv, conv_id| {
         add_meta(world, id, conv_id, std::slice::from_ref(&body.meta));
+        oc::apply_site_meta(world, scope_id, conv);
         Ok(json!({"ok": true}))
     })
 }
@@ -180,7 +179,7 @@ async fn set_meta(State(sb): Shared, Path(acc): Path<String>, Json(body): Json<M
 /// Runs `f` on the visitor's existing conversation.
 fn with_chat(sb: &Sandbox, acc: &str, visitor: &str, f: impl FnOnce(&mut World, &str, &str, usize, &str) -> Result<Value, (StatusCode, String)>) -> Response {
     let mut world = sb.world();
-    let id = match account_or(&world, acc) { Ok(id) => id, Err(r) => return r };
+    let Some(id) = resolve_account(&world, acc) else { return no_account(acc) };
     let scope_id = world.account(&id).and_then(|a| a.browser.online_chat.scope_id.clone());
     let found = scope_id.as_ref().and_then(|s| world.scope(s)).and_then(|s| s.conversation_idx_by_client(visitor).map(|i| (s.scope_id.clone(), i, s.conversations[i].id.clone())));
     let Some((scope_id, conv, conv_id)) = found else {

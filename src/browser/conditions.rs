@@ -1,22 +1,10 @@
 //! The online chatbot's first-step condition (kommo-rest-v4.md §5.3): a JSON
 //! array of `{term1, term2, operation}` objects, all of which must hold.
-//! The REST agent's `domain::conditions` was not on main when this was
-//! written, so the browser surfaces carry their own evaluator.
+//! Comparison is the Salesbot's own (`domain::conditions`); what is special
+//! here is the condition text and the `{{bot_params.x}}` markers.
 
-use serde::Deserialize;
+use crate::domain::conditions::{evaluate, Condition};
 use serde_json::Value;
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Condition {
-    pub term1: Value,
-    pub term2: Value,
-    #[serde(default = "equals")]
-    pub operation: String,
-}
-
-fn equals() -> String {
-    "=".into()
-}
 
 /// Parses the condition text as the bot editor holds it: a JSON array (or a string containing one).
 pub fn parse(value: &Value) -> Result<Vec<Condition>, String> {
@@ -45,15 +33,11 @@ pub fn all_hold(conditions: &[Condition], fill: &dyn Fn(&str) -> String) -> Resu
 }
 
 pub fn holds(c: &Condition, fill: &dyn Fn(&str) -> String) -> Result<bool, String> {
-    let term1 = fill(&text(&c.term1));
-    match c.operation.as_str() {
-        "=" => Ok(term1 == fill(&text(&c.term2))),
-        "!=" => Ok(term1 != fill(&text(&c.term2))),
-        "in" => Ok(any_in(&term1, &fill(&text(&c.term2)))),
-        "not_in" => Ok(!any_in(&term1, &fill(&text(&c.term2)))),
-        "in_range" => in_range(&term1, &c.term2),
-        other => Err(format!("operation {other:?} is not one of =, !=, in, not_in, in_range")),
-    }
+    let term2 = match &c.term2 {
+        Value::Object(_) => c.term2.clone(),
+        other => Value::String(fill(&text(other))),
+    };
+    evaluate(&fill(&text(&c.term1)), &term2, &c.operation)
 }
 
 fn text(v: &Value) -> String {
@@ -62,25 +46,6 @@ fn text(v: &Value) -> String {
         Value::Null => String::new(),
         other => other.to_string(),
     }
-}
-
-fn list(s: &str) -> Vec<String> {
-    s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect()
-}
-
-/// True if any value of term2 is among the values of term1 (both comma lists).
-fn any_in(term1: &str, term2: &str) -> bool {
-    let have = list(term1);
-    list(term2).iter().any(|v| have.contains(v))
-}
-
-/// True if any integer found in term1 lies within `term2.from..=term2.to`.
-fn in_range(term1: &str, term2: &Value) -> Result<bool, String> {
-    let bound = |k: &str| term2.get(k).and_then(Value::as_i64).ok_or_else(|| format!("in_range needs term2 {{\"from\": int, \"to\": int}}; `{k}` is missing"));
-    let (from, to) = (bound("from")?, bound("to")?);
-    let numbers = regex::Regex::new(r"-?\d+").expect("valid");
-    let found = numbers.find_iter(term1).filter_map(|m| m.as_str().parse::<i64>().ok()).any(|n| n >= from && n <= to);
-    Ok(found)
 }
 
 #[cfg(test)]

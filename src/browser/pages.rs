@@ -32,10 +32,10 @@ struct ButtonQuery {
     locale: Option<String>,
 }
 
-fn json_param(name: &str, text: Option<&str>, default: Value) -> Result<Value, Response> {
+fn json_param(name: &str, text: Option<&str>, default: Value) -> Result<Value, String> {
     match text {
         None => Ok(default),
-        Some(t) => serde_json::from_str(t).map_err(|e| error(StatusCode::BAD_REQUEST, format!("`{name}` is not JSON: {e}"))),
+        Some(t) => serde_json::from_str(t).map_err(|e| format!("`{name}` is not JSON: {e}")),
     }
 }
 
@@ -45,8 +45,11 @@ async fn button_page(State(sb): State<Arc<Sandbox>>, Query(q): Query<ButtonQuery
         "amocrm" => ("amoSocialButton", "amo_social_button", "amoSocialButtonConfig", "ru"),
         other => return error(StatusCode::BAD_REQUEST, format!("loader {other:?} is not `kommo` or `amocrm`")),
     };
-    let parsed = (|| Ok::<_, Response>((json_param("config", q.config.as_deref(), Value::Null)?, json_param("meta", q.meta.as_deref(), json!([]))?, json_param("queue", q.queue.as_deref(), json!([]))?)))();
-    let (config, meta, queue) = match parsed { Ok(p) => p, Err(r) => return r };
+    let parsed = (|| Ok::<_, String>((json_param("config", q.config.as_deref(), Value::Null)?, json_param("meta", q.meta.as_deref(), json!([]))?, json_param("queue", q.queue.as_deref(), json!([]))?)))();
+    let (config, meta, queue) = match parsed {
+        Ok(p) => p,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
     let world = sb.world();
     let key = q.account.clone().unwrap_or_else(|| world.accounts[0].amojo_id.clone());
     let Some(id) = resolve_account(&world, &key) else { return no_account(&key) };

@@ -23,7 +23,7 @@ pub use conversation::{Conversation, Direction, Message, Participant, Participan
 pub use crm::{Contact, IncomingLead, Lead, Notification, Talk};
 pub use template::{Salesbot, Template};
 pub use outbox::{AccountEvent, ChatHook, Outbound};
-pub use webhooks::{BotRun, ChatLink, Webhook};
+pub use webhooks::{BotRun, ChatLink, HookRetry, Webhook};
 
 use crate::config::Config;
 
@@ -41,6 +41,8 @@ pub struct World {
     /// REST v4 OAuth clients and tokens.
     pub auth: auth::Auth,
     pub rate_limits: rate_limit::RateLimits,
+    /// Account webhook retries, due on the sandbox clock.
+    pub hook_retries: Vec<HookRetry>,
 }
 
 impl World {

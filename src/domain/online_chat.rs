@@ -134,7 +134,35 @@ pub fn visitor_message(world: &mut World, scope_id: &str, conv: usize, text: &st
     let incoming = Incoming { conversation: conv, message_id: message_id.clone(), client: &client, text: Some(text.into()), now: now_ms / 1000 };
     let events = on_incoming_message(account, &channel, scope, incoming);
     events.into_iter().for_each(|e| world.emit(e));
+    apply_site_meta(world, scope_id, conv);
     Some(message_id)
+}
+
+/// `setMeta({contact: {name}, lead: {name, sale}})`: what the site knows about the
+/// visitor names the chat's client, its contact and its lead (latest payload wins).
+/// Idempotent, so it runs after every payload and every visitor message.
+pub fn apply_site_meta(world: &mut World, scope_id: &str, conv: usize) {
+    let Some((scope, account)) = world.scope_and_account_mut(scope_id) else { return };
+    let conversation = scope.conversations[conv].clone();
+    let Some(meta) = account.browser.online_chat.chats.iter().find(|c| c.conversation_id == conversation.id) else { return };
+    let last = |path: &[&str]| meta.meta.iter().rev().find_map(|p| path.iter().try_fold(p, |v, k| v.get(*k)).cloned());
+    let (contact_name, lead_name, sale) = (last(&["contact", "name"]), last(&["lead", "name"]), last(&["lead", "sale"]));
+    if let Some(name) = contact_name.as_ref().and_then(Value::as_str) {
+        if let Some(i) = scope.index.participant_by_id.get(&conversation.client_participant_id).copied() {
+            scope.participants[i].name = name.to_string();
+        }
+        if let Some(c) = account.contacts.iter_mut().find(|c| Some(c.id) == conversation.contact_id) {
+            c.name = name.to_string();
+        }
+    }
+    let lead_id = conversation.talk_id.and_then(|t| account.talks.iter().find(|x| x.talk_id == t)).and_then(|t| t.entity_id);
+    let Some(lead) = account.leads.iter_mut().find(|l| Some(l.id) == lead_id) else { return };
+    if let Some(name) = lead_name.as_ref().and_then(Value::as_str) {
+        lead.name = name.to_string();
+    }
+    if let Some(sale) = sale.as_ref().and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))) {
+        lead.price = sale;
+    }
 }
 
 /// A reply to the visitor from the bot (`user_id` None) or a manager.
@@ -229,6 +257,19 @@ mod tests {
         assert_eq!(a.contacts.len(), 1);
         assert_eq!(a.incoming_leads[0].service, CHANNEL_CODE);
         assert!(a.notifications.iter().any(|n| n.text == "Ann Lee: hi"));
+    }
+
+    #[test]
+    fn set_meta_names_the_contact_and_the_lead() {
+        let (mut w, acc) = world();
+        let (scope, conv) = conversation_for(&mut w, &acc, "v2", "button", "Visitor v2", 1).unwrap();
+        let conv_id = w.scope(&scope).unwrap().conversations[conv].id.clone();
+        let meta = serde_json::json!({"contact": {"name": "Maria Silva"}, "lead": {"name": "Website order", "sale": "1500"}});
+        meta_mut(&mut w, &acc, &conv_id).unwrap().meta.push(meta);
+        visitor_message(&mut w, &scope, conv, "hi", 1_000).unwrap();
+        let a = w.account(&acc).unwrap();
+        assert_eq!(a.contacts[0].name, "Maria Silva");
+        assert_eq!((a.leads[0].name.as_str(), a.leads[0].price), ("Website order", 1500));
     }
 
     #[test]

@@ -44,8 +44,11 @@ pub fn stop(account: &mut Account, bot_id: i64, target: &Target) -> usize {
     runs.map(|r| r.stopped = true).count()
 }
 
+/// (contact id, lead id, chat id) of a target.
+type Resolved = (Option<i64>, Option<i64>, Option<String>);
+
 /// The contact, lead and chat a target stands for.
-fn resolve(account: &Account, target: &Target) -> Result<(Option<i64>, Option<i64>, Option<String>), String> {
+fn resolve(account: &Account, target: &Target) -> Result<Resolved, String> {
     match target.entity_type.as_str() {
         "leads" => {
             let lead = account.leads.iter().find(|l| l.id == target.entity_id).ok_or_else(|| format!("lead {} not found", target.entity_id))?;

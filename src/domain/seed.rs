@@ -19,6 +19,7 @@ pub fn build(config: &Config) -> World {
         outbox: vec![],
         auth: auth::Auth::new(config.seed),
         rate_limits: Default::default(),
+        hook_retries: vec![],
     };
     let channels: Vec<ChannelConfig> =
         if config.channels.is_empty() { vec![ChannelConfig::default()] } else { config.channels.clone() };

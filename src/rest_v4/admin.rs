@@ -2,7 +2,6 @@
 //! configure Salesbots, and read account webhook deliveries.
 
 use crate::domain::auth::CODE_TTL;
-use crate::domain::webhooks::ANSWER_WITHIN_MS;
 use crate::domain::Salesbot;
 use crate::webhooks::AttemptFilter;
 use crate::Sandbox;
@@ -29,11 +28,12 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({"error": message.into()}))).into_response()
 }
 
-fn parse<T: for<'de> Deserialize<'de> + Default>(bytes: &[u8], hint: &str) -> Result<T, Response> {
+/// An optional JSON body; the error says what to send.
+fn parse<T: for<'de> Deserialize<'de> + Default>(bytes: &[u8], hint: &str) -> Result<T, String> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(bytes).map_err(|e| error(StatusCode::BAD_REQUEST, format!("{e}; send {hint}")))
+    serde_json::from_slice(bytes).map_err(|e| format!("{e}; send {hint}"))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -46,7 +46,7 @@ struct CodeRequest {
 async fn mint_code(State(sb): Shared, Path(amojo_id): Path<String>, bytes: Bytes) -> Response {
     let req: CodeRequest = match parse(&bytes, "{\"client_id\"?: string}") {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
     };
     let now = sb.clock.now_secs();
     let mut world = sb.world();
@@ -79,7 +79,7 @@ struct NewSalesbot {
 async fn add_salesbot(State(sb): Shared, Path(amojo_id): Path<String>, bytes: Bytes) -> Response {
     let req: NewSalesbot = match parse(&bytes, "{\"name\": string, \"steps\": [handlers], \"id\"?: int}") {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
     };
     let mut world = sb.world();
     let Some(account) = world.account_mut(&amojo_id) else {
@@ -102,7 +102,7 @@ async fn attempts(State(sb): Shared, Query(mut filter): Query<AttemptFilter>) ->
         .query(&filter)
         .into_iter()
         .map(|a| {
-            let in_time = a.status.is_some_and(|s| (100..300).contains(&s)) && a.latency_ms <= ANSWER_WITHIN_MS;
+            let in_time = super::account_hooks::in_time(&a);
             let mut v = json!(a);
             v["in_time"] = json!(in_time);
             v

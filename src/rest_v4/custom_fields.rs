@@ -80,7 +80,7 @@ fn first_value(values: &Value, enums: &[(&str, i64)], i: usize) -> Result<Option
     let mut errors = vec![];
     for (j, v) in values.iter().enumerate() {
         let path = |k: &str| format!("custom_fields_values.{i}.values.{j}.{k}");
-        if !v["value"].as_str().is_some_and(|s| !s.trim().is_empty()) {
+        if v["value"].as_str().is_none_or(|s| s.trim().is_empty()) {
             errors.push(FieldError::new("NotBlank", path("value"), "This value should not be blank."));
         }
         if let Some(code) = v.get("enum_code") {

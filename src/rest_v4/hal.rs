@@ -40,14 +40,15 @@ impl Query {
         self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
-    /// Every value of `key`, written `key=a`, `key[]=a` or `key[0]=a`.
+    /// Every value of `key`, written `key=a`, `key[]=a` or `key[0]=a` (values
+    /// are not split on commas: an `external_id` may contain one).
     pub fn list(&self, key: &str) -> Vec<String> {
         self.pairs
             .iter()
             .filter(|(k, _)| {
                 k == key || k.strip_prefix(key).is_some_and(|rest| rest.starts_with('[') && rest.ends_with(']') && rest[1..rest.len() - 1].chars().all(|c| c.is_ascii_digit()))
             })
-            .flat_map(|(_, v)| v.split(',').map(str::to_string).collect::<Vec<_>>())
+            .map(|(_, v)| v.clone())
             .filter(|v| !v.is_empty())
             .collect()
     }

@@ -14,6 +14,7 @@ pub mod custom_fields;
 pub mod hal;
 pub mod leads;
 pub mod oauth;
+pub mod pipelines;
 pub mod problem;
 pub mod sources;
 pub mod talks;
@@ -59,6 +60,7 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
         .merge(unsorted::routes())
         .merge(contacts::routes())
         .merge(leads::routes())
+        .merge(pipelines::routes())
         .merge(talks::routes())
         .merge(templates::routes())
         .merge(bots::routes())
@@ -111,6 +113,7 @@ fn admit(sb: &Sandbox, headers: &HeaderMap, query: &str) -> Result<Api, Problem>
         Refusal::Unknown => Problem::unauthorized(),
         Refusal::Expired => Problem::new(StatusCode::UNAUTHORIZED, "Access token has expired"),
     })?;
+    check_context_user(&world, &account_id, headers)?;
     match world.rate_limits.hit(&account_id, sb.settings.rate_limit, now_ms) {
         Verdict::Allowed => {}
         Verdict::TooMany { retry_after } => {
@@ -119,6 +122,17 @@ fn admit(sb: &Sandbox, headers: &HeaderMap, query: &str) -> Result<Api, Problem>
         Verdict::Blocked { .. } => return Err(Problem::new(StatusCode::FORBIDDEN, "Account blocked for repeatedly exceeding the requests per second limit")),
     }
     Ok(Api { account_id, integration_id, base: sb.base_url().to_string(), query: hal::Query::parse(query), now: now_ms.div_euclid(1000) })
+}
+
+/// `X-Context-User-ID` runs the call as that user; an unknown user is refused (spec §9).
+fn check_context_user(world: &crate::domain::World, account_id: &str, headers: &HeaderMap) -> Result<(), Problem> {
+    let Some(value) = headers.get("x-context-user-id") else { return Ok(()) };
+    let known = world.account(account_id).is_some_and(|a| a.users.iter().any(|u| value.to_str().ok() == Some(u.id.to_string().as_str())));
+    if known {
+        Ok(())
+    } else {
+        Err(Problem::new(StatusCode::UNAUTHORIZED, "The user of X-Context-User-ID is not a user of this account"))
+    }
 }
 
 /// axum answers a known path with another method by an empty 405; Kommo by problem+json.

@@ -9,11 +9,12 @@ use serde_json::{json, Map, Value};
 pub struct Problem {
     pub status: StatusCode,
     pub detail: String,
-    /// Keys that come before `title` (`validation-errors`, `errors`).
-    pub head: Map<String, Value>,
-    /// Keys after `detail` (`retry_after`, `hint`).
-    pub tail: Map<String, Value>,
+    /// Extra keys: `validation-errors` and `errors` go before `title`, the
+    /// rest (`retry_after`, `hint`) after `detail`, as Kommo orders them.
+    pub extra: Vec<(String, Value)>,
 }
+
+const LEADING: [&str; 2] = ["validation-errors", "errors"];
 
 pub type ApiResult<T> = Result<T, Problem>;
 
@@ -33,7 +34,7 @@ impl FieldError {
 
 impl Problem {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
-        Problem { status, detail: detail.into(), head: Map::new(), tail: Map::new() }
+        Problem { status, detail: detail.into(), extra: vec![] }
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -57,9 +58,7 @@ impl Problem {
                 json!({"request_id": request_id, "errors": errors})
             })
             .collect();
-        let mut p = Self::bad_request("Request validation failed");
-        p.head.insert("validation-errors".into(), Value::Array(list));
-        p
+        Self::bad_request("Request validation failed").with("validation-errors", Value::Array(list))
     }
 
     /// A single-object validation failure (request_id "0").
@@ -73,18 +72,20 @@ impl Problem {
     }
 
     pub fn with(mut self, key: &str, value: Value) -> Self {
-        self.tail.insert(key.into(), value);
+        self.extra.push((key.into(), value));
         self
     }
 
     pub fn body(&self) -> Value {
-        let mut body = self.head.clone();
+        let mut body = Map::new();
+        let (leading, trailing): (Vec<_>, Vec<_>) = self.extra.iter().cloned().partition(|(k, _)| LEADING.contains(&k.as_str()));
+        body.extend(leading);
         let code = self.status.as_u16();
         body.insert("title".into(), json!(self.status.canonical_reason().unwrap_or("Error")));
         body.insert("type".into(), json!(format!("https://httpstatus.es/{code}")));
         body.insert("status".into(), json!(code));
         body.insert("detail".into(), json!(self.detail));
-        body.extend(self.tail.clone());
+        body.extend(trailing);
         Value::Object(body)
     }
 }

@@ -284,9 +284,7 @@ async fn delete_many(State(sb): Shared, Extension(api): Extension<Api>, bytes: B
         })
         .collect();
     if !missing.is_empty() {
-        let mut p = Problem::bad_request("Invalid request items");
-        p.head.insert("errors".into(), Value::Array(missing));
-        return Err(p);
+        return Err(Problem::bad_request("Invalid request items").with("errors", Value::Array(missing)));
     }
     let ids: Vec<i64> = list.iter().filter_map(|i| i["id"].as_i64()).collect();
     a.sources.retain(|s| !(s.integration_id == api.integration_id && ids.contains(&s.id)));

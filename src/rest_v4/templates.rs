@@ -106,7 +106,7 @@ fn buttons_errors(buttons: &Value) -> Vec<FieldError> {
             Some("url") => e.push(FieldError::new("NotBlank", format!("buttons.{i}.url"), "This value should not be blank.")),
             _ => e.push(FieldError::new("NotSupportedChoice", format!("buttons.{i}.type"), "The value you selected is not a valid choice.")),
         }
-        if !b["text"].as_str().is_some_and(|t| !t.is_empty()) {
+        if b["text"].as_str().is_none_or(str::is_empty) {
             e.push(FieldError::new("NotBlank", format!("buttons.{i}.text"), "This value should not be blank."));
         }
     }

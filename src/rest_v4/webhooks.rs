@@ -85,7 +85,7 @@ async fn subscribe(State(sb): Shared, Extension(api): Extension<Api>, bytes: Byt
         None if a.webhooks.len() >= WEBHOOKS_LIMIT => return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, format!("Limit {WEBHOOKS_LIMIT} webhooks per account"))),
         None => {
             let id = a.ids.number();
-            a.webhooks.push(Webhook { id, destination: dest, settings: vec![], sort: 1, disabled: false, created_by: user, created_at: api.now, updated_at: api.now });
+            a.webhooks.push(Webhook { id, destination: dest, settings: vec![], sort: 1, disabled: false, created_by: user, created_at: api.now, updated_at: api.now, failures: vec![] });
             a.webhooks.len() - 1
         }
     };
@@ -93,6 +93,7 @@ async fn subscribe(State(sb): Shared, Extension(api): Extension<Api>, bytes: Byt
     w.settings = events;
     w.sort = sort.unwrap_or(w.sort);
     w.disabled = false;
+    w.failures.clear();
     w.updated_at = api.now;
     Ok(hal(StatusCode::CREATED, view(a.id, &a.webhooks[idx])))
 }

@@ -98,7 +98,7 @@ fn frame_mode_theme_hidden_button_and_unread_counter() {
                   "message": {"incoming_background": "blue", "incoming_color": "white"}}}});
     let page = e.open(&button_page_url(&e.base, "kommo", &config, &json!([]), &json!([["runChatShow"]])), "frame_mode");
     page.wait_for_element("#custom_chat_holder .ksb-chat", WAIT).unwrap();
-    assert_eq!(page.eval("getComputedStyle(document.getElementById('amo-livechat')).display").unwrap(), json!("none"));
+    assert_eq!(page.eval("getComputedStyle(document.getElementById('amobutton')).display").unwrap(), json!("none"));
     assert_eq!(page.eval("document.querySelectorAll('.ksb-header').length").unwrap(), json!(0));
     assert_eq!(page.eval("document.querySelector('.ksb-compose').dataset.height").unwrap(), json!("170"));
     assert_eq!(page.eval("document.querySelector('.ksb-chat').style.background").unwrap(), json!("yellow"));
@@ -184,5 +184,84 @@ fn conversations_change_carries_the_documented_shape() {
     assert_eq!((m["text"].clone(), m["type"].clone(), m["is_out"].clone()), (json!("Hello"), json!("text"), json!(false)));
     assert_eq!(m["author"], json!({"name": user.name}));
     assert!(m["created_at"].as_i64().unwrap() > 1_600_000_000_000, "milliseconds: {m}");
+    page.close();
+}
+
+#[test]
+fn a_manager_reply_through_the_message_action_reaches_the_window() {
+    let e = env();
+    let page = e.open(&button_page_url(&e.base, "kommo", &Value::Null, &json!([]), &json!([["runChatShow"]])), "action_reply");
+    page.wait_for_element(".ksb-input", WAIT).unwrap();
+    page.type_into(".ksb-input", "Anyone there?").unwrap();
+    page.click(".ksb-send").unwrap();
+    page.wait_for_text(".ksb-out .ksb-status", "Sent", WAIT).unwrap();
+    let chat_id = page.eval("window.__kommoSandboxButtons.crmPlugin.conversationId").unwrap();
+    let (status, body) = e.post(&e.account_path("/actions/message"), json!({"chat_id": chat_id, "text": "Yes, here"}));
+    assert_eq!(status, 200, "{body}");
+    page.wait_for_text(".ksb-in .ksb-text", "Yes, here", WAIT).unwrap();
+    page.wait_for_text(".ksb-out .ksb-status", "Read", WAIT).unwrap();
+    page.close();
+}
+
+#[test]
+fn calls_queued_before_the_script_loads_run_in_order() {
+    let e = env();
+    let queue = json!([["sendKeyActionHook", "first"], ["runChatShow"], ["sendKeyActionHook", "second"], ["runChatHide"]]);
+    let page = e.open(&button_page_url(&e.base, "kommo", &Value::Null, &json!([{"bot_params": {"plan": "pro"}}]), &queue), "queue_order");
+    page.wait_until("window.sandboxEvents.some(e => e.event === 'onChatHide')", WAIT).unwrap();
+    e.wait_state("second hook", |w| w.account(&e.account).unwrap().browser.online_chat.key_action_hooks.len() == 2);
+    let methods: Vec<String> = e.sdk_calls("crmPlugin.").iter().map(|c| c["method"].as_str().unwrap().to_string()).filter(|m| m != "crmPlugin.setMeta").collect();
+    assert_eq!(methods, ["crmPlugin.sendKeyActionHook", "crmPlugin.runChatShow", "crmPlugin.sendKeyActionHook", "crmPlugin.runChatHide"]);
+    let hooks: Vec<String> = e.server.sandbox.world().account(&e.account).unwrap().browser.online_chat.key_action_hooks.iter().map(|h| h.hook.clone()).collect();
+    assert_eq!(hooks, ["first", "second"]);
+    // setMeta after the chat is ready reaches the conversation too.
+    page.eval("crm_plugin.setMeta({bot_params: {plan: 'max'}})").unwrap();
+    e.wait_state("late setMeta", |w| w.account(&e.account).unwrap().browser.online_chat.chats[0].bot_params["plan"] == json!("max"));
+    assert_eq!(page.eval("crm_plugin.params.length").unwrap(), json!(2));
+    page.close();
+}
+
+#[test]
+fn set_meta_contact_and_lead_data_reach_the_crm() {
+    let e = env();
+    let meta = json!([{"contact": {"name": "Maria Silva", "custom_fields": [{"id": 1, "values": [{"value": "utm"}]}]}, "lead": {"name": "Website order", "sale": 1500}}]);
+    let page = e.open(&button_page_url(&e.base, "amocrm", &Value::Null, &meta, &json!([["runChatShow"]])), "set_meta_crm");
+    page.wait_for_element(".ksb-input", WAIT).unwrap();
+    page.type_into(".ksb-input", "I'd like to order").unwrap();
+    page.click(".ksb-send").unwrap();
+    e.wait_state("lead", |w| !w.account(&e.account).unwrap().leads.is_empty());
+    let w = e.server.sandbox.world();
+    let a = w.account(&e.account).unwrap();
+    assert_eq!(a.contacts[0].name, "Maria Silva");
+    assert_eq!((a.leads[0].name.as_str(), a.leads[0].price), ("Website order", 1500));
+    assert!(a.notifications.iter().any(|n| n.text == "Maria Silva: I'd like to order"));
+    drop(w);
+    page.close();
+}
+
+#[test]
+fn a_hidden_button_still_opens_its_chat_in_widget_mode() {
+    let e = env();
+    let page = e.open(&button_page_url(&e.base, "kommo", &json!({"hidden": true}), &json!([]), &json!([["runChatShow"]])), "hidden_widget");
+    page.wait_for_element(".ksb-chat", WAIT).unwrap();
+    assert_eq!(page.eval("getComputedStyle(document.getElementById('amobutton')).display").unwrap(), json!("none"));
+    assert_eq!(page.eval("document.querySelector('.ksb-chat').getBoundingClientRect().height > 0").unwrap(), json!(true));
+    page.close();
+}
+
+#[test]
+fn a_failed_send_shows_the_error_status_and_formats_follow_the_locale() {
+    let e = env();
+    let config = json!({"onlinechat": {"locale": {"extends": "en", "date_format": "yyyy/MM", "time_format": "HH", "delivery_status_error": "Not sent"}}});
+    let page = e.open(&button_page_url(&e.base, "kommo", &config, &json!([]), &json!([["runChatShow"]])), "send_error");
+    page.wait_for_element(".ksb-input", WAIT).unwrap();
+    // The account disappears under the page: the next send fails.
+    page.eval("window.__kommoSandboxButtons.crmPlugin.account = 'no-such-account'").unwrap();
+    page.type_into(".ksb-input", "Hello?").unwrap();
+    page.click(".ksb-send").unwrap();
+    page.wait_for_text(".ksb-out .ksb-status[data-status=error]", "Not sent", WAIT).unwrap();
+    let meta = page.texts(".ksb-out .ksb-meta").unwrap();
+    let re = regex::Regex::new(r"^\d{4}/\d{2} \d{2} ").unwrap();
+    assert!(re.is_match(&meta[0]), "{meta:?}");
     page.close();
 }

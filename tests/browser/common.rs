@@ -26,19 +26,14 @@ pub struct Env {
     pub base: String,
     /// amojo id of the demo account.
     pub account: String,
-    /// Its numeric id, as `crm_plugin.id` carries it.
-    pub account_id: i64,
 }
 
 pub fn env() -> Env {
     let sandbox = Sandbox::new(Config::default()).unwrap();
     let server = runtime().block_on(server::start(sandbox, "127.0.0.1:0".parse().unwrap())).unwrap();
     let base = server.url();
-    let (account, account_id) = {
-        let world = server.sandbox.world();
-        (world.accounts[0].amojo_id.clone(), world.accounts[0].id)
-    };
-    Env { server, base, account, account_id }
+    let account = server.sandbox.world().accounts[0].amojo_id.clone();
+    Env { server, base, account }
 }
 
 impl Env {
@@ -49,11 +44,6 @@ impl Env {
             let status = r.status().as_u16();
             (status, r.json().await.unwrap_or(Value::Null))
         })
-    }
-
-    pub fn get(&self, path: &str) -> Value {
-        let url = format!("{}{path}", self.base);
-        runtime().block_on(async move { reqwest::Client::new().get(url).send().await.unwrap().json().await.unwrap() })
     }
 
     pub fn account_path(&self, rest: &str) -> String {
@@ -71,9 +61,8 @@ impl Env {
 
     /// SDK calls recorded so far whose method starts with `prefix`.
     pub fn sdk_calls(&self, prefix: &str) -> Vec<Value> {
-        let world = self.server.sandbox.world();
-        let calls = &world.account(&self.account).unwrap().browser.sdk_calls;
-        calls.iter().filter(|c| c.method.starts_with(prefix)).map(|c| serde_json::to_value(c).unwrap()).collect()
+        let calls = kommo_sandbox::browser::driver::sdk_calls(&self.server.sandbox, &self.account, prefix);
+        calls.iter().map(|c| serde_json::to_value(c).unwrap()).collect()
     }
 
     /// Waits (polling the state) until `check` holds.
@@ -87,4 +76,16 @@ impl Env {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// A widget's own server: answers a form POST with the fields it got, as JSON.
+pub fn echo_server() -> String {
+    use axum::routing::post;
+    runtime().block_on(async {
+        let app = axum::Router::new().route("/echo", post(|axum::Form(f): axum::Form<std::collections::BTreeMap<String, String>>| async move { axum::Json(f) }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/echo", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        url
+    })
 }

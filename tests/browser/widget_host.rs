@@ -148,3 +148,51 @@ fn a_registered_folder_whose_render_returns_false_skips_init() {
     assert_eq!(lifecycle(&page), vec!["render"]);
     page.close();
 }
+
+#[test]
+fn ui_only_notifications_draw_but_do_not_persist() {
+    let e = env();
+    let page = open_voip(&e, "ccard", Some(7), json!({"server": "pbx"}), "ui_notifications");
+    page.eval("APP.notifications.show_message({header: 'H1', text: 'plain message'})").unwrap();
+    page.eval("AMOCRM.notifications.show_message_error({header: 'H2', text: 'bad thing', link: 'https://example.com'})").unwrap();
+    page.eval("APP.notifications.show_notification({text: {header: 'H3', text: 'incoming'}, type: 'call'})").unwrap();
+    page.wait_for_text(".notification[data-kind=show_message]", "plain message", WAIT).unwrap();
+    page.wait_for_text(".notification[data-kind=show_message_error]", "bad thing", WAIT).unwrap();
+    page.wait_for_text(".notification[data-kind=show_notification][data-type=call]", "incoming", WAIT).unwrap();
+    page.eval("window.KommoSandbox.idle()").unwrap();
+    assert_eq!(e.sdk_calls("APP.notifications.show_").len(), 3);
+    assert_eq!(e.sdk_calls("APP.notifications.show_notification")[0]["args"][0], json!({"text": {"header": "H3", "text": "incoming"}, "type": "call"}));
+    let w = e.server.sandbox.world();
+    assert!(w.account(&e.account).unwrap().notifications.is_empty());
+    drop(w);
+    assert_eq!(page.eval("[APP.getBaseEntity(), APP.data.current_card.element_type]").unwrap(), json!(["contacts", 1]));
+    page.close();
+}
+
+#[test]
+fn the_widget_speaks_the_user_language() {
+    let e = env();
+    let url = widget_host_url(&e.base, "voip-widget", "lcard", Some(1), &json!({"server": "pbx"})) + "&lang=es";
+    let page = e.open(&url, "widget_lang");
+    page.wait_until("document.body.dataset.widgetReady", WAIT).unwrap();
+    assert_eq!(page.eval("[APP.lang_id, window.sandboxWidget.i18n('widget').name]").unwrap(), json!(["es", "VoIP de prueba"]));
+    page.wait_for_text("#voip_call", "Llamar", WAIT).unwrap();
+    page.close();
+}
+
+#[test]
+fn crm_post_goes_through_the_sandbox_to_the_widget_server() {
+    let e = env();
+    let echo = crate::common::echo_server();
+    let page = open_voip(&e, "lcard", Some(1), json!({"server": "pbx"}), "crm_post");
+    let js = format!(
+        "new Promise((ok, bad) => window.sandboxWidget.crm_post({}, {{phone: '+100', n: 2}}, ok, 'json', bad))",
+        kommo_sandbox::browser::driver::js_string(&echo)
+    );
+    let answer = page.eval(&js).unwrap();
+    let answer: Value = if answer.is_string() { serde_json::from_str(answer.as_str().unwrap()).unwrap() } else { answer };
+    assert_eq!(answer, json!({"n": "2", "phone": "+100"}));
+    let failed = page.eval("new Promise(ok => window.sandboxWidget.crm_post('http://127.0.0.1:9/nothing', {}, () => ok('success'), 'json', () => ok('error')))").unwrap();
+    assert_eq!(failed, json!("error"));
+    page.close();
+}

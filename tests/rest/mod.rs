@@ -18,6 +18,9 @@ use std::time::Duration;
 pub const START: &str = "Thu, 16 Dec 2021 13:15:29 +0000";
 pub const PREFIX: &str = "/v2/origin/custom";
 
+/// Form bodies received: (content type, decoded pairs).
+type Inbox = Arc<Mutex<Vec<(String, Vec<(String, String)>)>>>;
+
 /// Frozen clock and a rate limit high enough for functional tests.
 pub fn yaml(extra: &str) -> String {
     format!("clock: \"{START}\"\nsettings:\n  rate_limit: 1000\n{extra}")
@@ -184,13 +187,16 @@ pub async fn into_resp(resp: reqwest::Response) -> Resp {
 /// A local subscriber: records every form body it receives.
 pub struct Subscriber {
     pub url: String,
-    pub received: Arc<Mutex<Vec<(String, Vec<(String, String)>)>>>,
+    pub received: Inbox,
 }
 
 impl Subscriber {
     pub async fn start() -> Subscriber {
-        let received: Arc<Mutex<Vec<(String, Vec<(String, String)>)>>> = Arc::default();
-        let app = Router::new().route("/hooks", post(take)).with_state(received.clone());
+        let received: Inbox = Arc::default();
+        let app = Router::new()
+            .route("/hooks", post(take))
+            .route("/fail", post(|State(r): State<Inbox>, h: axum::http::HeaderMap, b: Bytes| async move { (axum::http::StatusCode::INTERNAL_SERVER_ERROR, take(State(r), h, b).await) }))
+            .with_state(received.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hooks", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -210,7 +216,7 @@ impl Subscriber {
     }
 }
 
-async fn take(State(received): State<Arc<Mutex<Vec<(String, Vec<(String, String)>)>>>>, headers: axum::http::HeaderMap, body: Bytes) -> &'static str {
+async fn take(State(received): State<Inbox>, headers: axum::http::HeaderMap, body: Bytes) -> &'static str {
     let ct = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let pairs = url::form_urlencoded::parse(&body).into_owned().collect();
     received.lock().unwrap().push((ct, pairs));

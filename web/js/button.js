@@ -69,8 +69,10 @@
     });
   };
 
+  // Recorded one after another so the sandbox sees the page's call order.
   Instance.prototype.record = function (method, args) {
-    this.api('POST', '/sdk_calls', { method: this.kind.fn + '.' + method, args: args, page: 'button' }).catch(function () {});
+    var self = this, body = { method: this.kind.fn + '.' + method, args: args, page: 'button' };
+    this.recording = (this.recording || Promise.resolve()).then(function () { return self.api('POST', '/sdk_calls', body); }).catch(function () {});
   };
 
   Instance.prototype.fire = function (event, args) {
@@ -88,15 +90,15 @@
       return;
     }
     var methods = {
-      runChatShow: function () { self.show(); },
+      runChatShow: function () { return self.show(); },
       runChatHide: function () { self.hide(); },
       runDestroy: function () { self.destroy(); },
-      sendKeyActionHook: function () { self.keyAction(arg); }
+      sendKeyActionHook: function () { return self.keyAction(arg); }
     };
     if (!methods[name]) { console.warn('[kommo-sandbox] unknown ' + this.kind.fn + ' method: ' + name); return; }
     this.record(name, arg === undefined ? [] : [arg]);
-    // Methods called before the chat is ready run once it is, in call order.
-    this.readyPromise.then(methods[name]);
+    // Methods called before the chat is ready run once it is; each waits for the one before.
+    this.methods = this.methods.then(methods[name]).catch(function (e) { console.error(e); });
   };
 
   Instance.prototype.install = function () {
@@ -114,7 +116,7 @@
     window[this.kind.cfg] = plugin;
     this.drawButton();
     var ready;
-    this.readyPromise = new Promise(function (resolve) { ready = resolve; });
+    this.readyPromise = this.methods = new Promise(function (resolve) { ready = resolve; });
     // Drained in order: callbacks register at once, methods wait for readiness (still in order).
     for (var i = 0; i < queued.length; i++) self.dispatch.apply(self, queued[i]);
     this.start().then(ready);
@@ -149,7 +151,6 @@
     var self = this;
     var root = el('div', { id: 'amo-livechat', 'class': 'ksb-root', 'data-crm-widget-launcher': '' });
     root.style.cssText = 'position:fixed;right:20px;bottom:20px;font:14px sans-serif;z-index:2147483000';
-    if (this.config.hidden) root.style.display = 'none';
     var launcher = el('button', { id: 'amobutton', type: 'button', 'class': 'ksb-launcher' });
     launcher.style.cssText = 'border:0;border-radius:28px;padding:14px 18px;color:#fff;cursor:pointer';
     launcher.appendChild(el('span', { 'class': 'ksb-launcher-label' }, 'Chat'));
@@ -163,6 +164,8 @@
     root.appendChild(this.previewEl);
     root.appendChild(this.servicesEl);
     root.appendChild(launcher);
+    // hidden: no launcher on the page; the chat still opens with runChatShow.
+    if (this.config.hidden) launcher.style.display = 'none';
     this.root = root;
     this.launcher = launcher;
     document.body.appendChild(root);
@@ -233,9 +236,9 @@
     this.chatEl.hidden = false;
     this.shown = true;
     this.previewEl.hidden = true;
-    this.api('POST', '/online_chat/session', { visitor: this.visitor, meta: this.plugin.params, open: true })
-      .then(function () { return self.poll(); });
     this.fire('onChatShow', []);
+    return this.api('POST', '/online_chat/session', { visitor: this.visitor, meta: this.plugin.params, open: true })
+      .then(function () { return self.poll(); });
   };
 
   Instance.prototype.hide = function () {
