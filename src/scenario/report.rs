@@ -157,3 +157,26 @@ pub fn json_report(results: &[ScenarioResult], seconds: f64) -> Value {
         .collect();
     json!({"passed": passed, "failed": results.len() - passed, "seconds": seconds, "scenarios": scenarios})
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(name: &str, passed: bool, failure: Option<&str>) -> ScenarioResult {
+        ScenarioResult {
+            name: name.into(), path: PathBuf::from("s/x.yaml"), passed, seconds: 0.5, steps: vec![], rules: vec![], snapshot: None,
+            failure: failure.map(str::to_string), output: String::new(), transcript: Value::Null,
+        }
+    }
+
+    #[test]
+    fn junit_counts_and_escapes() {
+        let xml = junit(&[result("ok", true, None), result("a<b>", false, Some("expected \"v2\" & saw v1"))], 1.0);
+        assert!(xml.contains("tests=\"2\" failures=\"1\""));
+        assert!(xml.contains("name=\"a&lt;b&gt;\""));
+        assert!(xml.contains("expected &quot;v2&quot; &amp; saw v1"));
+        assert_eq!(closing_line(1, 1), "1 passed, 1 failed");
+        let j = json_report(&[result("ok", true, None)], 1.0);
+        assert_eq!((j["passed"].as_u64(), j["failed"].as_u64()), (Some(1), Some(0)));
+    }
+}

@@ -186,6 +186,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn discovers_scenarios_but_not_fixtures_and_filters_and_shards() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = |p: &str, t: &str| {
+            let path = dir.path().join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, t).unwrap();
+        };
+        w("a.yaml", "name: alpha\ntags: [smoke]\nsteps: [{log: a}]\n");
+        w("b.yml", "name: beta\nsteps: [{log: b}]\n");
+        w("sub/c.json", r#"{"name": "gamma", "steps": [{"log": "c"}]}"#);
+        w("fixtures/f.yaml", "- log: shared\n");
+        w("_draft.yaml", "not: a scenario\n");
+        w("snapshots/a.snap", "---\n");
+        let files = discover(&[dir.path().to_path_buf()]);
+        assert_eq!(files.len(), 3, "{files:?}");
+        let names = |o: &Options| select(&files, o).0.into_iter().map(|l| l.name).collect::<Vec<_>>();
+        assert_eq!(names(&Options { filter: Some("smoke".into()), ..Options::default() }), ["alpha"]);
+        assert_eq!(names(&Options { filter: Some("^(beta|gamma)".into()), ..Options::default() }), ["beta", "gamma"]);
+        assert_eq!(names(&Options { shard: Some((2, 2)), ..Options::default() }), ["beta"]);
+    }
+
+    #[test]
     fn shards() {
         assert_eq!(parse_shard("2/3").unwrap(), (2, 3));
         assert!(parse_shard("4/3").is_err());
