@@ -211,7 +211,7 @@ fn verify(sandbox: &Sandbox, secret: &str, method: &Method, path: &str, query: &
     };
     let policy = Policy { max_age_secs: sandbox.settings.signature_max_age, strict_md5: sandbox.settings.strict_md5 };
     let mut verdict = signature::verify(secret, &received, sandbox.clock.now_secs(), policy);
-    if verdict.expected_signature != received.signature.to_ascii_lowercase() {
+    if !verdict.expected_signature.eq_ignore_ascii_case(received.signature) {
         if let (Some(hint), Some(problem)) = (signature::diagnose(secret, &received, query), verdict.problems.first_mut()) {
             problem.push_str(&format!("; your signature matches when {hint}"));
         }
