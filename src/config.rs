@@ -64,6 +64,18 @@ pub struct AccountConfig {
     pub users: Vec<UserConfig>,
     pub pipelines: Vec<PipelineConfig>,
     pub sources: Vec<SourceConfig>,
+    /// Salesbots that `/api/v4/bots` lists and runs.
+    pub salesbots: Vec<SalesbotConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SalesbotConfig {
+    pub id: Option<i64>,
+    pub name: String,
+    /// Handlers: `send_message`, `send_template`, `condition`, `conditions` (see docs/rest-v4.md).
+    #[serde(default)]
+    pub steps: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -5,15 +5,20 @@
 //! state (`domain`), and the plumbing they share (`signature`, `clock`, `ids`,
 //! `journal`, `config`). The CLI in `main.rs` is a thin layer over this library.
 
+pub mod actions;
 pub mod admin;
+pub mod browser;
 pub mod chats_api;
 pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod ids;
 pub mod journal;
+pub mod rest_v4;
 pub mod sandbox;
+pub mod scenario;
 pub mod server;
 pub mod signature;
+pub mod webhooks;
 
 pub use sandbox::Sandbox;

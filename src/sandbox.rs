@@ -3,7 +3,9 @@
 use crate::clock::{parse_time, Clock};
 use crate::config::{Config, Settings};
 use crate::domain::World;
+use crate::domain::Outbound;
 use crate::journal::Journal;
+use crate::webhooks::{deliver::Dispatcher, WebhookLog};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 #[derive(Debug)]
@@ -11,9 +13,14 @@ pub struct Sandbox {
     world: Mutex<World>,
     pub clock: Clock,
     pub journal: Journal,
+    /// Every webhook attempt, to the integration and to account subscribers.
+    pub webhooks: WebhookLog,
+    dispatcher: Dispatcher,
     pub settings: Settings,
     config: Config,
     base_url: OnceLock<String>,
+    /// Widget folders the widget host serves (`--widget DIR`, `POST /_sandbox/widgets`).
+    pub widgets: crate::browser::WidgetDirs,
 }
 
 impl Sandbox {
@@ -25,10 +32,13 @@ impl Sandbox {
         Ok(Arc::new(Sandbox {
             world: Mutex::new(World::from_config(&config)),
             journal: Journal::new(config.settings.journal_cap),
+            webhooks: WebhookLog::new(config.settings.journal_cap),
+            dispatcher: Dispatcher::default(),
             settings: config.settings.clone(),
             clock,
             config,
             base_url: OnceLock::new(),
+            widgets: Default::default(),
         }))
     }
 
@@ -41,6 +51,22 @@ impl Sandbox {
     pub fn reset(&self) {
         *self.world() = World::from_config(&self.config);
         self.journal.clear();
+        self.webhooks.clear();
+    }
+
+    /// Sends what the world queued (chat hooks, account events). Call it after
+    /// releasing the world lock; must run inside the tokio runtime.
+    pub fn flush(self: &Arc<Self>) {
+        crate::rest_v4::account_hooks::send_due_retries(self);
+        let queued = std::mem::take(&mut self.world().outbox);
+        for item in queued {
+            match item {
+                Outbound::ChatHook(hook) => self.dispatcher.enqueue(self, hook),
+                Outbound::AccountEvent(event) => {
+                    tokio::spawn(crate::rest_v4::account_hooks::deliver_account_event(self.clone(), event));
+                }
+            }
+        }
     }
 
     /// `http://127.0.0.1:PORT`, known once the server is bound.

@@ -1,6 +1,6 @@
 //! The HTTP server: one listener on loopback serving every surface.
 
-use crate::{admin, chats_api, Sandbox};
+use crate::{admin, browser, chats_api, rest_v4, Sandbox};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -19,6 +19,8 @@ pub const DEFAULT_PORT: u16 = 8787;
 pub fn app(sandbox: Arc<Sandbox>) -> Router {
     Router::new()
         .merge(admin::router())
+        .merge(rest_v4::router(sandbox.clone()))
+        .merge(browser::router())
         .route("/v2/origin/custom/{*rest}", any(chats_api::handle))
         .fallback(fallback)
         .with_state(sandbox)

@@ -18,6 +18,11 @@ pub struct Credentials {
     pub bot_name: String,
     pub webhook_url: String,
     pub manager_amojo_id: String,
+    /// REST v4: a long-lived token (`Authorization: Bearer ...`) for this account and integration.
+    pub api_token: String,
+    /// REST v4 OAuth client of the channel's integration.
+    pub client_id: String,
+    pub client_secret: String,
 }
 
 pub fn credentials(world: &World, account: &Account, channel: &Channel, base_url: &str) -> Credentials {
@@ -36,5 +41,8 @@ pub fn credentials(world: &World, account: &Account, channel: &Channel, base_url
         bot_id: channel.bot.id.clone(),
         bot_name: channel.bot.name.clone(),
         manager_amojo_id: account.users.first().map(|u| u.amojo_id.clone()).unwrap_or_default(),
+        api_token: world.auth.long_lived(&channel.integration_id, &account.amojo_id).map(|t| t.access_token.clone()).unwrap_or_default(),
+        client_id: channel.integration_id.clone(),
+        client_secret: world.auth.integration(&channel.integration_id).map(|i| i.client_secret.clone()).unwrap_or_default(),
     }
 }

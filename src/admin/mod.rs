@@ -1,7 +1,9 @@
 //! The admin plane under `/_sandbox/`: state, journal, reset, clock, and
 //! isolated accounts for parallel tests. Plain JSON, documented in README.md.
 
+mod actions;
 mod credentials;
+mod inspector;
 
 pub use credentials::{credentials, Credentials};
 
@@ -30,6 +32,8 @@ pub fn router() -> Router<Arc<Sandbox>> {
         .route("/_sandbox/journal", get(journal).delete(clear_journal))
         .route("/_sandbox/reset", axum::routing::post(reset))
         .route("/_sandbox/clock", get(clock).post(set_clock))
+        .merge(actions::router())
+        .merge(inspector::router())
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -44,6 +48,7 @@ async fn index(State(sb): Shared) -> Json<Value> {
         "version": env!("CARGO_PKG_VERSION"),
         "credentials": creds,
         "endpoints": {
+            "GET /_sandbox/inspector": "the inspector page: chats, messages, statuses, hooks, journal; act as a manager",
             "GET /_sandbox/accounts": "accounts with the credentials an integration needs",
             "POST /_sandbox/accounts": "create an isolated account + channel: {\"label\"?, \"webhook_url\"?}",
             "GET /_sandbox/accounts/{amojo_id}": "the whole state of an account: chats, participants, messages with statuses, contacts, incoming leads, talks, notifications",
@@ -52,7 +57,11 @@ async fn index(State(sb): Shared) -> Json<Value> {
             "POST /_sandbox/reset": "back to the configured state",
             "GET /_sandbox/clock": "the sandbox clock",
             "POST /_sandbox/clock": "{\"now\": \"<RFC 2822 date or epoch seconds>\"} or {\"advance\": <seconds>} or {\"freeze\": bool}",
+            "POST /_sandbox/accounts/{amojo_id}/oauth/code": "mint a REST v4 OAuth authorization code: {\"client_id\"?}; exchange it at POST /oauth2/access_token",
+            "POST /_sandbox/accounts/{amojo_id}/salesbots": "add a Salesbot: {\"name\", \"steps\", \"id\"?} (docs/rest-v4.md)",
+            "GET /_sandbox/account_webhooks": "REST v4 account webhook deliveries with in_time (answered 100-299 within 2 s); filters: account_id, since, limit",
         },
+        "rest_v4": "Authorization: Bearer <api_token from the credentials>; /api/v4/account, users, sources, contacts, contacts/chats, leads, leads/unsorted, talks, chats/templates, bots, webhooks; /api/v2/salesbot/run (docs/rest-v4.md)",
         "chats_api": {
             "POST /v2/origin/custom/{channel_id}/connect": "connect",
             "DELETE /v2/origin/custom/{channel_id}/disconnect": "disconnect",

@@ -31,18 +31,7 @@ pub fn create(call: &Call, scope_id: &str) -> Result<Reply> {
 }
 
 pub fn new_conversation(id: String, client_id: Option<String>, client_participant_id: String, source: Option<String>, now: i64) -> Conversation {
-    Conversation {
-        id,
-        client_id,
-        client_participant_id,
-        source_external_id: source,
-        contact_id: None,
-        talk_id: None,
-        created_at: now,
-        last_incoming_at: None,
-        write_first_phone: None,
-        client_typing_until: None,
-    }
+    Conversation::new(id, client_id, client_participant_id, source, now)
 }
 
 /// Finds the client by integration id (an existing one is returned as is) or creates it.

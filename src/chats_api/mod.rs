@@ -126,6 +126,7 @@ pub async fn handle(State(sandbox): State<Arc<Sandbox>>, method: Method, uri: Ur
         Err(err) => (err.status, err.body().to_string()),
     };
     record(&sandbox, &method, &path, &query, &headers, &bytes, status, &response_body, verdict, now_ms);
+    sandbox.flush();
     let mut response = (status, response_body).into_response();
     if status != StatusCode::NO_CONTENT {
         response.headers_mut().insert(header::CONTENT_TYPE, "application/json".parse().unwrap());

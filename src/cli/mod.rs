@@ -1,5 +1,9 @@
 //! Subcommands. Each lives in its own file; this one only parses arguments.
 
+mod check;
+mod run;
+mod scenario_tools;
+mod say;
 mod serve;
 mod sign;
 
@@ -25,6 +29,13 @@ struct Cli {
 enum Command {
     Serve(serve::Args),
     Sign(sign::Args),
+    Run(run::Args),
+    Check(check::Args),
+    Schema(scenario_tools::SchemaArgs),
+    New(scenario_tools::NewArgs),
+    Review(scenario_tools::ReviewArgs),
+    Accept(scenario_tools::AcceptArgs),
+    Say(say::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -32,6 +43,13 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
         Command::Sign(args) => sign::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Schema(args) => scenario_tools::schema(args),
+        Command::New(args) => scenario_tools::new(args),
+        Command::Review(args) => scenario_tools::review(args),
+        Command::Accept(args) => scenario_tools::accept(args),
+        Command::Say(args) => say::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 /// Start the sandbox, ready at once with a demo account, channel and secret.
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  kommo-sandbox serve                         # demo account on http://127.0.0.1:8787\n  kommo-sandbox serve --port 0                # ephemeral port; the address is printed\n  kommo-sandbox serve --config sandbox.yaml   # your accounts, channels, sources\n  kommo-sandbox serve --clock 'Thu, 16 Dec 2021 13:15:29 +0000' --seed 7")]
+#[command(after_help = "Examples:\n  kommo-sandbox serve                         # demo account on http://127.0.0.1:8787\n  kommo-sandbox serve --port 0                # ephemeral port; the address is printed\n  kommo-sandbox serve --config sandbox.yaml   # your accounts, channels, sources\n  kommo-sandbox serve --clock 'Thu, 16 Dec 2021 13:15:29 +0000' --seed 7\n  kommo-sandbox serve --widget ./my-widget    # then open /widget-host?widget=my-widget")]
 pub struct Args {
     /// Port to listen on (0 picks a free one).
     #[arg(long, default_value_t = DEFAULT_PORT)]
@@ -30,6 +30,10 @@ pub struct Args {
     /// Journal entries kept (older ones are dropped).
     #[arg(long)]
     journal_cap: Option<usize>,
+    /// A widget folder (manifest.json, script.js, i18n/) for the widget host; repeatable.
+    /// Open it at /widget-host?widget=<folder name>.
+    #[arg(long = "widget", value_name = "DIR")]
+    widgets: Vec<PathBuf>,
     /// Print only the listening line.
     #[arg(long, short)]
     quiet: bool,
@@ -51,6 +55,9 @@ pub fn run(args: Args) -> Result<(), String> {
         config.settings.journal_cap = cap;
     }
     let sandbox = Sandbox::new(config)?;
+    for dir in args.widgets {
+        sandbox.widgets.add(dir).map_err(|e| format!("--widget: {e}"))?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         let server = server::start(sandbox.clone(), SocketAddr::new(args.host, args.port))

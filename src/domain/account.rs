@@ -23,6 +23,12 @@ pub struct Account {
     pub events: Vec<super::AccountEvent>,
     pub templates: Vec<super::Template>,
     pub salesbots: Vec<super::Salesbot>,
+    /// `/api/v4/webhooks` subscriptions.
+    pub webhooks: Vec<super::Webhook>,
+    pub chat_links: Vec<super::ChatLink>,
+    pub bot_runs: Vec<super::BotRun>,
+    /// JS SDK calls, calling status and the website chat (browser surfaces).
+    pub browser: super::browser_state::BrowserState,
     #[serde(skip)]
     pub ids: Ids,
 }

@@ -22,6 +22,26 @@ pub struct Conversation {
     pub write_first_phone: Option<String>,
     /// The client is typing until this unix time.
     pub client_typing_until: Option<i64>,
+    /// When the last manager-typing hook went out (at most one per 5 s).
+    pub manager_typing_at: Option<i64>,
+}
+
+impl Conversation {
+    pub fn new(id: String, client_id: Option<String>, client_participant_id: String, source: Option<String>, now: i64) -> Conversation {
+        Conversation {
+            id,
+            client_id,
+            client_participant_id,
+            source_external_id: source,
+            contact_id: None,
+            talk_id: None,
+            created_at: now,
+            last_incoming_at: None,
+            write_first_phone: None,
+            client_typing_until: None,
+            manager_typing_at: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]

@@ -2,13 +2,20 @@
 //! webhooks, browser, inspector) reads and changes this one world.
 
 pub mod account;
+pub mod auth;
+pub mod browser_state;
 pub mod channel;
+pub mod conditions;
 pub mod conversation;
 pub mod crm;
 pub mod effects;
+pub mod online_chat;
 pub mod outbox;
+pub mod rate_limit;
+pub mod salesbot;
 pub mod seed;
 pub mod template;
+pub mod webhooks;
 
 pub use account::{Account, Pipeline, Source, User};
 pub use channel::{Bot, Channel, Features, Scope};
@@ -16,6 +23,7 @@ pub use conversation::{Conversation, Direction, Message, Participant, Participan
 pub use crm::{Contact, IncomingLead, Lead, Notification, Talk};
 pub use template::{Salesbot, Template};
 pub use outbox::{AccountEvent, ChatHook, Outbound};
+pub use webhooks::{BotRun, ChatLink, HookRetry, Webhook};
 
 use crate::config::Config;
 
@@ -30,6 +38,11 @@ pub struct World {
     pub scopes: Vec<Scope>,
     /// Hooks and events waiting to be delivered (see [`outbox`]).
     pub outbox: Vec<Outbound>,
+    /// REST v4 OAuth clients and tokens.
+    pub auth: auth::Auth,
+    pub rate_limits: rate_limit::RateLimits,
+    /// Account webhook retries, due on the sandbox clock.
+    pub hook_retries: Vec<HookRetry>,
 }
 
 impl World {

@@ -11,7 +11,16 @@ use fake::Fake;
 pub const DEFAULT_WEBHOOK_URL: &str = "http://127.0.0.1:9000/kommo/:scope_id";
 
 pub fn build(config: &Config) -> World {
-    let mut world = World { seed: config.seed, accounts: vec![], channels: vec![], scopes: vec![], outbox: vec![] };
+    let mut world = World {
+        seed: config.seed,
+        accounts: vec![],
+        channels: vec![],
+        scopes: vec![],
+        outbox: vec![],
+        auth: auth::Auth::new(config.seed),
+        rate_limits: Default::default(),
+        hook_retries: vec![],
+    };
     let channels: Vec<ChannelConfig> =
         if config.channels.is_empty() { vec![ChannelConfig::default()] } else { config.channels.clone() };
     for (i, c) in channels.iter().enumerate() {
@@ -25,7 +34,20 @@ pub fn build(config: &Config) -> World {
         let account = account_from(&world, config.seed, i, a, &owner);
         world.accounts.push(account);
     }
+    ensure_api_access(&mut world);
     world
+}
+
+/// Every account gets a long-lived REST v4 token per integration that may connect.
+pub fn ensure_api_access(world: &mut World) {
+    let pairs: Vec<(String, String)> = world
+        .accounts
+        .iter()
+        .flat_map(|a| world.channels.iter().filter(|c| c.may_connect(&a.amojo_id)).map(|c| (c.integration_id.clone(), a.amojo_id.clone())))
+        .collect();
+    for (integration, account) in pairs {
+        world.auth.ensure_defaults(&integration, &account);
+    }
 }
 
 fn channel_from(seed: u64, index: usize, c: &ChannelConfig) -> Channel {
@@ -100,7 +122,11 @@ fn account_from(world: &World, seed: u64, index: usize, a: &AccountConfig, owner
         notifications: vec![],
         events: vec![],
         templates: vec![],
-        salesbots: vec![],
+        salesbots: a.salesbots.iter().enumerate().map(|(i, b)| Salesbot { id: b.id.unwrap_or(1 + i as i64), name: b.name.clone(), steps: b.steps.clone() }).collect(),
+        webhooks: vec![],
+        chat_links: vec![],
+        bot_runs: vec![],
+        browser: Default::default(),
         ids,
     }
 }
@@ -169,5 +195,6 @@ pub fn isolated(world: &mut World, label: &str, webhook_url: Option<String>) -> 
     let out = (account.amojo_id.clone(), channel.id.clone());
     world.channels.push(channel);
     world.accounts.push(account);
+    ensure_api_access(world);
     out
 }

@@ -1,0 +1,208 @@
+//! Contacts (`/api/v4/contacts`, spec kommo-rest-v4.md §10.1): list, get,
+//! create, update; phone and email as PHONE/EMAIL multitext fields; `with=leads`.
+
+use super::custom_fields::{self, Written};
+use super::hal::{body, items, links, no_content, ok, paged, request_id};
+use super::problem::{ApiResult, FieldError, Problem};
+use super::{account_mut_of, account_of, path_id, Api, Shared};
+use crate::domain::effects::event;
+use crate::domain::{Account, AccountEvent, Contact};
+use axum::body::Bytes;
+use axum::extract::{Extension, Path, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+pub const BATCH_LIMIT: usize = 250;
+
+pub fn routes() -> Router<Arc<crate::Sandbox>> {
+    Router::new()
+        .route("/api/v4/contacts", get(list).post(create).patch(update_many))
+        .route("/api/v4/contacts/{id}", get(one).patch(update_one))
+}
+
+pub fn view(api: &Api, a: &Account, c: &Contact) -> Value {
+    let mut embedded = json!({"tags": [], "companies": []});
+    if api.query.has_with("leads") {
+        let leads: Vec<Value> = a.leads.iter().filter(|l| l.contact_ids.contains(&c.id)).map(|l| json!({"id": l.id, "_links": links(&api.base, &format!("/api/v4/leads/{}", l.id))})).collect();
+        embedded["leads"] = json!(leads);
+    }
+    json!({
+        "id": c.id, "name": c.name, "first_name": c.first_name, "last_name": c.last_name,
+        "responsible_user_id": c.responsible_user_id, "group_id": 0, "created_by": 0, "updated_by": 0,
+        "created_at": c.created_at, "updated_at": c.updated_at, "closest_task_at": null, "is_deleted": false,
+        "custom_fields_values": custom_fields::values(c), "account_id": a.id,
+        "_links": links(&api.base, &format!("/api/v4/contacts/{}", c.id)), "_embedded": embedded,
+    })
+}
+
+/// Contacts of an incoming lead stay out of lists until it is accepted (spec §3.1).
+fn pending_unsorted(a: &Account, contact_id: i64) -> bool {
+    a.incoming_leads.iter().any(|u| u.state == "pending" && u.contact_id == contact_id)
+}
+
+async fn list(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<Response> {
+    let page = api.query.page(250)?;
+    let ids = api.query.filter_ids("id")?;
+    let query = api.query.get("query").unwrap_or("").to_lowercase();
+    let world = sb.world();
+    let a = account_of(&world, &api)?;
+    let found: Vec<&Contact> = a
+        .contacts
+        .iter()
+        .filter(|c| !pending_unsorted(a, c.id))
+        .filter(|c| ids.is_empty() || ids.contains(&c.id))
+        .filter(|c| query.is_empty() || [Some(&c.name), c.phone.as_ref(), c.email.as_ref()].iter().flatten().any(|v| v.to_lowercase().contains(&query)))
+        .collect();
+    let items: Vec<Value> = page.slice(&found).iter().map(|c| view(&api, a, c)).collect();
+    Ok(paged(&api.base, "/api/v4/contacts", &api.query, page, found.len(), "contacts", items))
+}
+
+async fn one(State(sb): Shared, Extension(api): Extension<Api>, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = path_id(&id)?;
+    let world = sb.world();
+    let a = account_of(&world, &api)?;
+    Ok(a.contacts.iter().find(|c| c.id == id).map(|c| ok(view(&api, a, c))).unwrap_or_else(no_content))
+}
+
+/// Field checks for a create or update; returns the custom fields it writes.
+fn check(a: &Account, item: &Value) -> Result<Written, Vec<FieldError>> {
+    let mut e = vec![];
+    for key in ["name", "first_name", "last_name"] {
+        if !matches!(item[key], Value::Null | Value::String(_)) {
+            e.push(FieldError::new("InvalidType", key, "This value should be of type string."));
+        }
+    }
+    if let Some(user) = item.get("responsible_user_id") {
+        if !user.as_i64().is_some_and(|id| a.users.iter().any(|u| u.id == id)) {
+            e.push(FieldError::new("NotSupportedChoice", "responsible_user_id", "The value you selected is not a valid choice."));
+        }
+    }
+    let written = match item.get("custom_fields_values") {
+        None | Some(Value::Null) => Written::default(),
+        Some(list) => custom_fields::read(list).unwrap_or_else(|errs| {
+            e.extend(errs);
+            Written::default()
+        }),
+    };
+    if e.is_empty() {
+        Ok(written)
+    } else {
+        Err(e)
+    }
+}
+
+fn apply(c: &mut Contact, item: &Value, w: Written, now: i64) {
+    for (key, slot) in [("first_name", &mut c.first_name), ("last_name", &mut c.last_name), ("name", &mut c.name)] {
+        if let Some(v) = item[key].as_str() {
+            *slot = v.to_string();
+        }
+    }
+    if item["name"].is_null() && (item.get("first_name").is_some() || item.get("last_name").is_some()) {
+        c.name = format!("{} {}", c.first_name, c.last_name).trim().to_string();
+    }
+    if let Some(u) = item["responsible_user_id"].as_i64() {
+        c.responsible_user_id = u;
+    }
+    if let Some(phone) = w.phone {
+        c.phone = phone;
+    }
+    if let Some(email) = w.email {
+        c.email = email;
+    }
+    c.updated_at = now;
+}
+
+fn checked(a: &Account, list: &[Value], need_id: bool) -> ApiResult<Vec<Written>> {
+    let mut errors = vec![];
+    let mut out = vec![];
+    for (i, item) in list.iter().enumerate() {
+        let mut result = check(a, item);
+        if need_id && !item["id"].as_i64().is_some_and(|id| a.contacts.iter().any(|c| c.id == id)) {
+            let missing = FieldError::new("NotFound", "id", "Contact not found");
+            result = match result {
+                Ok(_) => Err(vec![missing]),
+                Err(mut e) => {
+                    e.push(missing);
+                    Err(e)
+                }
+            };
+        }
+        match result {
+            Ok(w) => out.push(w),
+            Err(e) => errors.push((request_id(item, i), e)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Problem::validation(errors))
+    }
+}
+
+fn contact_event(a: &Account, c: &Contact, action: &str, now: i64) -> AccountEvent {
+    let data = json!({"id": c.id, "name": c.name, "responsible_user_id": c.responsible_user_id, "date_create": c.created_at, "last_modified": c.updated_at, "created_at": c.created_at, "updated_at": c.updated_at, "account_id": a.id, "type": "contact"});
+    event(a, "contacts", action, &format!("{action}_contact"), data, now)
+}
+
+async fn create(State(sb): Shared, Extension(api): Extension<Api>, bytes: Bytes) -> ApiResult<Response> {
+    let list = items(&bytes, BATCH_LIMIT)?;
+    let mut world = sb.world();
+    let a = account_mut_of(&mut world, &api)?;
+    let written = checked(a, &list, false)?;
+    let mut out = vec![];
+    let mut events = vec![];
+    for (i, (item, w)) in list.iter().zip(written).enumerate() {
+        let mut c = Contact {
+            id: a.ids.number(), name: String::new(), first_name: String::new(), last_name: String::new(), phone: None, email: None, avatar: None,
+            responsible_user_id: a.users[0].id, created_at: api.now, updated_at: api.now, chat_ids: vec![],
+        };
+        apply(&mut c, item, w, api.now);
+        out.push(json!({"id": c.id, "request_id": request_id(item, i), "_links": links(&api.base, &format!("/api/v4/contacts/{}", c.id))}));
+        events.push(contact_event(a, &c, "add", api.now));
+        a.contacts.push(c);
+    }
+    events.into_iter().for_each(|e| world.emit(e));
+    Ok(ok(json!({"_links": links(&api.base, "/api/v4/contacts"), "_embedded": {"contacts": out}})))
+}
+
+fn update(world: &mut crate::domain::World, api: &Api, list: &[Value]) -> ApiResult<Vec<Value>> {
+    let a = account_mut_of(world, api)?;
+    let written = checked(a, list, true)?;
+    let mut out = vec![];
+    let mut events = vec![];
+    for (i, (item, w)) in list.iter().zip(written).enumerate() {
+        let id = item["id"].as_i64().expect("checked");
+        let idx = a.contacts.iter().position(|c| c.id == id).expect("checked");
+        apply(&mut a.contacts[idx], item, w, api.now);
+        let c = &a.contacts[idx];
+        out.push(json!({"id": c.id, "name": c.name, "updated_at": c.updated_at, "request_id": request_id(item, i), "_links": links(&api.base, &format!("/api/v4/contacts/{}", c.id))}));
+        events.push(contact_event(a, c, "update", api.now));
+    }
+    events.into_iter().for_each(|e| world.emit(e));
+    Ok(out)
+}
+
+async fn update_many(State(sb): Shared, Extension(api): Extension<Api>, bytes: Bytes) -> ApiResult<Response> {
+    let list = items(&bytes, BATCH_LIMIT)?;
+    let out = update(&mut sb.world(), &api, &list)?;
+    Ok(ok(json!({"_links": links(&api.base, "/api/v4/contacts"), "_embedded": {"contacts": out}})))
+}
+
+async fn update_one(State(sb): Shared, Extension(api): Extension<Api>, Path(id): Path<String>, bytes: Bytes) -> ApiResult<Response> {
+    let id = path_id(&id)?;
+    let mut item = body(&bytes)?;
+    if !item.is_object() {
+        return Err(Problem::invalid("InvalidType", "", "This value should be of type object."));
+    }
+    if sb.world().account(&api.account_id).is_some_and(|a| a.contacts.iter().all(|c| c.id != id)) {
+        return Err(Problem::not_found(format!("Contact {id} not found")));
+    }
+    item["id"] = json!(id);
+    let mut out = update(&mut sb.world(), &api, &[item])?;
+    let mut one = out.remove(0);
+    one.as_object_mut().expect("object").remove("request_id");
+    Ok(ok(one))
+}

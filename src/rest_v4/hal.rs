@@ -1,0 +1,186 @@
+//! HAL plumbing shared by every resource: `application/hal+json` answers,
+//! absolute `_links`, 204 for empty results, `page`/`limit`, `with=`,
+//! `filter[...]` in both scalar and `[]` forms, batch bodies with `request_id`.
+
+use super::problem::{ApiResult, Problem};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+pub fn hal(status: StatusCode, body: Value) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/hal+json")], body.to_string()).into_response()
+}
+
+pub fn ok(body: Value) -> Response {
+    hal(StatusCode::OK, body)
+}
+
+pub fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `{"self": {"href": "<base><path>"}}`.
+pub fn links(base: &str, path: &str) -> Value {
+    json!({"self": {"href": format!("{base}{path}")}})
+}
+
+/// The query string, decoded, with PHP-style keys kept as written.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub raw: String,
+    pairs: Vec<(String, String)>,
+}
+
+impl Query {
+    pub fn parse(raw: &str) -> Query {
+        Query { raw: raw.to_string(), pairs: url::form_urlencoded::parse(raw.as_bytes()).into_owned().collect() }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `key`, written `key=a`, `key[]=a` or `key[0]=a` (values
+    /// are not split on commas: an `external_id` may contain one).
+    pub fn list(&self, key: &str) -> Vec<String> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| {
+                k == key || k.strip_prefix(key).is_some_and(|rest| rest.starts_with('[') && rest.ends_with(']') && rest[1..rest.len() - 1].chars().all(|c| c.is_ascii_digit()))
+            })
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    /// `filter[name]` values, both forms.
+    pub fn filter(&self, name: &str) -> Vec<String> {
+        self.list(&format!("filter[{name}]"))
+    }
+
+    /// Integer filter values; a non-number is a 400.
+    pub fn filter_ids(&self, name: &str) -> ApiResult<Vec<i64>> {
+        self.filter(name).iter().map(|v| v.parse().map_err(|_| Problem::invalid("InvalidType", &format!("filter.{name}"), "This value should be of type int."))).collect()
+    }
+
+    pub fn with(&self) -> Vec<String> {
+        self.get("with").map(|w| w.split(',').map(|s| s.trim().to_string()).collect()).unwrap_or_default()
+    }
+
+    pub fn has_with(&self, name: &str) -> bool {
+        self.with().iter().any(|w| w == name)
+    }
+
+    /// `page` (from 1) and `limit` (default and max `max`; over it → 422).
+    pub fn page(&self, max: usize) -> ApiResult<Page> {
+        let number = |key: &str, default: usize| -> ApiResult<usize> {
+            match self.get(key) {
+                None | Some("") => Ok(default),
+                Some(v) => v.parse::<usize>().ok().filter(|&n| n >= 1).ok_or_else(|| Problem::invalid("InvalidType", key, "This value should be a positive integer.")),
+            }
+        };
+        let limit = number("limit", max.min(50))?;
+        if limit > max {
+            return Err(Problem::over_limit(max));
+        }
+        Ok(Page { page: number("page", 1)?, limit })
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub page: usize,
+    pub limit: usize,
+}
+
+impl Page {
+    pub fn slice<T: Clone>(&self, items: &[T]) -> Vec<T> {
+        items.iter().skip((self.page - 1) * self.limit).take(self.limit).cloned().collect()
+    }
+}
+
+/// A paged list: `_page`, `_links` (self, next, prev) and `_embedded.<key>`;
+/// 204 when the page is empty.
+pub fn paged(base: &str, path: &str, query: &Query, page: Page, total: usize, key: &str, items: Vec<Value>) -> Response {
+    if items.is_empty() {
+        return no_content();
+    }
+    let at = |n: usize| {
+        let mut q: Vec<(String, String)> = url::form_urlencoded::parse(query.raw.as_bytes()).into_owned().filter(|(k, _)| k != "page").collect();
+        q.push(("page".into(), n.to_string()));
+        let qs = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(q).finish();
+        json!({"href": format!("{base}{path}?{qs}")})
+    };
+    let mut links = json!({"self": at(page.page)});
+    if page.page * page.limit < total {
+        links["next"] = at(page.page + 1);
+    }
+    if page.page > 1 {
+        links["prev"] = at(page.page - 1);
+    }
+    ok(json!({"_page": page.page, "_links": links, "_embedded": {key: items}}))
+}
+
+/// A batch answer: `_total_items`, `_links.self`, `_embedded.<key>`.
+pub fn batch(base: &str, path: &str, key: &str, items: Vec<Value>) -> Value {
+    json!({"_total_items": items.len(), "_links": links(base, path), "_embedded": {key: items}})
+}
+
+/// The JSON body; empty → 400 "Request data can not be empty".
+pub fn body(bytes: &[u8]) -> ApiResult<Value> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Problem::bad_request("Request data can not be empty"));
+    }
+    serde_json::from_slice(bytes).map_err(|e| Problem::bad_request(format!("Request body is not valid JSON: {e}")))
+}
+
+/// A batch body: a JSON array of objects, at most `max` of them (else 422).
+pub fn items(bytes: &[u8], max: usize) -> ApiResult<Vec<Value>> {
+    let value = body(bytes)?;
+    let Value::Array(list) = value else {
+        return Err(Problem::invalid("InvalidType", "", "This value should be of type array."));
+    };
+    if list.is_empty() {
+        return Err(Problem::bad_request("Request data can not be empty"));
+    }
+    if list.len() > max {
+        return Err(Problem::over_limit(max));
+    }
+    if let Some(i) = list.iter().position(|v| !v.is_object()) {
+        return Err(Problem::validation(vec![(i.to_string(), vec![super::problem::FieldError::new("InvalidType", "", "This value should be of type object.")])]));
+    }
+    Ok(list)
+}
+
+/// The item's `request_id`, or its index as a string (spec §0.1).
+pub fn request_id(item: &Value, index: usize) -> String {
+    match &item["request_id"] {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => index.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_in_both_forms() {
+        let q = Query::parse("filter%5Bexternal_id%5D%5B%5D=a&filter[external_id][]=b&chat_id=c&chat_id[0]=d&with=leads,source_id");
+        assert_eq!(q.filter("external_id"), ["a", "b"]);
+        assert_eq!(q.list("chat_id"), ["c", "d"]);
+        assert!(q.has_with("source_id"));
+        assert_eq!(Query::parse("filter[uid]=x").filter("uid"), ["x"]);
+    }
+
+    #[test]
+    fn page_and_limit() {
+        assert_eq!(Query::parse("").page(250).unwrap().limit, 50);
+        assert_eq!(Query::parse("limit=250&page=2").page(250).unwrap().page, 2);
+        assert_eq!(Query::parse("limit=251").page(250).unwrap_err().status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(Query::parse("limit=x").page(50).unwrap_err().status, StatusCode::BAD_REQUEST);
+        assert_eq!(request_id(&json!({"request_id": "r"}), 3), "r");
+        assert_eq!(request_id(&json!({}), 3), "3");
+    }
+}

@@ -1,0 +1,273 @@
+//! Leads (`/api/v4/leads`, spec kommo-rest-v4.md §10.2): list, get, create,
+//! update; `with=contacts,source_id,source`; `_embedded.source.external_id`
+//! on create puts the lead in that source's pipeline.
+
+use super::hal::{body, items, links, no_content, ok, paged, request_id};
+use super::problem::{ApiResult, FieldError, Problem};
+use super::{account_mut_of, account_of, path_id, Api, Shared};
+use crate::domain::effects::event;
+use crate::domain::{Account, AccountEvent, Lead, Pipeline};
+use axum::body::Bytes;
+use axum::extract::{Extension, Path, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+pub const BATCH_LIMIT: usize = 250;
+/// System statuses every pipeline has: won and lost.
+pub const WON: i64 = 142;
+pub const LOST: i64 = 143;
+
+pub fn routes() -> Router<Arc<crate::Sandbox>> {
+    Router::new()
+        .route("/api/v4/leads", get(list).post(create).patch(update_many))
+        .route("/api/v4/leads/{id}", get(one).patch(update_one))
+}
+
+pub fn link(api: &Api, id: i64) -> Value {
+    json!({"id": id, "_links": links(&api.base, &format!("/api/v4/leads/{id}"))})
+}
+
+pub fn view(api: &Api, a: &Account, l: &Lead) -> Value {
+    let mut embedded = json!({"tags": [], "companies": []});
+    if api.query.has_with("contacts") {
+        let contacts: Vec<Value> = l.contact_ids.iter().enumerate().map(|(i, id)| json!({"id": id, "is_main": i == 0, "_links": links(&api.base, &format!("/api/v4/contacts/{id}"))})).collect();
+        embedded["contacts"] = json!(contacts);
+    }
+    if api.query.has_with("source") {
+        if let Some(s) = l.source_id.and_then(|id| a.sources.iter().find(|s| s.id == id)) {
+            embedded["source"] = json!({"id": s.id, "name": s.name});
+        }
+    }
+    let closed = [WON, LOST].contains(&l.status_id);
+    let mut v = json!({
+        "id": l.id, "name": l.name, "price": l.price, "responsible_user_id": l.responsible_user_id, "group_id": 0,
+        "status_id": l.status_id, "pipeline_id": l.pipeline_id, "loss_reason_id": null, "created_by": 0, "updated_by": 0,
+        "created_at": l.created_at, "updated_at": l.updated_at, "closed_at": if closed { json!(l.updated_at) } else { Value::Null },
+        "closest_task_at": null, "is_deleted": false, "custom_fields_values": null, "score": null, "account_id": a.id,
+        "_links": links(&api.base, &format!("/api/v4/leads/{}", l.id)), "_embedded": embedded,
+    });
+    if api.query.has_with("source_id") {
+        v["source_id"] = json!(l.source_id);
+    }
+    v
+}
+
+async fn list(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<Response> {
+    let page = api.query.page(250)?;
+    let ids = api.query.filter_ids("id")?;
+    let pipelines = api.query.filter_ids("pipeline_id")?;
+    let query = api.query.get("query").unwrap_or("").to_lowercase();
+    let world = sb.world();
+    let a = account_of(&world, &api)?;
+    let found: Vec<&Lead> = a
+        .leads
+        .iter()
+        .filter(|l| ids.is_empty() || ids.contains(&l.id))
+        .filter(|l| pipelines.is_empty() || pipelines.contains(&l.pipeline_id))
+        .filter(|l| query.is_empty() || l.name.to_lowercase().contains(&query))
+        .collect();
+    let items: Vec<Value> = page.slice(&found).iter().map(|l| view(&api, a, l)).collect();
+    Ok(paged(&api.base, "/api/v4/leads", &api.query, page, found.len(), "leads", items))
+}
+
+async fn one(State(sb): Shared, Extension(api): Extension<Api>, Path(id): Path<String>) -> ApiResult<Response> {
+    let id = path_id(&id)?;
+    let world = sb.world();
+    let a = account_of(&world, &api)?;
+    Ok(a.leads.iter().find(|l| l.id == id).map(|l| ok(view(&api, a, l))).unwrap_or_else(no_content))
+}
+
+/// Ordinary stages a lead may be put in by the API (not "Incoming leads").
+pub fn status_allowed(p: &Pipeline, status_id: i64) -> bool {
+    status_id == p.first_status_id || status_id == WON || status_id == LOST
+}
+
+/// What a create or update resolves to, once checked.
+struct Plan {
+    pipeline_id: Option<i64>,
+    status_id: Option<i64>,
+    source_id: Option<i64>,
+    contacts: Option<Vec<i64>>,
+}
+
+fn check(a: &Account, api: &Api, item: &Value, current: Option<&Lead>) -> Result<Plan, Vec<FieldError>> {
+    let mut e = vec![];
+    let int = |key: &str, e: &mut Vec<FieldError>| match &item[key] {
+        Value::Null => None,
+        Value::Number(n) if n.as_i64().is_some() => n.as_i64(),
+        _ => {
+            e.push(FieldError::new("InvalidType", key, "This value should be of type int."));
+            None
+        }
+    };
+    if !matches!(item["name"], Value::Null | Value::String(_)) {
+        e.push(FieldError::new("InvalidType", "name", "This value should be of type string."));
+    }
+    int("price", &mut e);
+    if let Some(u) = int("responsible_user_id", &mut e) {
+        if a.users.iter().all(|x| x.id != u) {
+            e.push(FieldError::new("NotSupportedChoice", "responsible_user_id", "The value you selected is not a valid choice."));
+        }
+    }
+    let mut source_id = None;
+    let mut pipeline_id = int("pipeline_id", &mut e);
+    if let Some(ext) = item["_embedded"]["source"].get("external_id") {
+        match a.sources.iter().find(|s| s.integration_id == api.integration_id && Some(s.external_id.as_str()) == ext.as_str()) {
+            Some(s) => {
+                source_id = Some(s.id);
+                pipeline_id = pipeline_id.or(Some(s.pipeline_id));
+            }
+            None => e.push(FieldError::new("NotFound", "_embedded.source.external_id", "Source not found")),
+        }
+    }
+    let pipeline = match pipeline_id {
+        Some(id) => a.pipelines.iter().find(|p| p.id == id).or_else(|| {
+            e.push(FieldError::new("NotSupportedChoice", "pipeline_id", "The value you selected is not a valid choice."));
+            None
+        }),
+        None => current.and_then(|l| a.pipelines.iter().find(|p| p.id == l.pipeline_id)).or(Some(a.main_pipeline())),
+    };
+    let status_id = int("status_id", &mut e);
+    if let (Some(s), Some(p)) = (status_id, pipeline) {
+        if !status_allowed(p, s) && current.is_none_or(|l| l.status_id != s) {
+            e.push(FieldError::new("NotSupportedChoice", "status_id", "The value you selected is not a valid choice."));
+        }
+    }
+    let contacts = item["_embedded"].get("contacts").map(|list| {
+        let ids: Vec<Option<i64>> = list.as_array().map(|l| l.iter().map(|c| c["id"].as_i64()).collect()).unwrap_or_default();
+        for (i, id) in ids.iter().enumerate() {
+            if !id.is_some_and(|id| a.contacts.iter().any(|c| c.id == id)) {
+                e.push(FieldError::new("NotFound", format!("_embedded.contacts.{i}.id"), "Contact not found"));
+            }
+        }
+        ids.into_iter().flatten().collect()
+    });
+    let default_status = pipeline.filter(|_| current.is_none() || pipeline_id.is_some()).map(|p| p.first_status_id);
+    if e.is_empty() {
+        Ok(Plan { pipeline_id: pipeline.map(|p| p.id), status_id: status_id.or(default_status), source_id, contacts })
+    } else {
+        Err(e)
+    }
+}
+
+fn apply(l: &mut Lead, item: &Value, plan: Plan, now: i64) {
+    if let Some(name) = item["name"].as_str() {
+        l.name = name.into();
+    }
+    if let Some(p) = item["price"].as_i64() {
+        l.price = p;
+    }
+    if let Some(u) = item["responsible_user_id"].as_i64() {
+        l.responsible_user_id = u;
+    }
+    if let Some(p) = plan.pipeline_id {
+        l.pipeline_id = p;
+    }
+    if let Some(s) = plan.status_id {
+        l.status_id = s;
+    }
+    if plan.source_id.is_some() {
+        l.source_id = plan.source_id;
+    }
+    if let Some(c) = plan.contacts {
+        l.contact_ids = c;
+    }
+    l.updated_at = now;
+}
+
+pub fn lead_event(a: &Account, l: &Lead, action: &str, code: &str, old_status: Option<i64>, now: i64) -> AccountEvent {
+    let mut data = json!({"id": l.id, "name": l.name, "status_id": l.status_id, "price": l.price, "responsible_user_id": l.responsible_user_id,
+        "last_modified": l.updated_at, "modified_user_id": 0, "created_user_id": 0, "date_create": l.created_at,
+        "pipeline_id": l.pipeline_id, "account_id": a.id, "created_at": l.created_at, "updated_at": l.updated_at});
+    if let Some(old) = old_status {
+        data["old_status_id"] = json!(old);
+    }
+    event(a, "leads", action, code, data, now)
+}
+
+async fn create(State(sb): Shared, Extension(api): Extension<Api>, bytes: Bytes) -> ApiResult<Response> {
+    let list = items(&bytes, BATCH_LIMIT)?;
+    let mut world = sb.world();
+    let a = account_mut_of(&mut world, &api)?;
+    let plans = all_checked(a, &api, &list, false)?;
+    let mut out = vec![];
+    let mut events = vec![];
+    for (i, (item, plan)) in list.iter().zip(plans).enumerate() {
+        let id = a.ids.number();
+        let mut l = Lead { id, name: String::new(), price: 0, status_id: 0, pipeline_id: 0, responsible_user_id: a.users[0].id, contact_ids: vec![], source_id: None, created_at: api.now, updated_at: api.now };
+        apply(&mut l, item, plan, api.now);
+        if l.name.is_empty() {
+            l.name = format!("Lead #{id}");
+        }
+        let mut v = link(&api, id);
+        v["request_id"] = json!(request_id(item, i));
+        out.push(v);
+        events.push(lead_event(a, &l, "add", "add_lead", None, api.now));
+        a.leads.push(l);
+    }
+    events.into_iter().for_each(|e| world.emit(e));
+    Ok(ok(json!({"_links": links(&api.base, "/api/v4/leads"), "_embedded": {"leads": out}})))
+}
+
+fn all_checked(a: &Account, api: &Api, list: &[Value], updating: bool) -> ApiResult<Vec<Plan>> {
+    let mut errors = vec![];
+    let mut plans = vec![];
+    for (i, item) in list.iter().enumerate() {
+        let current = item["id"].as_i64().and_then(|id| a.leads.iter().find(|l| l.id == id));
+        let result = if updating && current.is_none() { Err(vec![FieldError::new("NotFound", "id", "Lead not found")]) } else { check(a, api, item, current) };
+        match result {
+            Ok(p) => plans.push(p),
+            Err(e) => errors.push((request_id(item, i), e)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(plans)
+    } else {
+        Err(Problem::validation(errors))
+    }
+}
+
+fn update(world: &mut crate::domain::World, api: &Api, list: &[Value]) -> ApiResult<Vec<Value>> {
+    let a = account_mut_of(world, api)?;
+    let plans = all_checked(a, api, list, true)?;
+    let mut out = vec![];
+    let mut events = vec![];
+    for (i, (item, plan)) in list.iter().zip(plans).enumerate() {
+        let idx = a.leads.iter().position(|l| Some(l.id) == item["id"].as_i64()).expect("checked");
+        let old = a.leads[idx].status_id;
+        apply(&mut a.leads[idx], item, plan, api.now);
+        let l = &a.leads[idx];
+        events.push(lead_event(a, l, "update", "update_lead", None, api.now));
+        if l.status_id != old {
+            events.push(lead_event(a, l, "status", "status_lead", Some(old), api.now));
+        }
+        out.push(json!({"id": l.id, "updated_at": l.updated_at, "request_id": request_id(item, i), "_links": links(&api.base, &format!("/api/v4/leads/{}", l.id))}));
+    }
+    events.into_iter().for_each(|e| world.emit(e));
+    Ok(out)
+}
+
+async fn update_many(State(sb): Shared, Extension(api): Extension<Api>, bytes: Bytes) -> ApiResult<Response> {
+    let list = items(&bytes, BATCH_LIMIT)?;
+    let out = update(&mut sb.world(), &api, &list)?;
+    Ok(ok(json!({"_links": links(&api.base, "/api/v4/leads"), "_embedded": {"leads": out}})))
+}
+
+async fn update_one(State(sb): Shared, Extension(api): Extension<Api>, Path(id): Path<String>, bytes: Bytes) -> ApiResult<Response> {
+    let id = path_id(&id)?;
+    let mut item = body(&bytes)?;
+    if !item.is_object() {
+        return Err(Problem::invalid("InvalidType", "", "This value should be of type object."));
+    }
+    if sb.world().account(&api.account_id).is_some_and(|a| a.leads.iter().all(|l| l.id != id)) {
+        return Err(Problem::not_found(format!("Lead {id} not found")));
+    }
+    item["id"] = json!(id);
+    let mut out = update(&mut sb.world(), &api, &[item])?;
+    let mut one = out.remove(0);
+    one.as_object_mut().expect("object").remove("request_id");
+    Ok(ok(one))
+}

@@ -1,0 +1,91 @@
+//! One Chromium for the whole binary (launching costs seconds), a fresh
+//! sandbox per test, and small helpers to call its admin plane.
+
+use kommo_sandbox::browser::driver::{Driver, Page};
+use kommo_sandbox::config::Config;
+use kommo_sandbox::server::{self, Server};
+use kommo_sandbox::Sandbox;
+use serde_json::Value;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+pub const WAIT: Duration = Duration::from_secs(10);
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap())
+}
+
+pub fn driver() -> &'static Driver {
+    static DRIVER: OnceLock<Driver> = OnceLock::new();
+    DRIVER.get_or_init(|| Driver::launch().expect("Chromium must be installed (scripts/test-all.sh installs it)"))
+}
+
+pub struct Env {
+    pub server: Server,
+    pub base: String,
+    /// amojo id of the demo account.
+    pub account: String,
+}
+
+pub fn env() -> Env {
+    let sandbox = Sandbox::new(Config::default()).unwrap();
+    let server = runtime().block_on(server::start(sandbox, "127.0.0.1:0".parse().unwrap())).unwrap();
+    let base = server.url();
+    let account = server.sandbox.world().accounts[0].amojo_id.clone();
+    Env { server, base, account }
+}
+
+impl Env {
+    pub fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let url = format!("{}{path}", self.base);
+        runtime().block_on(async move {
+            let r = reqwest::Client::new().post(url).json(&body).send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.json().await.unwrap_or(Value::Null))
+        })
+    }
+
+    pub fn account_path(&self, rest: &str) -> String {
+        format!("/_sandbox/accounts/{}{rest}", self.account)
+    }
+
+    /// Opens a page with a screenshot path for failures under target/.
+    pub fn open(&self, url: &str, name: &str) -> Page {
+        let mut page = driver().open(url).unwrap();
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-failures");
+        std::fs::create_dir_all(&dir).unwrap();
+        page.screenshot_on_failure = Some(dir.join(format!("{name}.png")));
+        page
+    }
+
+    /// SDK calls recorded so far whose method starts with `prefix`.
+    pub fn sdk_calls(&self, prefix: &str) -> Vec<Value> {
+        let calls = kommo_sandbox::browser::driver::sdk_calls(&self.server.sandbox, &self.account, prefix);
+        calls.iter().map(|c| serde_json::to_value(c).unwrap()).collect()
+    }
+
+    /// Waits (polling the state) until `check` holds.
+    pub fn wait_state(&self, what: &str, check: impl Fn(&kommo_sandbox::domain::World) -> bool) {
+        let start = std::time::Instant::now();
+        loop {
+            if check(&self.server.sandbox.world()) {
+                return;
+            }
+            assert!(start.elapsed() < WAIT, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// A widget's own server: answers a form POST with the fields it got, as JSON.
+pub fn echo_server() -> String {
+    use axum::routing::post;
+    runtime().block_on(async {
+        let app = axum::Router::new().route("/echo", post(|axum::Form(f): axum::Form<std::collections::BTreeMap<String, String>>| async move { axum::Json(f) }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/echo", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        url
+    })
+}

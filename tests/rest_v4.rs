@@ -1,0 +1,268 @@
+//! REST v4 end to end over HTTP: authorization, rate limit, account and users,
+//! sources, contacts and leads.
+
+mod rest;
+
+use kommo_sandbox::config::Config;
+use rest::*;
+use serde_json::{json, Value};
+
+const SECOND_CHANNEL: &str = "
+channels:
+  - {}
+  - id: 11111111-2222-4333-8444-555555555555
+    secret: 0123456789abcdef0123456789abcdef01234567
+    integration_id: 99999999-8888-4777-8666-555555555555
+";
+
+async fn other_token(t: &T) -> String {
+    let accounts = t.admin_get("/_sandbox/accounts").await;
+    accounts["accounts"][0]["channels"][1]["api_token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn every_api_call_needs_a_valid_bearer_token() {
+    let t = T::start("").await;
+    let none = t.send("GET", "/api/v4/account", None, None).await;
+    assert_eq!(none.problem(401)["detail"], "Invalid user name or password");
+    t.send("GET", "/api/v4/sources", Some("not-a-token"), None).await.problem(401);
+    t.send("GET", "/api/v4/leads", Some(""), None).await.problem(401);
+    t.get("/api/v4/account").await.ok();
+    assert_eq!(t.get("/api/v4/nothing/here").await.problem(404)["title"], "Not Found");
+    t.send("PUT", "/api/v4/account", Some(&t.token.clone()), Some(json!({}))).await.problem(405);
+    let as_user = |id: &str| t.http.get(format!("{}/api/v4/account", t.base)).bearer_auth(&t.token).header("X-Context-User-ID", id.to_string()).send();
+    assert_eq!(as_user("5000001").await.unwrap().status(), 200);
+    assert_eq!(as_user("42").await.unwrap().status(), 401);
+}
+
+#[tokio::test]
+async fn oauth_code_then_refresh_rotates_and_refuses_reuse() {
+    let t = T::start("").await;
+    let (status, code) = t.admin_post(&format!("/_sandbox/accounts/{}/oauth/code", t.account()), json!({})).await;
+    assert_eq!(status, 200, "{code}");
+    let client = json!({"client_id": t.creds["client_id"], "client_secret": t.creds["client_secret"], "redirect_uri": "https://example.test/cb"});
+    let mut exchange = client.clone();
+    exchange["grant_type"] = json!("authorization_code");
+    exchange["code"] = code["code"].clone();
+    let first = t.send("POST", "/oauth2/access_token", None, Some(exchange.clone())).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(first.json["token_type"], "Bearer");
+    assert_eq!(first.json["expires_in"], 86400);
+    let access = first.json["access_token"].as_str().unwrap().to_string();
+    t.send("GET", "/api/v4/account", Some(&access), None).await.ok();
+    assert_eq!(t.send("POST", "/oauth2/access_token", None, Some(exchange)).await.problem(400)["hint"], "Authorization code has been revoked");
+
+    let mut refresh = client.clone();
+    refresh["grant_type"] = json!("refresh_token");
+    refresh["refresh_token"] = first.json["refresh_token"].clone();
+    let second = t.send("POST", "/oauth2/access_token", None, Some(refresh.clone())).await;
+    assert_eq!(second.status, 200, "{}", second.text);
+    assert_ne!(second.json["refresh_token"], first.json["refresh_token"]);
+    t.send("POST", "/oauth2/access_token", None, Some(refresh)).await.problem(400);
+    t.send("GET", "/api/v4/account", Some(&access), None).await.problem(401);
+
+    let fresh = second.json["access_token"].as_str().unwrap().to_string();
+    t.send("GET", "/api/v4/account", Some(&fresh), None).await.ok();
+    t.sandbox().clock.advance(86_400);
+    assert_eq!(t.send("GET", "/api/v4/account", Some(&fresh), None).await.problem(401)["detail"], "Access token has expired");
+    t.get("/api/v4/account").await.ok();
+
+    let mut bad = client.clone();
+    bad["client_secret"] = json!("wrong");
+    bad["grant_type"] = json!("authorization_code");
+    bad["code"] = json!("x");
+    t.send("POST", "/oauth2/access_token", None, Some(bad)).await.problem(401);
+}
+
+#[tokio::test]
+async fn auth_code_expires_after_twenty_minutes() {
+    let t = T::start("").await;
+    assert_eq!(t.admin_post("/_sandbox/accounts/nope/oauth/code", json!({})).await.0, 404);
+    assert_eq!(t.admin_post(&format!("/_sandbox/accounts/{}/oauth/code", t.account()), json!({"client_id": "other"})).await.0, 400);
+    let (_, code) = t.admin_post(&format!("/_sandbox/accounts/{}/oauth/code", t.account()), json!({})).await;
+    t.sandbox().clock.advance(20 * 60);
+    let body = json!({"client_id": t.creds["client_id"], "client_secret": t.creds["client_secret"], "grant_type": "authorization_code", "code": code["code"], "redirect_uri": "https://example.test"});
+    assert_eq!(t.send("POST", "/oauth2/access_token", None, Some(body)).await.problem(400)["hint"], "Authorization code has expired");
+}
+
+#[tokio::test]
+async fn seven_requests_per_second_then_429_then_403() {
+    let config = Config::parse(&format!("clock: \"{START}\"\n"), "t.yaml").unwrap();
+    let t = T::with(config).await;
+    for _ in 0..7 {
+        t.get("/api/v4/account").await.ok();
+    }
+    for _ in 0..3 {
+        let r = t.get("/api/v4/account").await;
+        assert_eq!(r.problem(429)["retry_after"], 1);
+    }
+    t.get("/api/v4/account").await.problem(403);
+    t.sandbox().clock.advance(1);
+    t.get("/api/v4/account").await.problem(403);
+    t.sandbox().clock.advance(60);
+    t.get("/api/v4/account").await.ok();
+}
+
+#[tokio::test]
+async fn account_and_users_with_amojo_id() {
+    let t = T::start("").await;
+    let plain = t.get("/api/v4/account").await;
+    assert!(plain.ok().get("amojo_id").is_none());
+    let a = t.get("/api/v4/account?with=amojo_id").await;
+    assert_eq!(a.ok()["amojo_id"], json!(t.account()));
+    assert_eq!(a.json["_links"]["self"]["href"], json!(format!("{}/api/v4/account", t.base)));
+    let users = t.get("/api/v4/users?with=amojo_id").await;
+    let user = &users.ok()["_embedded"]["users"][0];
+    assert_eq!(user["amojo_id"], t.creds["manager_amojo_id"]);
+    assert_eq!(users.json["_total_items"], 1);
+    let one = t.get(&format!("/api/v4/users/{}?with=amojo_id", user["id"])).await;
+    assert_eq!(one.ok()["amojo_id"], user["amojo_id"]);
+    t.get("/api/v4/users/1").await.empty();
+    assert_eq!(t.get("/api/v4/users?limit=251").await.problem(422)["detail"], "Limit 250 per page");
+}
+
+#[tokio::test]
+async fn sources_crud_is_per_integration() {
+    let t = T::start(SECOND_CHANNEL).await;
+    t.get("/api/v4/sources").await.empty();
+    let created = t.post("/api/v4/sources", json!([
+        {"name": "Support", "external_id": "line-support", "request_id": "s1", "default": true, "origin_code": "amo.ext.sandbox"},
+        {"name": "Sales", "external_id": "line-sales", "services": [{"type": "whatsapp", "params": {"waba": true}, "pages": []}]}
+    ])).await;
+    let items = created.ok()["_embedded"]["sources"].as_array().unwrap().clone();
+    assert_eq!(created.json["_total_items"], 2);
+    assert_eq!(items[0]["request_id"], "s1");
+    assert_eq!(items[1]["request_id"], "1");
+    assert_eq!(items[0]["default"], true);
+    assert_eq!(items[0]["pipeline_id"], 7001);
+    let id = items[0]["id"].as_i64().unwrap();
+    assert_eq!(items[0]["_links"]["self"]["href"], json!(format!("{}/api/v4/sources/{id}", t.base)));
+
+    let filtered = t.get("/api/v4/sources?filter[external_id]=line-sales").await;
+    assert_eq!(filtered.ok()["_embedded"]["sources"].as_array().unwrap().len(), 1);
+    let both = t.get("/api/v4/sources?filter[external_id][]=line-sales&filter[external_id][]=line-support").await;
+    assert_eq!(both.ok()["_total_items"], 2);
+    t.get("/api/v4/sources?filter[external_id]=nope").await.empty();
+
+    let other = other_token(&t).await;
+    t.send("GET", "/api/v4/sources", Some(&other), None).await.empty();
+    t.send("GET", &format!("/api/v4/sources/{id}"), Some(&other), None).await.empty();
+    t.send("DELETE", &format!("/api/v4/sources/{id}"), Some(&other), None).await.problem(404);
+
+    let dup = t.post("/api/v4/sources", json!([{"name": "Again", "external_id": "line-support"}])).await;
+    assert_eq!(dup.validation(0), ("NotUnique".into(), "external_id".into()));
+    let long = t.post("/api/v4/sources", json!([{"name": "Long", "external_id": "x".repeat(37)}])).await;
+    assert_eq!(long.validation(0).1, "external_id");
+    let bad = t.post("/api/v4/sources", json!([{"external_id": "ok"}, {"name": "n", "external_id": "p", "pipeline_id": 1}])).await;
+    assert_eq!(bad.validation(0), ("NotBlank".into(), "name".into()));
+    assert_eq!(bad.validation(1), ("NotFound".into(), "pipeline_id".into()));
+    let svc = t.post("/api/v4/sources", json!([{"name": "n", "external_id": "q", "services": [{"type": "telegram"}]}])).await;
+    assert_eq!(svc.validation(0).1, "services.0.type");
+    let origin = t.post("/api/v4/sources", json!([{"name": "n", "external_id": "r", "origin_code": "12345"}])).await;
+    assert_eq!(origin.validation(0).1, "origin_code");
+    let too_many: Vec<Value> = (0..51).map(|i| json!({"name": "n", "external_id": format!("b{i}")})).collect();
+    t.post("/api/v4/sources", json!(too_many)).await.problem(422);
+
+    let renamed = t.patch(&format!("/api/v4/sources/{id}"), json!({"name": "Support line"})).await;
+    assert_eq!(renamed.ok()["name"], "Support line");
+    let frozen = t.patch(&format!("/api/v4/sources/{id}"), json!({"external_id": "changed"})).await;
+    assert_eq!(frozen.validation(0).1, "external_id");
+    let sales = items[1]["id"].as_i64().unwrap();
+    let batch = t.patch("/api/v4/sources", json!([{"id": sales, "default": true}])).await;
+    assert_eq!(batch.ok()["_embedded"]["sources"][0]["default"], true);
+    assert_eq!(t.get(&format!("/api/v4/sources/{id}")).await.ok()["default"], false, "one default per integration");
+
+    let missing = t.delete("/api/v4/sources", Some(json!([{"id": 999}]))).await;
+    let body = missing.problem(400);
+    assert_eq!(body["detail"], "Invalid request items");
+    assert_eq!(body["errors"][0]["errors"]["code"], "EntityNotFound");
+    assert!(body.get("validation-errors").is_none());
+    t.delete("/api/v4/sources", Some(json!([{"id": id}]))).await.empty();
+    t.get(&format!("/api/v4/sources/{id}")).await.empty();
+    t.delete(&format!("/api/v4/sources/{sales}"), None).await.empty();
+    t.delete(&format!("/api/v4/sources/{sales}"), None).await.problem(404);
+}
+
+#[tokio::test]
+async fn sources_are_capped_per_integration() {
+    let t = T::start("  sources_limit: 2\n").await;
+    t.post("/api/v4/sources", json!([{"name": "a", "external_id": "a"}, {"name": "b", "external_id": "b"}])).await.ok();
+    let over = t.post("/api/v4/sources", json!([{"name": "c", "external_id": "c"}])).await;
+    assert_eq!(over.validation(0).0, "LimitExceeded");
+}
+
+#[tokio::test]
+async fn contacts_with_phone_and_email_fields() {
+    let t = T::start("").await;
+    let created = t.post("/api/v4/contacts", json!([{
+        "name": "Jane Client", "request_id": "c1",
+        "custom_fields_values": [
+            {"field_code": "PHONE", "values": [{"value": "+15550001111", "enum_code": "MOB"}]},
+            {"field_code": "EMAIL", "values": [{"value": "jane@example.test", "enum_code": "WORK"}]}
+        ]
+    }])).await;
+    let item = &created.ok()["_embedded"]["contacts"][0];
+    assert_eq!(item["request_id"], "c1");
+    let id = item["id"].as_i64().unwrap();
+    let got = t.get(&format!("/api/v4/contacts/{id}")).await;
+    let fields = got.ok()["custom_fields_values"].as_array().unwrap().clone();
+    assert_eq!(fields[0]["field_code"], "PHONE");
+    assert_eq!(fields[0]["field_type"], "multitext");
+    assert_eq!(fields[0]["values"][0]["value"], "+15550001111");
+    assert_eq!(fields[1]["field_code"], "EMAIL");
+    let patched = t.patch(&format!("/api/v4/contacts/{id}"), json!({"first_name": "Janet", "last_name": "C"})).await;
+    assert_eq!(patched.ok()["name"], "Janet C");
+    let list = t.get("/api/v4/contacts?query=janet").await;
+    assert_eq!(list.ok()["_embedded"]["contacts"][0]["id"], id);
+    t.get("/api/v4/contacts/424242").await.empty();
+    t.get("/api/v4/contacts?filter[id]=424242").await.empty();
+    let bad = t.post("/api/v4/contacts", json!([{"custom_fields_values": [{"field_id": 1, "values": [{"value": "x"}]}]}])).await;
+    assert_eq!(bad.validation(0), ("NotSupportedChoice".into(), "custom_fields_values.0.field_id".into()));
+    let many: Vec<Value> = (0..251).map(|i| json!({"name": format!("c{i}")})).collect();
+    assert_eq!(t.post("/api/v4/contacts", json!(many)).await.problem(422)["detail"], "Limit 250 per page");
+    t.post("/api/v4/contacts", json!({"name": "not an array"})).await.problem(400);
+    t.patch("/api/v4/contacts/424242", json!({"name": "x"})).await.problem(404);
+    let unknown = t.patch("/api/v4/contacts", json!([{"id": 424242, "name": "x"}])).await;
+    assert_eq!(unknown.validation(0), ("NotFound".into(), "id".into()));
+    assert_eq!(t.send("POST", "/api/v4/contacts", Some(&t.token.clone()), None).await.problem(400)["detail"], "Request data can not be empty");
+}
+
+#[tokio::test]
+async fn leads_take_the_pipeline_of_their_source() {
+    let t = T::start("accounts:\n  - pipelines:\n      - {id: 7001, name: Sales}\n      - {id: 7002, name: Support}\n").await;
+    t.post("/api/v4/sources", json!([{"name": "Support", "external_id": "support", "pipeline_id": 7002}])).await.ok();
+    let c = t.post("/api/v4/contacts", json!([{"name": "Jane"}])).await;
+    let contact = c.ok()["_embedded"]["contacts"][0]["id"].as_i64().unwrap();
+    let created = t.post("/api/v4/leads", json!([
+        {"name": "From support", "price": 100, "_embedded": {"source": {"external_id": "support", "type": "widget"}, "contacts": [{"id": contact}]}},
+        {"name": "Plain"}
+    ])).await;
+    let items = created.ok()["_embedded"]["leads"].as_array().unwrap().clone();
+    assert_eq!(items[1]["request_id"], "1");
+    let first = items[0]["id"].as_i64().unwrap();
+    let lead = t.get(&format!("/api/v4/leads/{first}?with=contacts,source_id")).await;
+    let lead = lead.ok();
+    assert_eq!(lead["pipeline_id"], 7002);
+    assert_eq!(lead["status_id"], 70022);
+    assert!(lead["source_id"].is_i64());
+    assert_eq!(lead["_embedded"]["contacts"][0]["id"], contact);
+    let plain = t.get(&format!("/api/v4/leads/{}", items[1]["id"])).await;
+    assert_eq!(plain.ok()["pipeline_id"], 7001);
+    assert!(plain.json.get("source_id").is_none());
+    let with_leads = t.get(&format!("/api/v4/contacts/{contact}?with=leads")).await;
+    assert_eq!(with_leads.ok()["_embedded"]["leads"][0]["id"], first);
+
+    let won = t.patch(&format!("/api/v4/leads/{first}"), json!({"status_id": 142})).await;
+    assert_eq!(won.ok()["id"], first);
+    let bad = t.post("/api/v4/leads", json!([{"status_id": 1}, {"_embedded": {"source": {"external_id": "nope"}}}])).await;
+    assert_eq!(bad.validation(0).1, "status_id");
+    assert_eq!(bad.validation(1).1, "_embedded.source.external_id");
+    let many: Vec<Value> = (0..251).map(|_| json!({})).collect();
+    t.post("/api/v4/leads", json!(many)).await.problem(422);
+    let page = t.get("/api/v4/leads?limit=1&page=2").await;
+    assert_eq!(page.ok()["_page"], 2);
+    assert!(page.json["_links"]["prev"]["href"].is_string());
+    t.get("/api/v4/leads?limit=1&page=9").await.empty();
+    t.patch("/api/v4/leads/1", json!({"name": "x"})).await.problem(404);
+    t.get("/api/v4/leads/1").await.empty();
+}
