@@ -220,7 +220,10 @@ fn throughput(connections: usize, requests: usize) {
     report("hello-world", &hello_stats);
     report("sandbox ingest", &sandbox_stats);
     println!("ratio sandbox/hello-world: {:.0}%", 100.0 * sandbox_stats.rps() / hello_stats.rps());
-    println!("sandbox after the run: {messages} messages stored, {journal} journal entries kept");
+    println!(
+        "sandbox after the run: {messages} messages stored, {journal} journal entries kept, process RSS {:.0} MB",
+        rss_kb(std::process::id()) as f64 / 1024.0
+    );
 }
 
 /// The handler alone, no sockets: one thread calls `chats_api::handle` for
