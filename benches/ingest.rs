@@ -3,7 +3,8 @@
 //! reads the same request bodies; plus startup-to-ready and idle RSS of the binary.
 //!
 //! Run: `cargo bench --bench ingest` (release build). Knobs (env):
-//! `BENCH_CONNECTIONS` (32), `BENCH_REQUESTS` (requests per target, 60000).
+//! `BENCH_CONNECTIONS` (32), `BENCH_REQUESTS` (requests per target, 60000),
+//! `BENCH_SERVER_THREADS` (2), `BENCH_JOURNAL_CAP`, `BENCH_SKIP_HELLO`, `BENCH_HANDLER_ONLY`.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -172,7 +173,7 @@ fn report(name: &str, s: &Stats) {
 }
 
 fn throughput(connections: usize, requests: usize) {
-    let server_rt = runtime(2);
+    let server_rt = runtime(env_or("BENCH_SERVER_THREADS", 2));
     let client_rt = runtime(2);
 
     // hello world
@@ -219,7 +220,10 @@ fn throughput(connections: usize, requests: usize) {
     report("hello-world", &hello_stats);
     report("sandbox ingest", &sandbox_stats);
     println!("ratio sandbox/hello-world: {:.0}%", 100.0 * sandbox_stats.rps() / hello_stats.rps());
-    println!("sandbox after the run: {messages} messages stored, {journal} journal entries kept");
+    println!(
+        "sandbox after the run: {messages} messages stored, {journal} journal entries kept, process RSS {:.0} MB",
+        rss_kb(std::process::id()) as f64 / 1024.0
+    );
 }
 
 /// The handler alone, no sockets: one thread calls `chats_api::handle` for

@@ -271,3 +271,21 @@ async fn timeouts_and_refused_connections_are_recorded() {
     let attempts = support::attempts(&refused, 1).await;
     assert!(attempts[0]["error"].as_str().unwrap().starts_with("connection"), "{}", attempts[0]);
 }
+
+#[tokio::test]
+async fn a_scope_connected_with_v1_gets_the_flat_deprecated_hook() {
+    let integration = Integration::start(SECRET).await;
+    let server = sandbox(&integration.webhook_url(), "", "").await;
+    let (status, _) = amojo(&server, "POST", &format!("/v2/origin/custom/{CHANNEL}/connect"), json!({"account_id": ACCOUNT, "hook_api_version": "v1"})).await;
+    assert_eq!(status, 200);
+    let (chat, _) = client_says(&server, "chat-v1", "m-v1", "Hi").await;
+    act(&server, "message", json!({"chat_id": chat, "type": "picture", "media": "http://127.0.0.1/p.png", "file_name": "p.png", "file_size": 7})).await;
+    let hooks = integration.wait_for(1).await;
+    let body = &hooks[0].body;
+    assert!(hooks[0].signature_ok);
+    assert_eq!(body["receiver"], "user-chat-v1");
+    assert_eq!(body["conversation_id"], "chat-v1");
+    assert_eq!((body["type"].as_str(), body["file_name"].as_str(), body["file_size"].as_i64()), (Some("picture"), Some("p.png"), Some(7)));
+    assert_eq!(body["msec_timestamp"], 1639660529000i64);
+    assert!(body.get("message").is_none(), "v1 is flat");
+}

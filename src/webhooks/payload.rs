@@ -68,18 +68,11 @@ pub fn nested(scope: &Scope, m: &Message) -> Value {
         }
         v
     };
-    let mut v = json!({
-        "id": m.id,
-        "type": m.kind(),
-        "text": m.message.get("text").cloned().unwrap_or(json!("")),
-        "media": m.message.get("media").cloned().unwrap_or(json!("")),
-        "thumbnail": "",
-        "file_name": m.message.get("file_name").cloned().unwrap_or(json!("")),
-        "file_size": m.message.get("file_size").cloned().unwrap_or(json!(0)),
-        "timestamp": m.timestamp,
-        "msec_timestamp": m.msec_timestamp,
-        "sender": person(&m.sender_id),
-    });
+    let mut v = json!({"id": m.id});
+    media_fields(&mut v, m);
+    v["timestamp"] = json!(m.timestamp);
+    v["msec_timestamp"] = json!(m.msec_timestamp);
+    v["sender"] = person(&m.sender_id);
     if let Some(r) = &m.receiver_id {
         v["receiver"] = person(r);
     }
@@ -110,17 +103,25 @@ pub fn message_hook(account_id: &str, now: i64, scope: &Scope, m: &Message, sour
 pub fn message_hook_v1(scope: &Scope, m: &Message) -> Value {
     let conv = scope.conversation(&m.conversation_id).expect("message belongs to a chat");
     let client = scope.participant(&conv.client_participant_id).expect("chat has a client");
-    json!({
+    let mut v = json!({
         "receiver": client.client_id.clone().unwrap_or_else(|| client.id.clone()),
         "conversation_id": conv.client_id,
-        "type": m.kind(),
-        "text": m.message.get("text").cloned().unwrap_or(json!("")),
-        "media": m.message.get("media").cloned().unwrap_or(json!("")),
-        "thumbnail": "",
-        "file_name": m.message.get("file_name").cloned().unwrap_or(json!("")),
-        "file_size": m.message.get("file_size").cloned().unwrap_or(json!(0)),
-        "msec_timestamp": m.msec_timestamp,
-    })
+    });
+    media_fields(&mut v, m);
+    v["msec_timestamp"] = json!(m.msec_timestamp);
+    v
+}
+
+/// `type`, `text`, `media`, `thumbnail`, `file_name`, `file_size`, with the
+/// empty defaults hooks use when a field is absent.
+fn media_fields(v: &mut Value, m: &Message) {
+    let body = &m.message;
+    v["type"] = json!(m.kind());
+    v["text"] = body.get("text").cloned().unwrap_or(json!(""));
+    v["media"] = body.get("media").cloned().unwrap_or(json!(""));
+    v["thumbnail"] = json!("");
+    v["file_name"] = body.get("file_name").cloned().unwrap_or(json!(""));
+    v["file_size"] = body.get("file_size").cloned().unwrap_or(json!(0));
 }
 
 /// Typing hook (spec §5.3): `action.typing.user.id`, `expired_at` = start + 5 s.
