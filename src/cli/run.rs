@@ -57,6 +57,9 @@ pub fn run(args: Args) -> Result<(), String> {
         let text = serde_json::to_string_pretty(&json_report(&summary.results, summary.seconds)).unwrap_or_default();
         std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     }
+    if summary.results.is_empty() && summary.load_errors.is_empty() {
+        eprintln!("no scenarios selected under {} (files: .yaml, .yml, .json; fixtures/ and _files are skipped)", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
     println!("{}", closing_line(summary.passed(), summary.failed()));
     rt.shutdown_background();
     if summary.failed() > 0 || (summary.results.is_empty() && summary.load_errors.is_empty()) {
