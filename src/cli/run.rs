@@ -32,6 +32,10 @@ pub struct Args {
     /// Write a JSON report.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Port of the sandbox the runner starts (default: any free one); fix it when
+    /// the integration runs on its own (`--url`) and must know where amojo is.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
     /// Do not compare snapshots.
     #[arg(long)]
     no_snapshots: bool,
@@ -46,6 +50,7 @@ pub fn run(args: Args) -> Result<(), String> {
         command: args.command.clone().map(Command::Shell),
         url: args.url.clone(),
         snapshots: !args.no_snapshots,
+        port: args.port,
         print: true,
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;

@@ -28,13 +28,15 @@ pub struct Options {
     /// Overrides every scenario's `integration.url`.
     pub url: Option<String>,
     pub snapshots: bool,
+    /// Port of the in-process sandbox (0 = any); fix it for an integration started by hand (`--url`).
+    pub port: u16,
     /// Print progress and results to stderr/stdout.
     pub print: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { jobs: 4, filter: None, shard: None, command: None, url: None, snapshots: true, print: false }
+        Options { jobs: 4, filter: None, shard: None, command: None, url: None, snapshots: true, port: 0, print: false }
     }
 }
 
@@ -122,7 +124,8 @@ pub fn select(files: &[PathBuf], options: &Options) -> (Vec<Loaded>, Vec<LoadErr
 
 pub async fn start_shared(options: Options) -> Result<Shared, String> {
     let sandbox = Sandbox::new(Config::default())?;
-    let server = server::start(sandbox.clone(), "127.0.0.1:0".parse().unwrap()).await.map_err(|e| format!("cannot start the sandbox: {e}"))?;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], options.port));
+    let server = server::start(sandbox.clone(), addr).await.map_err(|e| format!("cannot start the sandbox: {e}"))?;
     let sandbox_url = server.url();
     let stubs = Stubs::start().await.map_err(|e| format!("cannot start the stub server: {e}"))?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(16).build().map_err(|e| e.to_string())?;
