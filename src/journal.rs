@@ -4,7 +4,7 @@
 use crate::signature::Verdict;
 use serde::Serialize;
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use parking_lot::Mutex;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
@@ -220,14 +220,14 @@ impl Journal {
 
     /// Records an entry, assigning its sequence number; drops the oldest past the cap.
     pub fn push(&self, entry: Entry) -> u64 {
-        if self.inner.lock().unwrap().cap == 0 {
+        if self.inner.lock().cap == 0 {
             return 0;
         }
         // Packing and freeing happen outside the lock.
         let mut packed = Packed::pack(entry);
         let mut evicted = Vec::new();
         let seq = {
-            let mut inner = self.inner.lock().unwrap();
+            let mut inner = self.inner.lock();
             packed.seq = inner.next_seq;
             inner.next_seq += 1;
             while inner.entries.len() >= inner.cap {
@@ -242,7 +242,7 @@ impl Journal {
     }
 
     pub fn query(&self, filter: &Filter) -> Vec<Entry> {
-        let inner = self.inner.lock().unwrap();
+        let inner = self.inner.lock();
         let limit = filter.limit.unwrap_or(usize::MAX);
         let mut out: Vec<Entry> = inner.entries.iter().rev().filter(|e| e.matches(filter)).take(limit).map(Packed::unpack).collect();
         out.reverse();
@@ -250,7 +250,7 @@ impl Journal {
     }
 
     pub fn len(&self) -> usize {
-        self.inner.lock().unwrap().entries.len()
+        self.inner.lock().entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -258,11 +258,11 @@ impl Journal {
     }
 
     pub fn dropped(&self) -> u64 {
-        self.inner.lock().unwrap().dropped
+        self.inner.lock().dropped
     }
 
     pub fn clear(&self) {
-        let mut inner = self.inner.lock().unwrap();
+        let mut inner = self.inner.lock();
         inner.entries.clear();
     }
 }

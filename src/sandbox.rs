@@ -6,7 +6,8 @@ use crate::domain::World;
 use crate::domain::Outbound;
 use crate::journal::Journal;
 use crate::webhooks::{deliver::Dispatcher, WebhookLog};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use parking_lot::{Mutex, MutexGuard};
+use std::sync::{Arc, OnceLock};
 
 #[derive(Debug)]
 pub struct Sandbox {
@@ -43,8 +44,10 @@ impl Sandbox {
     }
 
     pub fn world(&self) -> MutexGuard<'_, World> {
-        // A panic while holding the lock must not take the sandbox down with it.
-        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        // parking_lot: no poisoning (a panicking handler does not take the
+        // sandbox down) and a short spin before parking, which suits these
+        // brief critical sections.
+        self.world.lock()
     }
 
     /// Back to the state the config describes; the journal is cleared too.
@@ -57,8 +60,8 @@ impl Sandbox {
     /// Sends what the world queued (chat hooks, account events). Call it after
     /// releasing the world lock; must run inside the tokio runtime.
     pub fn flush(self: &Arc<Self>) {
-        crate::rest_v4::account_hooks::send_due_retries(self);
-        let queued = std::mem::take(&mut self.world().outbox);
+        let (queued, retries) = self.world().take_due(self.clock.now_secs());
+        crate::rest_v4::account_hooks::send_retries(self, retries);
         for item in queued {
             match item {
                 Outbound::ChatHook(hook) => self.dispatcher.enqueue(self, hook),

@@ -74,11 +74,31 @@ impl World {
     }
 
     /// Queues an account event; it is also kept in the account's event log.
+    /// Only events some `/api/v4/webhooks` subscription wants are queued for
+    /// delivery; the log keeps the last [`EVENT_LOG_CAP`] so memory stays flat.
     pub fn emit(&mut self, event: AccountEvent) {
-        if let Some(account) = self.account_mut(&event.account_id) {
-            account.events.push(event.clone());
+        let Some(account) = self.account_mut(&event.account_id) else { return };
+        let wanted = account.webhooks.iter().any(|w| !w.disabled && w.settings.contains(&event.event));
+        if account.events.len() >= EVENT_LOG_CAP {
+            account.events.drain(..EVENT_LOG_CAP / 2);
         }
-        self.outbox.push(Outbound::AccountEvent(event));
+        if wanted {
+            account.events.push(event.clone());
+            self.outbox.push(Outbound::AccountEvent(event));
+        } else {
+            account.events.push(event);
+        }
+    }
+
+    /// Takes what is to be sent now: the outbox, and the account-webhook retries due at `now`.
+    pub fn take_due(&mut self, now: i64) -> (Vec<Outbound>, Vec<HookRetry>) {
+        let queued = std::mem::take(&mut self.outbox);
+        if self.hook_retries.iter().all(|r| r.due_at > now) {
+            return (queued, vec![]);
+        }
+        let (due, later) = std::mem::take(&mut self.hook_retries).into_iter().partition(|r| r.due_at <= now);
+        self.hook_retries = later;
+        (queued, due)
     }
 
     pub fn scopes_of(&self, amojo_id: &str) -> impl Iterator<Item = &Scope> {
@@ -86,6 +106,9 @@ impl World {
         self.scopes.iter().filter(move |s| s.account_id == id)
     }
 }
+
+/// Account events kept per account (the newest ones).
+pub const EVENT_LOG_CAP: usize = 1000;
 
 /// `scope_id` = `{channel_id}_{account amojo_id}` (spec §1).
 pub fn scope_id(channel_id: &str, account_id: &str) -> String {

@@ -27,15 +27,8 @@ pub async fn deliver_account_event(sandbox: Arc<Sandbox>, event: AccountEvent) {
     }
 }
 
-/// Sends the retries that are due on the sandbox clock (called on every flush).
-pub fn send_due_retries(sandbox: &Arc<Sandbox>) {
-    let now = sandbox.clock.now_secs();
-    let due: Vec<HookRetry> = {
-        let mut world = sandbox.world();
-        let (due, later) = std::mem::take(&mut world.hook_retries).into_iter().partition(|r| r.due_at <= now);
-        world.hook_retries = later;
-        due
-    };
+/// Sends the retries that came due on the sandbox clock (taken by every flush).
+pub fn send_retries(sandbox: &Arc<Sandbox>, due: Vec<HookRetry>) {
     for r in due {
         let sb = sandbox.clone();
         tokio::spawn(async move { send_one(&sb, &r.event, r.webhook_id, r.attempt).await });

@@ -85,10 +85,26 @@ impl Outcome {
     }
 }
 
-/// `<dir of scenario>/snapshots/<name>.snap`.
+/// Where a scenario's snapshot lives. Under a `scenarios/` tree the project
+/// keeps them together in the sibling `snapshots/` tree
+/// (`scenarios/conformance/connect.yaml` → `snapshots/conformance/connect.snap`);
+/// anywhere else, insta-style, in `snapshots/` beside the scenario file.
 pub fn path_for(scenario: &Path, name: &str) -> PathBuf {
     let slug: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
-    scenario.parent().unwrap_or(Path::new(".")).join("snapshots").join(format!("{slug}.snap"))
+    let dir = scenario.parent().unwrap_or(Path::new("."));
+    snapshot_dir(dir).join(format!("{slug}.snap"))
+}
+
+fn snapshot_dir(dir: &Path) -> PathBuf {
+    let parts: Vec<_> = dir.components().collect();
+    match parts.iter().rposition(|c| c.as_os_str() == "scenarios") {
+        Some(i) => {
+            let root: PathBuf = parts[..i].iter().collect();
+            let below: PathBuf = parts[i + 1..].iter().collect();
+            root.join("snapshots").join(below)
+        }
+        None => dir.join("snapshots"),
+    }
 }
 
 pub fn serialize(source: &str, body: &str) -> String {
@@ -191,6 +207,13 @@ mod tests {
 
     fn policy(vars: &[(&str, &str)]) -> Policy {
         Policy::from_vars(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())).unwrap()
+    }
+
+    #[test]
+    fn project_scenarios_keep_snapshots_in_the_top_level_tree() {
+        assert_eq!(path_for(Path::new("scenarios/conformance/connect.yaml"), "connect"), PathBuf::from("snapshots/conformance/connect.snap"));
+        assert_eq!(path_for(Path::new("/repo/scenarios/a.yaml"), "a b"), PathBuf::from("/repo/snapshots/a_b.snap"));
+        assert_eq!(path_for(Path::new("/tmp/x/flow.yaml"), "flow"), PathBuf::from("/tmp/x/snapshots/flow.snap"));
     }
 
     #[test]
