@@ -19,7 +19,7 @@ pub fn router() -> Router<Arc<Sandbox>> {
     Router::new()
         .route("/_sandbox/accounts/{acc}/sdk_calls", get(list_calls).post(record_call).delete(clear_calls))
         .route("/_sandbox/accounts/{acc}/notifications", get(list_notifications).post(persist_notification))
-        .route("/_sandbox/accounts/{acc}/users", get(users))
+        .route("/_sandbox/accounts/{acc}/users", get(users).post(add_user))
         .route("/_sandbox/accounts/{acc}/users/{id}", post(set_user))
         .route("/_sandbox/accounts/{acc}/calling_status", get(calling_status).post(set_calling_status))
         .route("/_sandbox/accounts/{acc}/browser", get(browser_state).post(set_browser))
@@ -127,6 +127,39 @@ async fn users(State(sb): Shared, Path(acc): Path<String>) -> Response {
 #[serde(deny_unknown_fields)]
 struct UserBody {
     online: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUser {
+    name: String,
+    email: Option<String>,
+    is_admin: Option<bool>,
+    online: Option<bool>,
+}
+
+/// Adds a Kommo user (a manager) with its own amojo id, as an admin would invite one.
+async fn add_user(State(sb): Shared, Path(acc): Path<String>, body: axum::body::Bytes) -> Response {
+    let req: NewUser = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("{e}; send {{\"name\", \"email\"?, \"is_admin\"?, \"online\"?}}")),
+    };
+    if req.name.trim().is_empty() {
+        return error(StatusCode::BAD_REQUEST, "`name` must not be empty");
+    }
+    let mut world = sb.world();
+    let Some(id) = resolve_account(&world, &acc) else { return no_account(&acc) };
+    let account = world.account_mut(&id).expect("resolved");
+    let user = crate::domain::User {
+        id: account.users.iter().map(|u| u.id).max().unwrap_or(5_000_000) + 1,
+        email: req.email.unwrap_or_else(|| format!("{}@example.test", req.name.to_lowercase().replace(' ', "."))),
+        name: req.name,
+        amojo_id: account.ids.uuid(),
+        is_admin: req.is_admin.unwrap_or(false),
+        online: req.online.unwrap_or(true),
+    };
+    account.users.push(user.clone());
+    (StatusCode::CREATED, Json(json!(user))).into_response()
 }
 
 async fn set_user(State(sb): Shared, Path((acc, user)): Path<(String, i64)>, Json(body): Json<UserBody>) -> Response {

@@ -118,6 +118,10 @@ pub struct Setup {
     /// Salesbots added to the account (`{name, steps, id?}`); `${salesbots.NAME}` is the id.
     #[serde(default)]
     pub salesbots: Vec<Value>,
+    /// Kommo users (managers) added to the account (`{name, email?, is_admin?, online?}`);
+    /// `${users.NAME.id}` and `${users.NAME.amojo_id}` name them in later steps.
+    #[serde(default)]
+    pub users: Vec<Value>,
 }
 
 /// A stub endpoint: answers every request under its URL and records it.

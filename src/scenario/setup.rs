@@ -1,6 +1,6 @@
 //! Account setup through the sandbox's own surfaces: a REST v4 token (OAuth
 //! code exchange, as the integration would do it), sources through
-//! `POST /api/v4/sources`, Salesbots through the admin plane.
+//! `POST /api/v4/sources`, Salesbots and users through the admin plane.
 
 use super::context::Ctx;
 use serde_json::{json, Map, Value};
@@ -50,6 +50,13 @@ pub async fn apply(ctx: &mut Ctx<'_>) -> Result<(), String> {
         bots.insert(created["name"].as_str().unwrap_or("").to_string(), created["id"].clone());
     }
     ctx.vars.set("salesbots", Value::Object(bots));
+    let mut users = Map::new();
+    for user in &setup.users {
+        let body = ctx.vars.value(user)?;
+        let created = send(ctx, ctx.shared.client.post(format!("{base}/_sandbox/accounts/{}/users", ctx.amojo_id)).json(&body), "adding a user").await?;
+        users.insert(created["name"].as_str().unwrap_or("").to_string(), json!({"id": created["id"], "amojo_id": created["amojo_id"]}));
+    }
+    ctx.vars.set("users", Value::Object(users));
     Ok(())
 }
 

@@ -22,6 +22,7 @@ pub fn scenario(s: &Scenario, file: &str, text: &str) -> Vec<LoadError> {
     known.insert("stubs".into());
     known.insert("sources".into());
     known.insert("salesbots".into());
+    known.insert("users".into());
     let mut errors = vec![];
     if s.steps.is_empty() {
         errors.push(at(file, line_of(text, "steps"), 1, "no steps".into(), Some("add `steps:` with at least one step; `kommo-sandbox new NAME` writes a skeleton".into())));

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 pub const BUILTINS: &[&str] = &[
     "sandbox_url", "amojo_url", "channel_id", "channel_code", "secret", "account_id", "amojo_account_id", "scope_id",
     "bot_id", "manager_id", "integration_url", "webhook_url", "scenario", "seed", "now", "now_ms", "uuid", "counter",
-    "account_number", "port", "api_token", "sources", "salesbots",
+    "account_number", "port", "api_token", "sources", "salesbots", "users",
 ];
 
 #[derive(Debug, Clone, Default)]
