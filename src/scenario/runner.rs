@@ -2,6 +2,7 @@
 //! scenario in its own account, `--jobs` at a time, with `--filter` and
 //! `--shard K/N`; prints live progress and the closing `N passed, N failed`.
 
+use super::browser_pool::BrowserPool;
 use super::execute::run_one;
 use super::load::{load, LoadError, Loaded};
 use super::model::Command;
@@ -30,11 +31,13 @@ pub struct Options {
     pub snapshots: bool,
     /// Print progress and results to stderr/stdout.
     pub print: bool,
+    /// Where reports go; failing browser steps leave screenshots in `<dir>/screenshots` (default target/kommo-sandbox).
+    pub report_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { jobs: 4, filter: None, shard: None, command: None, url: None, snapshots: true, print: false }
+        Options { jobs: 4, filter: None, shard: None, command: None, url: None, snapshots: true, print: false, report_dir: None }
     }
 }
 
@@ -46,6 +49,8 @@ pub struct Shared {
     pub stubs: Stubs,
     pub options: Options,
     pub snapshot_policy: Policy,
+    /// Chromium and the open pages, for browser steps.
+    pub browser: BrowserPool,
 }
 
 pub struct Summary {
@@ -126,7 +131,8 @@ pub async fn start_shared(options: Options) -> Result<Shared, String> {
     std::mem::forget(server);
     let stubs = Stubs::start().await.map_err(|e| format!("cannot start the stub server: {e}"))?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(16).build().map_err(|e| e.to_string())?;
-    Ok(Shared { sandbox, sandbox_url, client, stubs, snapshot_policy: Policy::from_env()?, options })
+    let browser = BrowserPool::new(options.report_dir.clone());
+    Ok(Shared { sandbox, sandbox_url, client, stubs, snapshot_policy: Policy::from_env()?, options, browser })
 }
 
 /// Runs the selected scenarios and returns every result.
