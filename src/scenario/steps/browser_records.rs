@@ -76,7 +76,8 @@ mod tests {
     fn near_miss_shows_the_closest_call() {
         let all = vec![json!({"seq": 1, "method": "APP.notifications.add_call", "args": [{"from": "+1"}], "page": "widget-host:w"}), json!({"seq": 2, "method": "widget.render", "args": [], "page": "widget-host:w"})];
         let m = near_miss("sdk_call", &json!({"method": "APP.notifications.add_call", "args": [{"from": "+2"}]}), &BTreeMap::new(), &all, 0, 1, 100);
-        assert!(m.contains("expected: {\"args\":[{\"from\":\"+2\"}]"), "{m}");
+        assert!(m.contains(r#"expected: {"method":"APP.notifications.add_call","args":[{"from":"+2"}]}"#), "{m}");
+        assert!(m.contains("saw: 0 matching of 2 recorded"), "{m}");
         assert!(m.contains("closest: APP.notifications.add_call"), "{m}");
         assert!(m.contains(".args[0].from: expected \"+2\", saw \"+1\""), "{m}");
         assert!(m.contains("methods recorded: APP.notifications.add_call, widget.render"), "{m}");
