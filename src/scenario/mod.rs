@@ -45,6 +45,7 @@ fn for_editors(schema: &mut serde_json::Value) {
     let actions = ["message", "template", "write_first", "typing", "reaction", "close_talk", "salesbot"];
     let description = step["properties"]["action"]["description"].clone();
     step["properties"]["action"] = json!({"description": description, "anyOf": [{"enum": actions}, {"type": "string"}, {"type": "null"}]});
+    model_browser::for_editors(schema);
     let ids: Vec<&str> = rules::ids().collect();
     for key in ["skip", "expect_fail"] {
         schema["definitions"]["RuleSettings"]["properties"][key]["items"] = json!({"anyOf": [{"enum": ids}, {"type": "string"}]});

@@ -173,6 +173,15 @@ impl Open {
     }
 }
 
+/// For the JSON Schema: a browser step does one thing and opens one target (`oneOf`), as `check` enforces.
+pub fn for_editors(schema: &mut Value) {
+    let one_of = |keys: &[&str]| Value::Array(keys.iter().map(|k| serde_json::json!({"required": [k]})).collect());
+    let actions = ["open", "click", "type", "press", "eval", "wait_for", "wait_until", "sdk_call", "notification"];
+    schema["definitions"]["BrowserStep"]["oneOf"] = one_of(&actions);
+    schema["definitions"]["Open"]["oneOf"] = one_of(&["button", "widget", "web1on1", "url"]);
+    schema["definitions"]["ButtonPage"]["properties"]["loader"]["enum"] = serde_json::json!(["kommo", "amocrm", null]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +196,14 @@ mod tests {
         assert_eq!(s.timeout_ms(), 2000);
         let s: BrowserStep = serde_yaml::from_str("sdk_call: {method: APP.notifications.add_call}").unwrap();
         assert_eq!((s.actions(), s.page_name(), s.timeout_ms()), (vec!["sdk_call"], "main", DEFAULT_TIMEOUT_MS));
+    }
+
+    #[test]
+    fn schema_offers_one_action() {
+        let mut schema = serde_json::to_value(schemars::schema_for!(super::super::model::Scenario)).unwrap();
+        for_editors(&mut schema);
+        assert_eq!(schema["definitions"]["BrowserStep"]["oneOf"].as_array().unwrap().len(), 9);
+        assert_eq!(schema["definitions"]["Open"]["oneOf"][3], serde_json::json!({"required": ["url"]}));
     }
 
     #[test]

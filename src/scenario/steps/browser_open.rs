@@ -106,7 +106,7 @@ mod tests {
         assert_eq!(q["meta"], r#"[{"bot_params":{"username":"Maria"}},{"lead":{"name":"L"}}]"#);
         assert_eq!(q["queue"], r#"[["runChatShow"]]"#);
         assert!(!q.contains_key("config"));
-        assert!(with_account(&u.to_string(), "acc").ends_with("&account=acc"));
+        assert!(with_account(u.as_str(), "acc").ends_with("&account=acc"));
     }
 
     #[test]
