@@ -41,6 +41,12 @@ pub struct Args {
     no_snapshots: bool,
 }
 
+/// Screenshots of failing browser steps go beside the reports.
+fn report_dir(args: &Args) -> Option<PathBuf> {
+    let report = args.json.as_ref().or(args.junit.as_ref())?;
+    Some(report.parent().map(|p| p.to_path_buf()).filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| PathBuf::from(".")))
+}
+
 pub fn run(args: Args) -> Result<(), String> {
     let paths = if args.paths.is_empty() { vec![PathBuf::from("scenarios")] } else { args.paths.clone() };
     let options = Options {
@@ -52,6 +58,7 @@ pub fn run(args: Args) -> Result<(), String> {
         snapshots: !args.no_snapshots,
         port: args.port,
         print: true,
+        report_dir: report_dir(&args),
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     let summary = rt.block_on(runner::run(&paths, options))?;

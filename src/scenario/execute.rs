@@ -33,6 +33,7 @@ pub async fn run_one(shared: &Shared, loaded: &Loaded, index: usize) -> Scenario
         return result.fail_setup(e, started);
     }
     run_steps(&mut ctx, loaded, &mut result).await;
+    shared.browser.close_scenario(&ctx.stub_key);
     let forged = forge(&ctx, loaded).await;
     settle(&ctx).await;
     let journal = sources::journal(&ctx);

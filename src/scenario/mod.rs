@@ -3,12 +3,14 @@
 //! compared with insta-format snapshots. Reference: docs/scenarios.md.
 
 pub mod context;
+pub mod browser_pool;
 pub mod execute;
 pub mod fake;
 pub mod hints;
 pub mod load;
 pub mod matchers;
 pub mod model;
+pub mod model_browser;
 pub mod process;
 pub mod report;
 pub mod rules;
@@ -20,6 +22,7 @@ pub mod steps;
 pub mod stubs;
 pub mod transcript;
 pub mod validate;
+mod validate_browser;
 pub mod vars;
 
 /// The JSON Schema of scenario files, as `kommo-sandbox schema` prints it.
@@ -36,12 +39,13 @@ pub fn schema_json() -> String {
 /// the known actions and rule ids are offered for completion.
 fn for_editors(schema: &mut serde_json::Value) {
     use serde_json::json;
-    let kinds = ["action", "chats_api", "http", "expect", "include", "sleep", "set", "log"];
+    let kinds = ["action", "chats_api", "http", "expect", "browser", "include", "sleep", "set", "log"];
     let step = &mut schema["definitions"]["Step"];
     step["oneOf"] = json!(kinds.iter().map(|k| json!({"required": [k]})).collect::<Vec<_>>());
     let actions = ["message", "template", "write_first", "typing", "reaction", "close_talk", "salesbot"];
     let description = step["properties"]["action"]["description"].clone();
     step["properties"]["action"] = json!({"description": description, "anyOf": [{"enum": actions}, {"type": "string"}, {"type": "null"}]});
+    model_browser::for_editors(schema);
     let ids: Vec<&str> = rules::ids().collect();
     for key in ["skip", "expect_fail"] {
         schema["definitions"]["RuleSettings"]["properties"][key]["items"] = json!({"anyOf": [{"enum": ids}, {"type": "string"}]});

@@ -157,7 +157,7 @@ pub struct RuleSettings {
     pub forged_webhook: Option<bool>,
 }
 
-/// One step: exactly one of `action`, `chats_api`, `http`, `expect`, `include`, `sleep`, `set`, `log`.
+/// One step: exactly one of `action`, `chats_api`, `http`, `expect`, `browser`, `include`, `sleep`, `set`, `log`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
@@ -190,6 +190,9 @@ pub struct Step {
     /// Print a line into the transcript.
     #[serde(default)]
     pub log: Option<String>,
+    /// Drive a page in headless Chromium or assert what the pages left (see docs/scenarios.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser: Option<super::model_browser::BrowserStep>,
     /// Expected HTTP status of a request step: a number or a pattern such as `"@2xx"`.
     #[serde(default)]
     pub status: Option<Value>,
@@ -359,6 +362,7 @@ impl Step {
             (self.sleep.is_some(), "sleep"),
             (self.set.is_some(), "set"),
             (self.log.is_some(), "log"),
+            (self.browser.is_some(), "browser"),
         ];
         for (set, name) in flags {
             if set {
@@ -377,6 +381,7 @@ impl Step {
             Some("action") => format!("action {}", self.action.as_deref().unwrap_or("")),
             Some("chats_api") => self.chats_api.as_ref().map(|c| format!("chats_api {} {}", c.method, c.path)).unwrap_or_default(),
             Some("http") => self.http.as_ref().map(|h| format!("http {}", h.url)).unwrap_or_default(),
+            Some("browser") => self.browser.as_ref().map(|b| format!("browser {}", b.actions().join(" "))).unwrap_or_default(),
             Some(kind) => kind.to_string(),
             None => "empty step".into(),
         }

@@ -2,6 +2,7 @@
 //! scenario in its own account, `--jobs` at a time, with `--filter` and
 //! `--shard K/N`; prints live progress and the closing `N passed, N failed`.
 
+use super::browser_pool::BrowserPool;
 use super::execute::run_one;
 use super::load::{load, LoadError, Loaded};
 use super::model::Command;
@@ -32,11 +33,13 @@ pub struct Options {
     pub port: u16,
     /// Print progress and results to stderr/stdout.
     pub print: bool,
+    /// Where reports go; failing browser steps leave screenshots in `<dir>/screenshots` (default target/kommo-sandbox).
+    pub report_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { jobs: 4, filter: None, shard: None, command: None, url: None, snapshots: true, port: 0, print: false }
+        Options { jobs: 4, filter: None, shard: None, command: None, url: None, snapshots: true, port: 0, print: false, report_dir: None }
     }
 }
 
@@ -50,6 +53,8 @@ pub struct Shared {
     pub snapshot_policy: Policy,
     /// Kept so the sandbox lives as long as the run.
     pub server: server::Server,
+    /// Chromium and the open pages, for browser steps.
+    pub browser: BrowserPool,
 }
 
 pub struct Summary {
@@ -129,7 +134,8 @@ pub async fn start_shared(options: Options) -> Result<Shared, String> {
     let sandbox_url = server.url();
     let stubs = Stubs::start().await.map_err(|e| format!("cannot start the stub server: {e}"))?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(16).build().map_err(|e| e.to_string())?;
-    Ok(Shared { sandbox, sandbox_url, client, stubs, snapshot_policy: Policy::from_env()?, options, server })
+    let browser = BrowserPool::new(options.report_dir.clone());
+    Ok(Shared { sandbox, sandbox_url, client, stubs, snapshot_policy: Policy::from_env()?, options, server, browser })
 }
 
 /// Runs the selected scenarios and returns every result.

@@ -85,6 +85,7 @@ fn step_errors(step: &Step, known: &BTreeSet<String>, s: &Scenario) -> Vec<LoadE
             }
         }
     }
+    out.extend(super::validate_browser::step(step));
     for var in step_refs(step) {
         let root = var.split('.').next().unwrap_or(&var).to_string();
         if root == "stubs" {

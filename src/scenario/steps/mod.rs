@@ -1,6 +1,10 @@
 //! Executing steps. Each kind lives in its own file; this one dispatches and
 //! applies what request steps share: expected status, response pattern, captures.
 
+mod browser;
+mod browser_open;
+mod browser_records;
+mod browser_wait;
 mod expect;
 mod request;
 
@@ -11,6 +15,7 @@ use super::sources::parse_body;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+pub use browser_open::widget_dir;
 pub use request::send_forged_webhook;
 
 /// A request step's outcome.
@@ -35,6 +40,10 @@ pub async fn run(ctx: &mut Ctx<'_>, step: &Step) -> Result<(), String> {
         let text = ctx.vars.text(line)?;
         ctx.steps_log.push(json!({"log": text}));
         return Ok(());
+    }
+    if let Some(b) = &step.browser {
+        let record = browser::run(ctx, step, b).await?;
+        return captures(ctx, step, &record);
     }
     if let Some(e) = &step.expect {
         let record = expect::run(ctx, e, &step.label()).await?;
