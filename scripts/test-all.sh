@@ -11,4 +11,8 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+# A Chromium whose test process died without ending it would hold this
+# script's output open; end any such orphan when the script exits.
+trap 'pkill -9 -P 1 -f rust-headless-chrome-profile 2>/dev/null || true' EXIT
+
 cargo test --locked --all-targets "$@"

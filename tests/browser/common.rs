@@ -18,7 +18,28 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 
 pub fn driver() -> &'static Driver {
     static DRIVER: OnceLock<Driver> = OnceLock::new();
-    DRIVER.get_or_init(|| Driver::launch().expect("Chromium must be installed (scripts/test-all.sh installs it)"))
+    DRIVER.get_or_init(|| {
+        let driver = Driver::launch().expect("Chromium must be installed (scripts/test-all.sh installs it)");
+        end_at_exit(driver.process_id());
+        driver
+    })
+}
+
+static CHROMIUM_PID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// Statics are never dropped, so the shared Chromium would outlive the test
+/// process (and hold its stdout open); end it when the process exits.
+fn end_at_exit(pid: Option<u32>) {
+    extern "C" fn kill_chromium() {
+        let pid = CHROMIUM_PID.load(std::sync::atomic::Ordering::SeqCst);
+        if pid != 0 {
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+        }
+    }
+    if let Some(pid) = pid {
+        CHROMIUM_PID.store(pid, std::sync::atomic::Ordering::SeqCst);
+        unsafe { libc::atexit(kill_chromium) };
+    }
 }
 
 pub struct Env {
