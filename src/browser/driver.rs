@@ -165,7 +165,8 @@ impl Page {
     }
 }
 
-fn truthy(v: &Value) -> bool {
+/// JavaScript truthiness of a value read back from the page.
+pub fn truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
         Value::Bool(b) => *b,

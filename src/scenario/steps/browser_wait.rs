@@ -88,15 +88,7 @@ pub async fn wait_until(page: Arc<Page>, js: &str, pattern: Option<&Value>, time
     }
 }
 
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        _ => true,
-    }
-}
+use crate::browser::driver::truthy;
 
 fn shorten(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
