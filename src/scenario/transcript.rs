@@ -18,11 +18,12 @@ pub struct Parts<'a> {
 }
 
 pub fn build(p: &Parts) -> Value {
-    let amojo: Vec<Value> = p
-        .journal
-        .iter()
-        .map(|e| json!({"request": format!("{} {}", e["method"].as_str().unwrap_or(""), e["path"].as_str().unwrap_or("")), "body": e["body"], "status": e["status"], "response": e["response"], "signature": e["signature"]}))
-        .collect();
+    let request = |e: &Value| json!({"request": format!("{} {}", e["method"].as_str().unwrap_or(""), e["path"].as_str().unwrap_or("")), "body": e["body"], "status": e["status"], "response": e["response"], "signature": e["signature"]});
+    // Delivery statuses are reported asynchronously, racing the integration's
+    // other calls; listing them apart keeps the transcript in one order.
+    let is_status = |e: &&Value| e["path"].as_str().is_some_and(|p| p.ends_with("/delivery_status"));
+    let amojo: Vec<Value> = p.journal.iter().filter(|e| !is_status(e)).map(request).collect();
+    let statuses: Vec<Value> = p.journal.iter().filter(is_status).map(request).collect();
     let hooks: Option<Vec<Value>> = p.webhooks.map(|w| w.iter().map(|h| json!({"hook": h["hook"], "body": h["body"], "status": h["status"], "error": h["error"]})).collect());
     let stubs: Vec<Value> = p.stubs.iter().map(|s| json!({"stub": s["stub"], "request": format!("{} {}", s["method"].as_str().unwrap_or(""), s["path"].as_str().unwrap_or("")), "body": s["body"]})).collect();
     let rules: Map<String, Value> = p.rules.iter().map(|v| (v.id.to_string(), Value::from(outcome_word(&v.outcome)))).collect();
@@ -31,7 +32,7 @@ pub fn build(p: &Parts) -> Value {
         Some(Ok(s)) => json!(s),
         Some(Err(e)) => json!(e),
     };
-    normalise(&json!({"steps": p.steps, "amojo": amojo, "webhooks": hooks, "stubs": stubs, "forged_webhook": forged, "rules": rules}))
+    normalise(&json!({"steps": p.steps, "amojo": amojo, "delivery_statuses": statuses, "webhooks": hooks, "stubs": stubs, "forged_webhook": forged, "rules": rules}))
 }
 
 pub fn outcome_word(o: &Outcome) -> &'static str {
