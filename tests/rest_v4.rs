@@ -263,6 +263,9 @@ async fn leads_take_the_pipeline_of_their_source() {
     assert_eq!(page.ok()["_page"], 2);
     assert!(page.json["_links"]["prev"]["href"].is_string());
     t.get("/api/v4/leads?limit=1&page=9").await.empty();
+    let newest = t.get("/api/v4/leads?order[id]=desc").await;
+    assert_eq!(newest.ok()["_embedded"]["leads"][0]["id"], items[1]["id"]);
+    t.get("/api/v4/leads?order[name]=asc").await.problem(400);
     t.patch("/api/v4/leads/1", json!({"name": "x"})).await.problem(404);
     t.get("/api/v4/leads/1").await.empty();
 }

@@ -2,7 +2,7 @@
 //! create, update; phone and email as PHONE/EMAIL multitext fields; `with=leads`.
 
 use super::custom_fields::{self, Written};
-use super::hal::{body, items, links, no_content, ok, paged, request_id};
+use super::hal::{body, items, links, no_content, ok, paged, request_id, sort_by};
 use super::problem::{ApiResult, FieldError, Problem};
 use super::{account_mut_of, account_of, path_id, Api, Shared};
 use crate::domain::effects::event;
@@ -47,15 +47,17 @@ async fn list(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<Re
     let page = api.query.page(250)?;
     let ids = api.query.filter_ids("id")?;
     let query = api.query.get("query").unwrap_or("").to_lowercase();
+    let order = api.query.order(&["updated_at", "id"])?;
     let world = sb.world();
     let a = account_of(&world, &api)?;
-    let found: Vec<&Contact> = a
+    let mut found: Vec<&Contact> = a
         .contacts
         .iter()
         .filter(|c| !pending_unsorted(a, c.id))
         .filter(|c| ids.is_empty() || ids.contains(&c.id))
         .filter(|c| query.is_empty() || [Some(&c.name), c.phone.as_ref(), c.email.as_ref()].iter().flatten().any(|v| v.to_lowercase().contains(&query)))
         .collect();
+    sort_by(&mut found, order, |c, f| if f == "id" { c.id } else { c.updated_at });
     let items: Vec<Value> = page.slice(&found).iter().map(|c| view(&api, a, c)).collect();
     Ok(paged(&api.base, "/api/v4/contacts", &api.query, page, found.len(), "contacts", items))
 }

@@ -2,7 +2,7 @@
 //! update; `with=contacts,source_id,source`; `_embedded.source.external_id`
 //! on create puts the lead in that source's pipeline.
 
-use super::hal::{body, items, links, no_content, ok, paged, request_id};
+use super::hal::{body, items, links, no_content, ok, paged, request_id, sort_by};
 use super::problem::{ApiResult, FieldError, Problem};
 use super::{account_mut_of, account_of, path_id, Api, Shared};
 use crate::domain::effects::event;
@@ -60,15 +60,21 @@ async fn list(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<Re
     let ids = api.query.filter_ids("id")?;
     let pipelines = api.query.filter_ids("pipeline_id")?;
     let query = api.query.get("query").unwrap_or("").to_lowercase();
+    let order = api.query.order(&["created_at", "updated_at", "id"])?;
     let world = sb.world();
     let a = account_of(&world, &api)?;
-    let found: Vec<&Lead> = a
+    let mut found: Vec<&Lead> = a
         .leads
         .iter()
         .filter(|l| ids.is_empty() || ids.contains(&l.id))
         .filter(|l| pipelines.is_empty() || pipelines.contains(&l.pipeline_id))
         .filter(|l| query.is_empty() || l.name.to_lowercase().contains(&query))
         .collect();
+    sort_by(&mut found, order, |l, f| match f {
+        "id" => l.id,
+        "created_at" => l.created_at,
+        _ => l.updated_at,
+    });
     let items: Vec<Value> = page.slice(&found).iter().map(|l| view(&api, a, l)).collect();
     Ok(paged(&api.base, "/api/v4/leads", &api.query, page, found.len(), "leads", items))
 }
