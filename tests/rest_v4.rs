@@ -30,6 +30,8 @@ async fn every_api_call_needs_a_valid_bearer_token() {
     t.get("/api/v4/account").await.ok();
     assert_eq!(t.get("/api/v4/nothing/here").await.problem(404)["title"], "Not Found");
     t.send("PUT", "/api/v4/account", Some(&t.token.clone()), Some(json!({}))).await.problem(405);
+    let huge = json!([{"name": "x".repeat(1 << 20)}]);
+    t.post("/api/v4/contacts", huge).await.problem(413);
     let as_user = |id: &str| t.http.get(format!("{}/api/v4/account", t.base)).bearer_auth(&t.token).header("X-Context-User-ID", id.to_string()).send();
     assert_eq!(as_user("5000001").await.unwrap().status(), 200);
     assert_eq!(as_user("42").await.unwrap().status(), 401);
