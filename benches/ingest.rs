@@ -182,11 +182,16 @@ fn throughput(connections: usize, requests: usize) {
         v.iter_mut().for_each(|r| r.path = "/".into());
         v
     });
-    client_rt.block_on(load(hello, Arc::new(hello_reqs[..requests.min(5_000)].to_vec()), connections, 200)); // warm-up
+    // BENCH_SKIP_HELLO=1 measures the sandbox alone (for profiling).
+    let skip_hello = std::env::var("BENCH_SKIP_HELLO").is_ok();
+    let hello_reqs = if skip_hello { Arc::new(hello_reqs[..100].to_vec()) } else { hello_reqs };
+    client_rt.block_on(load(hello, Arc::new(hello_reqs[..requests.min(5_000).min(hello_reqs.len())].to_vec()), connections, 200)); // warm-up
     let hello_stats = client_rt.block_on(load(hello, hello_reqs, connections, 200));
 
     // sandbox, journal on (default cap)
-    let config = Config::parse(&format!("clock: \"{START}\"\n"), "bench.yaml").unwrap();
+    // BENCH_JOURNAL_CAP=0 measures without the journal (default: the default cap, journal on).
+    let cap = std::env::var("BENCH_JOURNAL_CAP").map(|c| format!("settings:\n  journal_cap: {c}\n")).unwrap_or_default();
+    let config = Config::parse(&format!("clock: \"{START}\"\n{cap}"), "bench.yaml").unwrap();
     let sandbox = Sandbox::new(config).unwrap();
     let (secret, channel, account) = {
         let w = sandbox.world();
@@ -215,6 +220,42 @@ fn throughput(connections: usize, requests: usize) {
     report("sandbox ingest", &sandbox_stats);
     println!("ratio sandbox/hello-world: {:.0}%", 100.0 * sandbox_stats.rps() / hello_stats.rps());
     println!("sandbox after the run: {messages} messages stored, {journal} journal entries kept");
+}
+
+/// The handler alone, no sockets: one thread calls `chats_api::handle` for
+/// every message; the best of several rounds filters out other processes.
+fn handler_only(requests: usize, journal_cap: Option<usize>) -> f64 {
+    use axum::extract::State;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let cap = journal_cap.map(|c| format!("settings:\n  journal_cap: {c}\n")).unwrap_or_default();
+    let mut best = f64::MAX;
+    for _ in 0..5 {
+        let sandbox = Sandbox::new(Config::parse(&format!("clock: \"{START}\"\n{cap}"), "bench.yaml").unwrap()).unwrap();
+        let (secret, channel, account) = {
+            let w = sandbox.world();
+            (w.channels[0].secret.clone(), w.channels[0].id.clone(), w.accounts[0].amojo_id.clone())
+        };
+        let call = |r: &Prepared| {
+            let mut headers = axum::http::HeaderMap::new();
+            for (k, v) in &r.headers {
+                headers.insert(*k, v.parse().unwrap());
+            }
+            kommo_sandbox::chats_api::handle(State(sandbox.clone()), axum::http::Method::POST, r.path.parse().unwrap(), headers, axum::body::Body::from(r.body.clone()))
+        };
+        let connect_body = json!({"account_id": account}).to_string();
+        let connect_path = format!("/v2/origin/custom/{channel}/connect");
+        let h = sign_request(&secret, "POST", &connect_path, connect_body.as_bytes(), START);
+        let connect = Prepared { path: connect_path, headers: h.pairs().iter().map(|(k, v)| (*k, v.to_string())).collect(), body: Bytes::from(connect_body) };
+        assert_eq!(rt.block_on(call(&connect)).status(), 200);
+        let reqs = sandbox_requests(&secret, &format!("{channel}_{account}"), requests, 32);
+        let t = Instant::now();
+        for r in &reqs {
+            let resp = rt.block_on(call(r));
+            assert_eq!(resp.status(), 200);
+        }
+        best = best.min(t.elapsed().as_secs_f64() * 1e6 / requests as f64);
+    }
+    best
 }
 
 fn rss_kb(pid: u32) -> u64 {
@@ -261,6 +302,12 @@ fn main() {
     let connections = env_or("BENCH_CONNECTIONS", 32);
     let requests = if quick { 2_000 } else { env_or("BENCH_REQUESTS", 60_000) };
     println!("machine: {} CPUs visible", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
+    if std::env::var("BENCH_HANDLER_ONLY").is_ok() {
+        let on = handler_only(requests.min(20_000), None);
+        let off = handler_only(requests.min(20_000), Some(0));
+        println!("handler alone, one thread, best of 5: {on:.1} us/message with the journal, {off:.1} us without");
+        return;
+    }
     throughput(connections, requests);
     startup(if quick { 2 } else { 15 });
 }

@@ -44,23 +44,6 @@ pub struct Filter {
     pub limit: Option<usize>,
 }
 
-impl Filter {
-    fn matches(&self, e: &Entry) -> bool {
-        let sig = match &e.signature {
-            None => "none",
-            Some(v) if v.ok => "ok",
-            Some(_) => "failed",
-        };
-        self.method.as_ref().is_none_or(|m| m.eq_ignore_ascii_case(&e.method))
-            && self.path.as_ref().is_none_or(|p| e.path.contains(p.as_str()))
-            && self.status.is_none_or(|s| s == e.status)
-            && self.surface.as_ref().is_none_or(|s| s == e.surface)
-            && self.scope_id.as_ref().is_none_or(|s| e.scope_id.as_ref() == Some(s))
-            && self.account_id.as_ref().is_none_or(|s| e.account_id.as_ref() == Some(s))
-            && self.signature.as_ref().is_none_or(|s| s == sig)
-            && self.since.is_none_or(|s| e.seq > s)
-    }
-}
 
 #[derive(Debug)]
 pub struct Journal {
@@ -72,7 +55,162 @@ struct Inner {
     cap: usize,
     next_seq: u64,
     dropped: u64,
-    entries: VecDeque<Entry>,
+    entries: VecDeque<Packed>,
+}
+
+/// An entry as kept: all its strings in one buffer. An [`Entry`] is some forty
+/// small allocations; under load they were freed by whichever thread evicted
+/// them, and those cross-thread frees were the journal's main cost. Packed,
+/// keeping and dropping an entry is two allocations.
+#[derive(Debug)]
+struct Packed {
+    seq: u64,
+    at_ms: i64,
+    surface: &'static str,
+    status: u16,
+    /// method, path, query, body, response_body, [scope_id], [account_id],
+    /// header names and values, then the verdict's strings.
+    text: String,
+    /// End offset in `text` of each string, in the order above.
+    ends: Vec<u32>,
+    headers: u32,
+    has_scope: bool,
+    has_account: bool,
+    verdict: Option<PackedVerdict>,
+}
+
+#[derive(Debug)]
+struct PackedVerdict {
+    ok: bool,
+    problems: u32,
+    warnings: u32,
+    date_skew_seconds: Option<i64>,
+}
+
+const METHOD: usize = 0;
+const PATH: usize = 1;
+const SCOPE: usize = 5;
+
+impl Packed {
+    fn pack(e: Entry) -> Packed {
+        let mut p = Packed {
+            seq: e.seq,
+            at_ms: e.at_ms,
+            surface: e.surface,
+            status: e.status,
+            text: String::new(),
+            ends: Vec::new(),
+            headers: e.headers.len() as u32,
+            has_scope: e.scope_id.is_some(),
+            has_account: e.account_id.is_some(),
+            verdict: None,
+        };
+        let verdict_len = e.signature.as_ref().map_or(0, |v| {
+            v.problems.iter().chain(&v.warnings).map(String::len).sum::<usize>()
+                + v.expected_string_to_sign.len() + v.expected_signature.len() + v.received_signature.len() + v.received_content_md5.len() + v.body_md5.len()
+        });
+        let len = [&e.method, &e.path, &e.query, &e.body, &e.response_body].iter().map(|s| s.len()).sum::<usize>()
+            + e.scope_id.as_ref().map_or(0, String::len)
+            + e.account_id.as_ref().map_or(0, String::len)
+            + e.headers.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
+            + verdict_len;
+        p.text.reserve_exact(len);
+        p.ends.reserve_exact(7 + 2 * e.headers.len() + e.signature.as_ref().map_or(0, |v| 5 + v.problems.len() + v.warnings.len()));
+        for s in [&e.method, &e.path, &e.query, &e.body, &e.response_body] {
+            p.push(s);
+        }
+        for s in e.scope_id.iter().chain(&e.account_id) {
+            p.push(s);
+        }
+        for (k, v) in &e.headers {
+            p.push(k);
+            p.push(v);
+        }
+        if let Some(v) = &e.signature {
+            for s in v.problems.iter().chain(&v.warnings) {
+                p.push(s);
+            }
+            for s in [&v.expected_string_to_sign, &v.expected_signature, &v.received_signature, &v.received_content_md5, &v.body_md5] {
+                p.push(s);
+            }
+            p.verdict = Some(PackedVerdict { ok: v.ok, problems: v.problems.len() as u32, warnings: v.warnings.len() as u32, date_skew_seconds: v.date_skew_seconds });
+        }
+        p
+    }
+
+    fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.ends.push(self.text.len() as u32);
+    }
+
+    fn str(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    fn scope_id(&self) -> Option<&str> {
+        self.has_scope.then(|| self.str(SCOPE))
+    }
+
+    fn account_id(&self) -> Option<&str> {
+        self.has_account.then(|| self.str(SCOPE + self.has_scope as usize))
+    }
+
+    fn signature_state(&self) -> &'static str {
+        match &self.verdict {
+            None => "none",
+            Some(v) if v.ok => "ok",
+            Some(_) => "failed",
+        }
+    }
+
+    fn matches(&self, f: &Filter) -> bool {
+        f.method.as_ref().is_none_or(|m| m.eq_ignore_ascii_case(self.str(METHOD)))
+            && f.path.as_ref().is_none_or(|p| self.str(PATH).contains(p.as_str()))
+            && f.status.is_none_or(|s| s == self.status)
+            && f.surface.as_ref().is_none_or(|s| s == self.surface)
+            && f.scope_id.as_ref().is_none_or(|s| self.scope_id() == Some(s.as_str()))
+            && f.account_id.as_ref().is_none_or(|s| self.account_id() == Some(s.as_str()))
+            && f.signature.as_ref().is_none_or(|s| s == self.signature_state())
+            && f.since.is_none_or(|s| self.seq > s)
+    }
+
+    fn unpack(&self) -> Entry {
+        let owned = |i: usize| self.str(i).to_string();
+        let mut i = SCOPE + self.has_scope as usize + self.has_account as usize;
+        let headers = (0..self.headers as usize).map(|h| (owned(i + 2 * h), owned(i + 2 * h + 1))).collect();
+        i += 2 * self.headers as usize;
+        let signature = self.verdict.as_ref().map(|v| {
+            let (p, w) = (v.problems as usize, v.warnings as usize);
+            let rest = i + p + w;
+            Verdict {
+                ok: v.ok,
+                problems: (i..i + p).map(owned).collect(),
+                warnings: (i + p..rest).map(owned).collect(),
+                expected_string_to_sign: owned(rest),
+                expected_signature: owned(rest + 1),
+                received_signature: owned(rest + 2),
+                received_content_md5: owned(rest + 3),
+                body_md5: owned(rest + 4),
+                date_skew_seconds: v.date_skew_seconds,
+            }
+        });
+        Entry {
+            seq: self.seq,
+            at_ms: self.at_ms,
+            surface: self.surface,
+            method: owned(METHOD),
+            path: owned(PATH),
+            query: owned(2),
+            headers,
+            body: owned(3),
+            status: self.status,
+            response_body: owned(4),
+            scope_id: self.scope_id().map(str::to_string),
+            account_id: self.account_id().map(str::to_string),
+            signature,
+        }
+    }
 }
 
 impl Journal {
@@ -81,25 +219,32 @@ impl Journal {
     }
 
     /// Records an entry, assigning its sequence number; drops the oldest past the cap.
-    pub fn push(&self, mut entry: Entry) -> u64 {
-        let mut inner = self.inner.lock().unwrap();
-        if inner.cap == 0 {
+    pub fn push(&self, entry: Entry) -> u64 {
+        if self.inner.lock().unwrap().cap == 0 {
             return 0;
         }
-        entry.seq = inner.next_seq;
-        inner.next_seq += 1;
-        while inner.entries.len() >= inner.cap {
-            inner.entries.pop_front();
-            inner.dropped += 1;
-        }
-        inner.entries.push_back(entry);
-        inner.next_seq - 1
+        // Packing and freeing happen outside the lock.
+        let mut packed = Packed::pack(entry);
+        let mut evicted = Vec::new();
+        let seq = {
+            let mut inner = self.inner.lock().unwrap();
+            packed.seq = inner.next_seq;
+            inner.next_seq += 1;
+            while inner.entries.len() >= inner.cap {
+                evicted.extend(inner.entries.pop_front());
+                inner.dropped += 1;
+            }
+            inner.entries.push_back(packed);
+            inner.next_seq - 1
+        };
+        drop(evicted);
+        seq
     }
 
     pub fn query(&self, filter: &Filter) -> Vec<Entry> {
         let inner = self.inner.lock().unwrap();
         let limit = filter.limit.unwrap_or(usize::MAX);
-        let mut out: Vec<Entry> = inner.entries.iter().rev().filter(|e| filter.matches(e)).take(limit).cloned().collect();
+        let mut out: Vec<Entry> = inner.entries.iter().rev().filter(|e| e.matches(filter)).take(limit).map(Packed::unpack).collect();
         out.reverse();
         out
     }
@@ -132,6 +277,33 @@ mod tests {
             headers: vec![], body: String::new(), status: 200, response_body: String::new(),
             scope_id: None, account_id: None, signature: None,
         }
+    }
+
+    #[test]
+    fn packing_keeps_every_field() {
+        let mut e = entry("/v2/origin/custom/c_a");
+        e.query = "limit=5".into();
+        e.headers = vec![("date".into(), "Thu".into()), ("x-signature".into(), "ab".into())];
+        e.body = "{\"a\":1}".into();
+        e.response_body = "{}".into();
+        e.scope_id = Some("c_a".into());
+        e.account_id = Some("a".into());
+        e.signature = Some(Verdict {
+            ok: false,
+            problems: vec!["p1".into(), "p2".into()],
+            warnings: vec!["w".into()],
+            expected_string_to_sign: "POST\n...".into(),
+            expected_signature: "e".into(),
+            received_signature: "r".into(),
+            received_content_md5: "m".into(),
+            body_md5: "b".into(),
+            date_skew_seconds: Some(-3),
+        });
+        let before = serde_json::to_value(&e).unwrap();
+        let after = serde_json::to_value(Packed::pack(e).unpack()).unwrap();
+        assert_eq!(before, after);
+        let bare = entry("/x");
+        assert_eq!(serde_json::to_value(&bare).unwrap(), serde_json::to_value(Packed::pack(bare).unpack()).unwrap());
     }
 
     #[test]

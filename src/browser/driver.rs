@@ -12,7 +12,8 @@
 //!
 //! Every page gets its own browser context (own cookies and localStorage), so
 //! two pages are two visitors. A failing wait or action saves a screenshot
-//! when [`Page::screenshot_on_failure`] names a path.
+//! when [`Page::screenshot_on_failure`] names a path. [`sdk_calls`] reads
+//! what the pages recorded (`APP.*`, `crmPlugin.*`, `web1on1.*`, `widget.*`).
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use headless_chrome::protocol::cdp::Page as Cdp;
@@ -171,6 +172,14 @@ fn truthy(v: &Value) -> bool {
 /// A JS string literal.
 pub fn js_string(s: &str) -> String {
     serde_json::to_string(s).expect("strings serialize")
+}
+
+/// SDK calls the pages recorded in an account (amojo id or numeric id) whose method starts with `prefix`.
+pub fn sdk_calls(sandbox: &crate::Sandbox, account: &str, prefix: &str) -> Vec<crate::domain::browser_state::SdkCall> {
+    let world = sandbox.world();
+    let Some(id) = super::resolve_account(&world, account) else { return vec![] };
+    let calls = &world.account(&id).expect("resolved").browser.sdk_calls;
+    calls.iter().filter(|c| c.method.starts_with(prefix)).cloned().collect()
 }
 
 /// The demo site with the chat button: `loader` `kommo` or `amocrm`, the config object, setMeta payloads, early calls.

@@ -6,15 +6,15 @@ use super::error::{AmojoError, Result};
 use super::wire::{self, MessageBody, MessageEnvelope, Payload, QuotedMessage};
 use super::{Call, Reply};
 use crate::domain::effects::{on_incoming_message, Incoming};
-use crate::domain::{Account, Channel, Direction, Message, Participant, ParticipantKind, Scope, StatusChange};
+use crate::domain::{Account, Channel, Direction, Message, Participant, ParticipantKind, Scope, StatusChange, World};
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 pub const MESSAGE_TYPES: [&str; 9] = ["text", "contact", "file", "video", "picture", "voice", "audio", "sticker", "location"];
 
 pub fn post(call: &Call, scope_id: &str) -> Result<Reply> {
-    let envelope: MessageEnvelope = wire::parse(call.body)?;
-    let raw: Value = serde_json::from_slice(call.body).unwrap_or(Value::Null);
+    // Typed for validation, raw to keep the message object exactly as sent; one parse.
+    let (envelope, raw): (MessageEnvelope, Value) = wire::parse_with_raw(call.body)?;
     let raw_payload = &raw["payload"];
     match envelope.event_type.as_str() {
         "new_message" => new_message(call, scope_id, &envelope.payload, raw_payload),
@@ -76,8 +76,7 @@ fn new_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result<
     }
     wire::check_source(&p.source)?;
     let mut world = call.sandbox.world();
-    let channel = channel_of(&world, scope_id)?;
-    let (scope, account) = world.scope_and_account_mut(scope_id).ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))?;
+    let (scope, account, channel) = parts(&mut world, scope_id)?;
     if let Some(i) = scope.message_idx_by_client(msgid) {
         let earlier = &scope.messages[i];
         return Err(AmojoError::new(
@@ -89,11 +88,11 @@ fn new_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result<
     let direction = if p.receiver.is_some() { Direction::Outgoing } else { Direction::Incoming };
     // Everything that can refuse the message is checked before anything is
     // created, so a refused message leaves the account exactly as it was.
-    check_participants(scope, account, &channel, p, direction)?;
+    check_participants(scope, account, channel, p, direction)?;
     let existing = existing_conversation(scope, p, conversation_id)?;
     let reply_to = resolve_reply(scope, p, existing, raw)?;
     let forwards = resolve_forwards(scope, p, raw)?;
-    let (sender_id, receiver_id, client_id) = participants(scope, account, &channel, p, direction)?;
+    let (sender_id, receiver_id, client_id) = participants(scope, account, channel, p, direction)?;
     let conv = conversation(call, scope, account, p, conversation_id, &client_id, existing);
     let silent = p.silent.unwrap_or(false);
     let msg = Message {
@@ -131,15 +130,21 @@ fn new_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result<
         scope.conversations[conv].last_incoming_at = Some(call.now);
         let client = scope.participant(&client_id).cloned().expect("client exists");
         let text = message.text.clone().or_else(|| Some(format!("[{}]", message.kind)));
-        let events = on_incoming_message(account, &channel, scope, Incoming { conversation: conv, message_id, client: &client, text, now: call.now });
+        let events = on_incoming_message(account, channel, scope, Incoming { conversation: conv, message_id, client: &client, text, now: call.now });
         events.into_iter().for_each(|e| world.emit(e));
     }
     Ok(Reply::Json(StatusCode::OK, response))
 }
 
-fn channel_of(world: &crate::domain::World, scope_id: &str) -> Result<Channel> {
-    let scope = world.scope(scope_id).ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))?;
-    world.channel(&scope.channel_id).cloned().ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))
+/// The scope, its account and its channel at once. They live in separate
+/// lists of the world, so they are borrowed side by side instead of cloning
+/// the channel on every message.
+fn parts<'w>(world: &'w mut World, scope_id: &str) -> Result<(&'w mut Scope, &'w mut Account, &'w Channel)> {
+    let gone = || AmojoError::not_registered(scope_id.to_string());
+    let scope = world.scopes.iter_mut().find(|s| s.scope_id == scope_id).ok_or_else(gone)?;
+    let account = world.accounts.iter_mut().find(|a| a.amojo_id == scope.account_id).ok_or_else(gone)?;
+    let channel = world.channels.iter().find(|c| c.id == scope.channel_id).ok_or_else(gone)?;
+    Ok((scope, account, channel))
 }
 
 /// Sender, receiver and the client among them. Direction is decided by which

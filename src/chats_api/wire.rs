@@ -30,6 +30,27 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
     Ok(value)
 }
 
+/// Like [`parse`], also returning the body as a JSON value (for fields kept
+/// verbatim), from a single pass over the bytes.
+pub fn parse_with_raw<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Value)> {
+    if body.is_empty() {
+        return Err(AmojoError::bad_request("the request body is empty; this method takes a JSON object"));
+    }
+    // `from_slice` refuses trailing bytes too.
+    let raw: Value = serde_json::from_slice(body).map_err(|e| malformed(&e))?;
+    let typed = serde_path_to_error::deserialize(&raw).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if path == "." && !raw.is_object() {
+            AmojoError::bad_request(format!("the body must be a JSON object ({})", strip_position(&inner.to_string())))
+        } else {
+            let field = if path == "." { "body".to_string() } else { format!("`{path}`") };
+            AmojoError::bad_request(format!("{field}: {}", strip_position(&inner.to_string())))
+        }
+    })?;
+    Ok((typed, raw))
+}
+
 fn malformed(e: &serde_json::Error) -> AmojoError {
     let at = format!("line {} column {}", e.line(), e.column());
     AmojoError::new(axum::http::StatusCode::BAD_REQUEST, "INVALID_JSON", format!("malformed JSON at {at}: {}", strip_position(&e.to_string())))

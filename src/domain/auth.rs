@@ -17,7 +17,7 @@ pub struct Integration {
     pub client_secret: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Token {
     pub access_token: String,
     pub refresh_token: Option<String>,

@@ -18,6 +18,13 @@ pub fn distance(a: &str, b: &str) -> usize {
 
 /// The candidate closest to `word`, if it is close enough to be a typo.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let candidates: Vec<&'a str> = candidates.into_iter().collect();
+    // A truncated name ("webhook.forged") is a typo too.
+    if word.len() >= 4 {
+        if let Some(c) = candidates.iter().find(|c| c.starts_with(word)) {
+            return Some(c);
+        }
+    }
     let best = candidates.into_iter().map(|c| (distance(word, c), c)).min_by_key(|(d, _)| *d)?;
     let limit = (word.len() / 3).max(2);
     (best.0 <= limit).then_some(best.1)

@@ -98,7 +98,7 @@ fn frame_mode_theme_hidden_button_and_unread_counter() {
                   "message": {"incoming_background": "blue", "incoming_color": "white"}}}});
     let page = e.open(&button_page_url(&e.base, "kommo", &config, &json!([]), &json!([["runChatShow"]])), "frame_mode");
     page.wait_for_element("#custom_chat_holder .ksb-chat", WAIT).unwrap();
-    assert_eq!(page.eval("getComputedStyle(document.getElementById('amo-livechat')).display").unwrap(), json!("none"));
+    assert_eq!(page.eval("getComputedStyle(document.getElementById('amobutton')).display").unwrap(), json!("none"));
     assert_eq!(page.eval("document.querySelectorAll('.ksb-header').length").unwrap(), json!(0));
     assert_eq!(page.eval("document.querySelector('.ksb-compose').dataset.height").unwrap(), json!("170"));
     assert_eq!(page.eval("document.querySelector('.ksb-chat').style.background").unwrap(), json!("yellow"));
@@ -236,5 +236,32 @@ fn set_meta_contact_and_lead_data_reach_the_crm() {
     assert_eq!((a.leads[0].name.as_str(), a.leads[0].price), ("Website order", 1500));
     assert!(a.notifications.iter().any(|n| n.text == "Maria Silva: I'd like to order"));
     drop(w);
+    page.close();
+}
+
+#[test]
+fn a_hidden_button_still_opens_its_chat_in_widget_mode() {
+    let e = env();
+    let page = e.open(&button_page_url(&e.base, "kommo", &json!({"hidden": true}), &json!([]), &json!([["runChatShow"]])), "hidden_widget");
+    page.wait_for_element(".ksb-chat", WAIT).unwrap();
+    assert_eq!(page.eval("getComputedStyle(document.getElementById('amobutton')).display").unwrap(), json!("none"));
+    assert_eq!(page.eval("document.querySelector('.ksb-chat').getBoundingClientRect().height > 0").unwrap(), json!(true));
+    page.close();
+}
+
+#[test]
+fn a_failed_send_shows_the_error_status_and_formats_follow_the_locale() {
+    let e = env();
+    let config = json!({"onlinechat": {"locale": {"extends": "en", "date_format": "yyyy/MM", "time_format": "HH", "delivery_status_error": "Not sent"}}});
+    let page = e.open(&button_page_url(&e.base, "kommo", &config, &json!([]), &json!([["runChatShow"]])), "send_error");
+    page.wait_for_element(".ksb-input", WAIT).unwrap();
+    // The account disappears under the page: the next send fails.
+    page.eval("window.__kommoSandboxButtons.crmPlugin.account = 'no-such-account'").unwrap();
+    page.type_into(".ksb-input", "Hello?").unwrap();
+    page.click(".ksb-send").unwrap();
+    page.wait_for_text(".ksb-out .ksb-status[data-status=error]", "Not sent", WAIT).unwrap();
+    let meta = page.texts(".ksb-out .ksb-meta").unwrap();
+    let re = regex::Regex::new(r"^\d{4}/\d{2} \d{2} ").unwrap();
+    assert!(re.is_match(&meta[0]), "{meta:?}");
     page.close();
 }

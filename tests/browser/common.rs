@@ -61,9 +61,8 @@ impl Env {
 
     /// SDK calls recorded so far whose method starts with `prefix`.
     pub fn sdk_calls(&self, prefix: &str) -> Vec<Value> {
-        let world = self.server.sandbox.world();
-        let calls = &world.account(&self.account).unwrap().browser.sdk_calls;
-        calls.iter().filter(|c| c.method.starts_with(prefix)).map(|c| serde_json::to_value(c).unwrap()).collect()
+        let calls = kommo_sandbox::browser::driver::sdk_calls(&self.server.sandbox, &self.account, prefix);
+        calls.iter().map(|c| serde_json::to_value(c).unwrap()).collect()
     }
 
     /// Waits (polling the state) until `check` holds.

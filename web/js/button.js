@@ -151,7 +151,6 @@
     var self = this;
     var root = el('div', { id: 'amo-livechat', 'class': 'ksb-root', 'data-crm-widget-launcher': '' });
     root.style.cssText = 'position:fixed;right:20px;bottom:20px;font:14px sans-serif;z-index:2147483000';
-    if (this.config.hidden) root.style.display = 'none';
     var launcher = el('button', { id: 'amobutton', type: 'button', 'class': 'ksb-launcher' });
     launcher.style.cssText = 'border:0;border-radius:28px;padding:14px 18px;color:#fff;cursor:pointer';
     launcher.appendChild(el('span', { 'class': 'ksb-launcher-label' }, 'Chat'));
@@ -165,6 +164,8 @@
     root.appendChild(this.previewEl);
     root.appendChild(this.servicesEl);
     root.appendChild(launcher);
+    // hidden: no launcher on the page; the chat still opens with runChatShow.
+    if (this.config.hidden) launcher.style.display = 'none';
     this.root = root;
     this.launcher = launcher;
     document.body.appendChild(root);
