@@ -271,3 +271,34 @@ async fn leads_take_the_pipeline_of_their_source() {
     t.patch("/api/v4/leads/1", json!({"name": "x"})).await.problem(404);
     t.get("/api/v4/leads/1").await.empty();
 }
+
+#[tokio::test]
+async fn complex_leads_bring_their_contact() {
+    let t = T::start("").await;
+    let made = t.post("/api/v4/leads/complex", json!([
+        {"name": "Deal", "price": 10, "_embedded": {"contacts": [{"first_name": "Ann", "custom_fields_values": [{"field_code": "PHONE", "values": [{"value": "+1555"}]}]}]}},
+        {"name": "Bare", "request_id": "b"}
+    ])).await;
+    let out = made.ok().as_array().unwrap().clone();
+    assert_eq!(out[0]["request_id"], json!(["0"]));
+    assert_eq!(out[0]["merged"], false);
+    assert_eq!(out[1]["request_id"], json!(["b"]));
+    assert_eq!(out[1]["contact_id"], Value::Null);
+    let contact = out[0]["contact_id"].as_i64().unwrap();
+    assert_eq!(t.get(&format!("/api/v4/contacts/{contact}")).await.ok()["custom_fields_values"][0]["values"][0]["value"], "+1555");
+    let lead = t.get(&format!("/api/v4/leads/{}?with=contacts", out[0]["id"])).await;
+    assert_eq!(lead.ok()["_embedded"]["contacts"][0]["id"], contact);
+    let again = t.post("/api/v4/leads/complex", json!([{"_embedded": {"contacts": [{"id": contact}]}}])).await;
+    assert_eq!(again.ok()[0]["contact_id"], contact);
+
+    let bad = t.post("/api/v4/leads/complex", json!([
+        {"_embedded": {"contacts": [{"id": 1}, {"id": 2}]}},
+        {"_embedded": {"contacts": [{"custom_fields_values": [{"field_code": "FAX", "values": []}]}]}},
+        {"_embedded": {"metadata": {"category": "forms"}}}
+    ])).await;
+    assert_eq!(bad.validation(0).1, "_embedded.contacts");
+    assert_eq!(bad.validation(1).1, "_embedded.contacts.0.custom_fields_values.0.field_code");
+    assert_eq!(bad.validation(2).1, "_embedded.metadata");
+    let many: Vec<Value> = (0..51).map(|_| json!({})).collect();
+    t.post("/api/v4/leads/complex", json!(many)).await.problem(422);
+}

@@ -13,6 +13,7 @@ pub mod contacts;
 pub mod custom_fields;
 pub mod hal;
 pub mod leads;
+pub mod leads_complex;
 pub mod oauth;
 pub mod pipelines;
 pub mod problem;
@@ -60,6 +61,7 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
         .merge(unsorted::routes())
         .merge(contacts::routes())
         .merge(leads::routes())
+        .merge(leads_complex::routes())
         .merge(pipelines::routes())
         .merge(talks::routes())
         .merge(templates::routes())
