@@ -302,3 +302,16 @@ async fn complex_leads_bring_their_contact() {
     let many: Vec<Value> = (0..51).map(|_| json!({})).collect();
     t.post("/api/v4/leads/complex", json!(many)).await.problem(422);
 }
+
+#[tokio::test]
+async fn isolated_accounts_get_their_own_token() {
+    let t = T::start("").await;
+    let (status, creds) = t.admin_post("/_sandbox/accounts", json!({"label": "rest"})).await;
+    assert_eq!(status, 201, "{creds}");
+    let token = creds["api_token"].as_str().unwrap().to_string();
+    assert_ne!(token, t.token);
+    let account = t.send("GET", "/api/v4/account?with=amojo_id", Some(&token), None).await;
+    assert_eq!(account.ok()["amojo_id"], creds["amojo_account_id"]);
+    t.post("/api/v4/sources", json!([{"name": "Demo only", "external_id": "demo"}])).await.ok();
+    t.send("GET", "/api/v4/sources", Some(&token), None).await.empty();
+}
