@@ -3,7 +3,8 @@
 //! reads the same request bodies; plus startup-to-ready and idle RSS of the binary.
 //!
 //! Run: `cargo bench --bench ingest` (release build). Knobs (env):
-//! `BENCH_CONNECTIONS` (32), `BENCH_REQUESTS` (requests per target, 60000).
+//! `BENCH_CONNECTIONS` (32), `BENCH_REQUESTS` (requests per target, 60000),
+//! `BENCH_SERVER_THREADS` (2), `BENCH_JOURNAL_CAP`, `BENCH_SKIP_HELLO`, `BENCH_HANDLER_ONLY`.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -172,7 +173,7 @@ fn report(name: &str, s: &Stats) {
 }
 
 fn throughput(connections: usize, requests: usize) {
-    let server_rt = runtime(2);
+    let server_rt = runtime(env_or("BENCH_SERVER_THREADS", 2));
     let client_rt = runtime(2);
 
     // hello world

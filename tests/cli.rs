@@ -62,14 +62,23 @@ fn parse_curl(lines: &[String]) -> Curl {
 async fn serve_prints_the_address_the_credentials_and_a_working_signed_curl() {
     let child = Command::new(BIN).args(["serve", "--port", "0"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut server = Running(child);
-    let mut out = BufReader::new(server.0.stdout.take().unwrap());
-    let mut lines = vec![];
+    // Lines are read on their own thread so that a banner without the curl
+    // command fails the test instead of hanging it (the server never exits).
+    let out = BufReader::new(server.0.stdout.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in out.lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines: Vec<String> = vec![];
     // Up to the end of the curl command (its last line carries the body).
     loop {
-        let mut line = String::new();
-        let n = out.read_line(&mut line).unwrap();
-        assert!(n > 0, "serve ended early; stdout so far:\n{}", lines.join("\n"));
-        let line = line.trim_end_matches('\n').to_string();
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("no end of the curl command ({e}); stdout so far:\n{}", lines.join("\n")));
         let done = line.trim_start().starts_with("--data-binary");
         lines.push(line);
         if done {

@@ -99,12 +99,15 @@ pub struct Call<'a> {
 }
 
 pub async fn handle(State(sandbox): State<Arc<Sandbox>>, method: Method, uri: Uri, headers: HeaderMap, body: Body) -> Response {
+    // One reading of the clock per request: the signature check, the method
+    // and the journal all see the same instant.
+    let now_ms = sandbox.clock.now_ms();
     let path = uri.path().to_string();
     let query = uri.query().unwrap_or("").to_string();
     let (bytes, outcome) = match axum::body::to_bytes(body, sandbox.settings.max_body_bytes).await {
         Ok(bytes) => {
             let mut verdict = None;
-            let outcome = process(&sandbox, &method, &path, &query, &headers, &bytes, &mut verdict);
+            let outcome = process(&sandbox, &method, &path, &query, &headers, &bytes, now_ms, &mut verdict);
             (bytes, (outcome, verdict))
         }
         Err(_) => (
@@ -122,7 +125,7 @@ pub async fn handle(State(sandbox): State<Arc<Sandbox>>, method: Method, uri: Ur
         Ok(Reply::Empty(status)) => (status, String::new()),
         Err(err) => (err.status, err.body().to_string()),
     };
-    record(&sandbox, &method, &path, &query, &headers, &bytes, status, &response_body, verdict);
+    record(&sandbox, &method, &path, &query, &headers, &bytes, status, &response_body, verdict, now_ms);
     sandbox.flush();
     let mut response = (status, response_body).into_response();
     if status != StatusCode::NO_CONTENT {
@@ -137,6 +140,7 @@ pub async fn handle(State(sandbox): State<Arc<Sandbox>>, method: Method, uri: Ur
     response
 }
 
+#[allow(clippy::too_many_arguments)]
 fn process(
     sandbox: &Sandbox,
     method: &Method,
@@ -144,11 +148,13 @@ fn process(
     query: &str,
     headers: &HeaderMap,
     body: &[u8],
+    now_ms: i64,
     verdict: &mut Option<Verdict>,
 ) -> Result<Reply> {
     let endpoint = route(method, path)?;
     let secret = channel_secret(sandbox, &endpoint)?;
-    let v = verify(sandbox, &secret, method, path, query, headers, body);
+    let now = now_ms.div_euclid(1000);
+    let v = verify(sandbox, &secret, method, path, query, headers, body, now);
     let ok = v.ok;
     let problems = v.problems.join("; ");
     *verdict = Some(v);
@@ -156,7 +162,7 @@ fn process(
         return Err(AmojoError::new(StatusCode::FORBIDDEN, "ORIGIN_INVALID_SIGNATURE", format!("invalid signature: {problems}")));
     }
     check_content_type(method, headers)?;
-    let call = Call { sandbox, endpoint: &endpoint, body, query, now: sandbox.clock.now_secs() };
+    let call = Call { sandbox, endpoint: &endpoint, body, query, now };
     dispatch(&call)
 }
 
@@ -200,7 +206,8 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
     headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
-fn verify(sandbox: &Sandbox, secret: &str, method: &Method, path: &str, query: &str, headers: &HeaderMap, body: &[u8]) -> Verdict {
+#[allow(clippy::too_many_arguments)]
+fn verify(sandbox: &Sandbox, secret: &str, method: &Method, path: &str, query: &str, headers: &HeaderMap, body: &[u8], now: i64) -> Verdict {
     let received = Received {
         method: method.as_str(),
         path,
@@ -211,8 +218,8 @@ fn verify(sandbox: &Sandbox, secret: &str, method: &Method, path: &str, query: &
         body,
     };
     let policy = Policy { max_age_secs: sandbox.settings.signature_max_age, strict_md5: sandbox.settings.strict_md5 };
-    let mut verdict = signature::verify(secret, &received, sandbox.clock.now_secs(), policy);
-    if verdict.expected_signature != received.signature.to_ascii_lowercase() {
+    let mut verdict = signature::verify(secret, &received, now, policy);
+    if !verdict.expected_signature.eq_ignore_ascii_case(received.signature) {
         if let (Some(hint), Some(problem)) = (signature::diagnose(secret, &received, query), verdict.problems.first_mut()) {
             problem.push_str(&format!("; your signature matches when {hint}"));
         }
@@ -249,6 +256,7 @@ fn record(
     status: StatusCode,
     response_body: &str,
     signature: Option<Verdict>,
+    now_ms: i64,
 ) {
     let scope_id = route(method, path).ok().and_then(|e| e.scope_id().map(str::to_string)).or_else(|| {
         path.strip_prefix(PREFIX).and_then(|r| r.split('/').next()).filter(|s| s.contains('_')).map(str::to_string)
@@ -256,7 +264,7 @@ fn record(
     let account_id = scope_id.as_deref().and_then(crate::domain::split_scope).map(|(_, a)| a.to_string());
     sandbox.journal.push(Entry {
         seq: 0,
-        at_ms: sandbox.clock.now_ms(),
+        at_ms: now_ms,
         surface: "chats_api",
         method: method.to_string(),
         path: path.to_string(),
