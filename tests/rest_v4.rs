@@ -30,6 +30,8 @@ async fn every_api_call_needs_a_valid_bearer_token() {
     t.get("/api/v4/account").await.ok();
     assert_eq!(t.get("/api/v4/nothing/here").await.problem(404)["title"], "Not Found");
     t.send("PUT", "/api/v4/account", Some(&t.token.clone()), Some(json!({}))).await.problem(405);
+    let huge = json!([{"name": "x".repeat(1 << 20)}]);
+    t.post("/api/v4/contacts", huge).await.problem(413);
     let as_user = |id: &str| t.http.get(format!("{}/api/v4/account", t.base)).bearer_auth(&t.token).header("X-Context-User-ID", id.to_string()).send();
     assert_eq!(as_user("5000001").await.unwrap().status(), 200);
     assert_eq!(as_user("42").await.unwrap().status(), 401);
@@ -263,6 +265,53 @@ async fn leads_take_the_pipeline_of_their_source() {
     assert_eq!(page.ok()["_page"], 2);
     assert!(page.json["_links"]["prev"]["href"].is_string());
     t.get("/api/v4/leads?limit=1&page=9").await.empty();
+    let newest = t.get("/api/v4/leads?order[id]=desc").await;
+    assert_eq!(newest.ok()["_embedded"]["leads"][0]["id"], items[1]["id"]);
+    t.get("/api/v4/leads?order[name]=asc").await.problem(400);
     t.patch("/api/v4/leads/1", json!({"name": "x"})).await.problem(404);
     t.get("/api/v4/leads/1").await.empty();
+}
+
+#[tokio::test]
+async fn complex_leads_bring_their_contact() {
+    let t = T::start("").await;
+    let made = t.post("/api/v4/leads/complex", json!([
+        {"name": "Deal", "price": 10, "_embedded": {"contacts": [{"first_name": "Ann", "custom_fields_values": [{"field_code": "PHONE", "values": [{"value": "+1555"}]}]}]}},
+        {"name": "Bare", "request_id": "b"}
+    ])).await;
+    let out = made.ok().as_array().unwrap().clone();
+    assert_eq!(out[0]["request_id"], json!(["0"]));
+    assert_eq!(out[0]["merged"], false);
+    assert_eq!(out[1]["request_id"], json!(["b"]));
+    assert_eq!(out[1]["contact_id"], Value::Null);
+    let contact = out[0]["contact_id"].as_i64().unwrap();
+    assert_eq!(t.get(&format!("/api/v4/contacts/{contact}")).await.ok()["custom_fields_values"][0]["values"][0]["value"], "+1555");
+    let lead = t.get(&format!("/api/v4/leads/{}?with=contacts", out[0]["id"])).await;
+    assert_eq!(lead.ok()["_embedded"]["contacts"][0]["id"], contact);
+    let again = t.post("/api/v4/leads/complex", json!([{"_embedded": {"contacts": [{"id": contact}]}}])).await;
+    assert_eq!(again.ok()[0]["contact_id"], contact);
+
+    let bad = t.post("/api/v4/leads/complex", json!([
+        {"_embedded": {"contacts": [{"id": 1}, {"id": 2}]}},
+        {"_embedded": {"contacts": [{"custom_fields_values": [{"field_code": "FAX", "values": []}]}]}},
+        {"_embedded": {"metadata": {"category": "forms"}}}
+    ])).await;
+    assert_eq!(bad.validation(0).1, "_embedded.contacts");
+    assert_eq!(bad.validation(1).1, "_embedded.contacts.0.custom_fields_values.0.field_code");
+    assert_eq!(bad.validation(2).1, "_embedded.metadata");
+    let many: Vec<Value> = (0..51).map(|_| json!({})).collect();
+    t.post("/api/v4/leads/complex", json!(many)).await.problem(422);
+}
+
+#[tokio::test]
+async fn isolated_accounts_get_their_own_token() {
+    let t = T::start("").await;
+    let (status, creds) = t.admin_post("/_sandbox/accounts", json!({"label": "rest"})).await;
+    assert_eq!(status, 201, "{creds}");
+    let token = creds["api_token"].as_str().unwrap().to_string();
+    assert_ne!(token, t.token);
+    let account = t.send("GET", "/api/v4/account?with=amojo_id", Some(&token), None).await;
+    assert_eq!(account.ok()["amojo_id"], creds["amojo_account_id"]);
+    t.post("/api/v4/sources", json!([{"name": "Demo only", "external_id": "demo"}])).await.ok();
+    t.send("GET", "/api/v4/sources", Some(&token), None).await.empty();
 }

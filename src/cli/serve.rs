@@ -95,6 +95,8 @@ fn print_banner(sandbox: &Sandbox) {
     println!("  manager amojo_id  {}", c.manager_amojo_id);
     println!("  scope id          {}", c.scope_id);
     println!("  webhooks go to    {}", c.webhook_url);
+    println!("  REST v4 token     {} (Authorization: Bearer ...)", c.api_token);
+    println!("  OAuth client      {} / {}", c.client_id, c.client_secret);
     println!("  state & journal   {}/_sandbox/", c.amojo_base_url);
     println!();
     println!("Connect the channel (signed; valid for 15 minutes of the sandbox clock):");

@@ -150,3 +150,45 @@ impl Ctx<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::domain::{Contact, Lead, Salesbot};
+
+    /// A world with contact 1 "Jane" on lead 2 (price 150) and no chat.
+    fn world(steps: Vec<Value>) -> (World, String) {
+        let mut w = World::from_config(&Config::default());
+        let a = &mut w.accounts[0];
+        let user = a.users[0].id;
+        a.contacts.push(Contact { id: 1, name: "Jane".into(), first_name: "Jane".into(), last_name: String::new(), phone: None, email: None, avatar: None, responsible_user_id: user, created_at: 0, updated_at: 0, chat_ids: vec![] });
+        a.leads.push(Lead { id: 2, name: "L".into(), price: 150, status_id: 0, pipeline_id: 0, responsible_user_id: user, contact_ids: vec![1], source_id: None, created_at: 0, updated_at: 0 });
+        a.salesbots.push(Salesbot { id: 7, name: "b".into(), steps });
+        let id = a.amojo_id.clone();
+        (w, id)
+    }
+
+    #[test]
+    fn conditions_branch_on_filled_markers() {
+        let steps = vec![
+            json!({"handler": "condition", "params": {"term1": "{{lead.price}}", "term2": {"from": 100, "to": 200}, "operation": "in_range",
+                   "result": [{"handler": "stop"}], "else": [{"handler": "send_message", "params": {"value": "x"}}]}}),
+            json!({"handler": "send_message", "params": {"value": "after stop"}}),
+        ];
+        let (mut w, account) = world(steps);
+        let run = run(&mut w, &account, 7, &Target { entity_type: "leads".into(), entity_id: 2 }, 0).unwrap();
+        assert_eq!(run.log, ["condition true"]);
+        assert!(run.stopped);
+    }
+
+    #[test]
+    fn a_contact_without_chat_gets_nothing_sent() {
+        let (mut w, account) = world(vec![json!({"handler": "send_message", "params": {"value": "Hi {{contact.name}}"}})]);
+        let run = run(&mut w, &account, 7, &Target { entity_type: "contacts".into(), entity_id: 1 }, 0).unwrap();
+        assert_eq!(run.chat_id, None);
+        assert_eq!(run.log, ["no chat to send to"]);
+        assert!(super::run(&mut w, &account, 8, &Target { entity_type: "contacts".into(), entity_id: 1 }, 0).is_err());
+        assert_eq!(w.accounts[0].bot_runs.len(), 1);
+    }
+}

@@ -1,8 +1,9 @@
 //! Contacts (`/api/v4/contacts`, spec kommo-rest-v4.md §10.1): list, get,
 //! create, update; phone and email as PHONE/EMAIL multitext fields; `with=leads`.
 
-use super::custom_fields::{self, Written};
-use super::hal::{body, items, links, no_content, ok, paged, request_id};
+use super::custom_fields;
+pub use super::custom_fields::Written;
+use super::hal::{body, items, links, no_content, ok, paged, request_id, sort_by};
 use super::problem::{ApiResult, FieldError, Problem};
 use super::{account_mut_of, account_of, path_id, Api, Shared};
 use crate::domain::effects::event;
@@ -47,15 +48,17 @@ async fn list(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<Re
     let page = api.query.page(250)?;
     let ids = api.query.filter_ids("id")?;
     let query = api.query.get("query").unwrap_or("").to_lowercase();
+    let order = api.query.order(&["updated_at", "id"])?;
     let world = sb.world();
     let a = account_of(&world, &api)?;
-    let found: Vec<&Contact> = a
+    let mut found: Vec<&Contact> = a
         .contacts
         .iter()
         .filter(|c| !pending_unsorted(a, c.id))
         .filter(|c| ids.is_empty() || ids.contains(&c.id))
         .filter(|c| query.is_empty() || [Some(&c.name), c.phone.as_ref(), c.email.as_ref()].iter().flatten().any(|v| v.to_lowercase().contains(&query)))
         .collect();
+    sort_by(&mut found, order, |c, f| if f == "id" { c.id } else { c.updated_at });
     let items: Vec<Value> = page.slice(&found).iter().map(|c| view(&api, a, c)).collect();
     Ok(paged(&api.base, "/api/v4/contacts", &api.query, page, found.len(), "contacts", items))
 }
@@ -68,7 +71,7 @@ async fn one(State(sb): Shared, Extension(api): Extension<Api>, Path(id): Path<S
 }
 
 /// Field checks for a create or update; returns the custom fields it writes.
-fn check(a: &Account, item: &Value) -> Result<Written, Vec<FieldError>> {
+pub(super) fn check(a: &Account, item: &Value) -> Result<Written, Vec<FieldError>> {
     let mut e = vec![];
     for key in ["name", "first_name", "last_name"] {
         if !matches!(item[key], Value::Null | Value::String(_)) {
@@ -142,6 +145,19 @@ fn checked(a: &Account, list: &[Value], need_id: bool) -> ApiResult<Vec<Written>
     }
 }
 
+/// Creates a checked contact; returns its id and the `add_contact` event.
+pub(super) fn add(a: &mut Account, item: &Value, w: Written, now: i64) -> (i64, AccountEvent) {
+    let mut c = Contact {
+        id: a.ids.number(), name: String::new(), first_name: String::new(), last_name: String::new(), phone: None, email: None, avatar: None,
+        responsible_user_id: a.users[0].id, created_at: now, updated_at: now, chat_ids: vec![],
+    };
+    apply(&mut c, item, w, now);
+    let event = contact_event(a, &c, "add", now);
+    let id = c.id;
+    a.contacts.push(c);
+    (id, event)
+}
+
 fn contact_event(a: &Account, c: &Contact, action: &str, now: i64) -> AccountEvent {
     let data = json!({"id": c.id, "name": c.name, "responsible_user_id": c.responsible_user_id, "date_create": c.created_at, "last_modified": c.updated_at, "created_at": c.created_at, "updated_at": c.updated_at, "account_id": a.id, "type": "contact"});
     event(a, "contacts", action, &format!("{action}_contact"), data, now)
@@ -155,14 +171,9 @@ async fn create(State(sb): Shared, Extension(api): Extension<Api>, bytes: Bytes)
     let mut out = vec![];
     let mut events = vec![];
     for (i, (item, w)) in list.iter().zip(written).enumerate() {
-        let mut c = Contact {
-            id: a.ids.number(), name: String::new(), first_name: String::new(), last_name: String::new(), phone: None, email: None, avatar: None,
-            responsible_user_id: a.users[0].id, created_at: api.now, updated_at: api.now, chat_ids: vec![],
-        };
-        apply(&mut c, item, w, api.now);
-        out.push(json!({"id": c.id, "request_id": request_id(item, i), "_links": links(&api.base, &format!("/api/v4/contacts/{}", c.id))}));
-        events.push(contact_event(a, &c, "add", api.now));
-        a.contacts.push(c);
+        let (c, e) = add(a, item, w, api.now);
+        out.push(json!({"id": c, "request_id": request_id(item, i), "_links": links(&api.base, &format!("/api/v4/contacts/{c}"))}));
+        events.push(e);
     }
     events.into_iter().for_each(|e| world.emit(e));
     Ok(ok(json!({"_links": links(&api.base, "/api/v4/contacts"), "_embedded": {"contacts": out}})))

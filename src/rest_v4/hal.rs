@@ -63,6 +63,21 @@ impl Query {
         self.filter(name).iter().map(|v| v.parse().map_err(|_| Problem::invalid("InvalidType", &format!("filter.{name}"), "This value should be of type int."))).collect()
     }
 
+    /// `order[<field>]=asc|desc` for one of `fields`; anything else is a 400.
+    pub fn order(&self, fields: &[&str]) -> ApiResult<Option<(String, bool)>> {
+        let Some((key, dir)) = self.pairs.iter().find(|(k, _)| k.starts_with("order[")) else { return Ok(None) };
+        let field = key.trim_start_matches("order[").trim_end_matches(']');
+        let bad = || Problem::invalid("NotSupportedChoice", &format!("order.{field}"), "The value you selected is not a valid choice.");
+        if !fields.contains(&field) {
+            return Err(bad());
+        }
+        match dir.as_str() {
+            "asc" => Ok(Some((field.to_string(), false))),
+            "desc" => Ok(Some((field.to_string(), true))),
+            _ => Err(bad()),
+        }
+    }
+
     pub fn with(&self) -> Vec<String> {
         self.get("with").map(|w| w.split(',').map(|s| s.trim().to_string()).collect()).unwrap_or_default()
     }
@@ -96,6 +111,16 @@ pub struct Page {
 impl Page {
     pub fn slice<T: Clone>(&self, items: &[T]) -> Vec<T> {
         items.iter().skip((self.page - 1) * self.limit).take(self.limit).cloned().collect()
+    }
+}
+
+/// Sorts by the `order[...]` the query asked for, using `key` to read a field.
+pub fn sort_by<T>(items: &mut [T], order: Option<(String, bool)>, key: impl Fn(&T, &str) -> i64) {
+    if let Some((field, desc)) = order {
+        items.sort_by_key(|x| key(x, &field));
+        if desc {
+            items.reverse();
+        }
     }
 }
 
@@ -182,5 +207,10 @@ mod tests {
         assert_eq!(Query::parse("limit=x").page(50).unwrap_err().status, StatusCode::BAD_REQUEST);
         assert_eq!(request_id(&json!({"request_id": "r"}), 3), "r");
         assert_eq!(request_id(&json!({}), 3), "3");
+        assert_eq!(Query::parse("order[id]=desc").order(&["id"]).unwrap(), Some(("id".into(), true)));
+        assert!(Query::parse("order[name]=asc").order(&["id"]).is_err());
+        let mut v = vec![2, 3, 1];
+        sort_by(&mut v, Some(("id".into(), true)), |x, _| *x);
+        assert_eq!(v, [3, 2, 1]);
     }
 }

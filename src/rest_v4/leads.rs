@@ -2,7 +2,7 @@
 //! update; `with=contacts,source_id,source`; `_embedded.source.external_id`
 //! on create puts the lead in that source's pipeline.
 
-use super::hal::{body, items, links, no_content, ok, paged, request_id};
+use super::hal::{body, items, links, no_content, ok, paged, request_id, sort_by};
 use super::problem::{ApiResult, FieldError, Problem};
 use super::{account_mut_of, account_of, path_id, Api, Shared};
 use crate::domain::effects::event;
@@ -60,15 +60,21 @@ async fn list(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<Re
     let ids = api.query.filter_ids("id")?;
     let pipelines = api.query.filter_ids("pipeline_id")?;
     let query = api.query.get("query").unwrap_or("").to_lowercase();
+    let order = api.query.order(&["created_at", "updated_at", "id"])?;
     let world = sb.world();
     let a = account_of(&world, &api)?;
-    let found: Vec<&Lead> = a
+    let mut found: Vec<&Lead> = a
         .leads
         .iter()
         .filter(|l| ids.is_empty() || ids.contains(&l.id))
         .filter(|l| pipelines.is_empty() || pipelines.contains(&l.pipeline_id))
         .filter(|l| query.is_empty() || l.name.to_lowercase().contains(&query))
         .collect();
+    sort_by(&mut found, order, |l, f| match f {
+        "id" => l.id,
+        "created_at" => l.created_at,
+        _ => l.updated_at,
+    });
     let items: Vec<Value> = page.slice(&found).iter().map(|l| view(&api, a, l)).collect();
     Ok(paged(&api.base, "/api/v4/leads", &api.query, page, found.len(), "leads", items))
 }
@@ -86,14 +92,14 @@ pub fn status_allowed(p: &Pipeline, status_id: i64) -> bool {
 }
 
 /// What a create or update resolves to, once checked.
-struct Plan {
+pub(super) struct Plan {
     pipeline_id: Option<i64>,
     status_id: Option<i64>,
     source_id: Option<i64>,
-    contacts: Option<Vec<i64>>,
+    pub contacts: Option<Vec<i64>>,
 }
 
-fn check(a: &Account, api: &Api, item: &Value, current: Option<&Lead>) -> Result<Plan, Vec<FieldError>> {
+pub(super) fn check(a: &Account, api: &Api, item: &Value, current: Option<&Lead>) -> Result<Plan, Vec<FieldError>> {
     let mut e = vec![];
     let int = |key: &str, e: &mut Vec<FieldError>| match &item[key] {
         Value::Null => None,
@@ -196,20 +202,27 @@ async fn create(State(sb): Shared, Extension(api): Extension<Api>, bytes: Bytes)
     let mut out = vec![];
     let mut events = vec![];
     for (i, (item, plan)) in list.iter().zip(plans).enumerate() {
-        let id = a.ids.number();
-        let mut l = Lead { id, name: String::new(), price: 0, status_id: 0, pipeline_id: 0, responsible_user_id: a.users[0].id, contact_ids: vec![], source_id: None, created_at: api.now, updated_at: api.now };
-        apply(&mut l, item, plan, api.now);
-        if l.name.is_empty() {
-            l.name = format!("Lead #{id}");
-        }
+        let (id, e) = add(a, item, plan, api.now);
         let mut v = link(&api, id);
         v["request_id"] = json!(request_id(item, i));
         out.push(v);
-        events.push(lead_event(a, &l, "add", "add_lead", None, api.now));
-        a.leads.push(l);
+        events.push(e);
     }
     events.into_iter().for_each(|e| world.emit(e));
     Ok(ok(json!({"_links": links(&api.base, "/api/v4/leads"), "_embedded": {"leads": out}})))
+}
+
+/// Creates a checked lead; returns its id and the `add_lead` event.
+pub(super) fn add(a: &mut Account, item: &Value, plan: Plan, now: i64) -> (i64, AccountEvent) {
+    let id = a.ids.number();
+    let mut l = Lead { id, name: String::new(), price: 0, status_id: 0, pipeline_id: 0, responsible_user_id: a.users[0].id, contact_ids: vec![], source_id: None, created_at: now, updated_at: now };
+    apply(&mut l, item, plan, now);
+    if l.name.is_empty() {
+        l.name = format!("Lead #{id}");
+    }
+    let event = lead_event(a, &l, "add", "add_lead", None, now);
+    a.leads.push(l);
+    (id, event)
 }
 
 fn all_checked(a: &Account, api: &Api, list: &[Value], updating: bool) -> ApiResult<Vec<Plan>> {

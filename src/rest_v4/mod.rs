@@ -13,6 +13,7 @@ pub mod contacts;
 pub mod custom_fields;
 pub mod hal;
 pub mod leads;
+pub mod leads_complex;
 pub mod oauth;
 pub mod pipelines;
 pub mod problem;
@@ -60,6 +61,7 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
         .merge(unsorted::routes())
         .merge(contacts::routes())
         .merge(leads::routes())
+        .merge(leads_complex::routes())
         .merge(pipelines::routes())
         .merge(talks::routes())
         .merge(templates::routes())
@@ -83,8 +85,9 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// Token, then rate limit, then the handler; the caller's identity travels as an extension.
 async fn guard(State(sb): Shared, request: Request, next: Next) -> Response {
-    let (mut parts, bytes) = buffer(&sb, request).await;
-    let admitted = admit(&sb, &parts.headers, parts.uri.query().unwrap_or(""));
+    let (mut parts, body) = buffer(&sb, request).await;
+    let bytes = body.clone().unwrap_or_default();
+    let admitted = body.and_then(|_| admit(&sb, &parts.headers, parts.uri.query().unwrap_or("")));
     let account = admitted.as_ref().ok().map(|a| a.account_id.clone());
     let response = match admitted {
         Ok(api) => {
@@ -100,8 +103,12 @@ async fn guard(State(sb): Shared, request: Request, next: Next) -> Response {
 
 /// The OAuth endpoint needs no token but is journaled like the rest.
 async fn journal_only(State(sb): Shared, request: Request, next: Next) -> Response {
-    let (parts, bytes) = buffer(&sb, request).await;
-    let response = next.run(rebuild(&parts, &bytes)).await;
+    let (parts, body) = buffer(&sb, request).await;
+    let bytes = body.clone().unwrap_or_default();
+    let response = match body {
+        Ok(bytes) => next.run(rebuild(&parts, &bytes)).await,
+        Err(problem) => problem.into_response(),
+    };
     record(&sb, &parts, &bytes, response, None).await
 }
 
@@ -143,10 +150,12 @@ fn method_not_allowed_as_problem(response: Response) -> Response {
     response
 }
 
-/// Reads the body once so it can be journaled and handed on.
-async fn buffer(sb: &Sandbox, request: Request) -> (Parts, Bytes) {
+/// Reads the body once so it can be journaled and handed on; over
+/// `max_body_bytes` is a 413.
+async fn buffer(sb: &Sandbox, request: Request) -> (Parts, Result<Bytes, Problem>) {
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, sb.settings.max_body_bytes).await.unwrap_or_default();
+    let limit = sb.settings.max_body_bytes;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| Problem::new(StatusCode::PAYLOAD_TOO_LARGE, format!("The request body is over {limit} bytes")));
     (parts, bytes)
 }
 

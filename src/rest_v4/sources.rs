@@ -42,7 +42,8 @@ async fn list(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<Re
     let wanted = api.query.filter("external_id");
     let world = sb.world();
     let a = account_of(&world, &api)?;
-    let found: Vec<Value> = own(a, &api).filter(|s| wanted.is_empty() || wanted.contains(&s.external_id)).map(|s| view(&api.base, s)).collect();
+    // "GET list returns at most 100" (S1).
+    let found: Vec<Value> = own(a, &api).filter(|s| wanted.is_empty() || wanted.contains(&s.external_id)).take(100).map(|s| view(&api.base, s)).collect();
     if found.is_empty() {
         return Ok(no_content());
     }

@@ -2,7 +2,7 @@
 //! get, summary, accept, decline and link. Accept and decline are reported to
 //! account webhooks as `unsorted.delete` with `action` accept / decline.
 
-use super::hal::{body, links, no_content, ok, paged};
+use super::hal::{body, links, no_content, ok, paged, sort_by};
 use super::leads::{lead_event, link as lead_link, status_allowed};
 use super::problem::{ApiResult, Problem};
 use super::{account_mut_of, account_of, Api, Shared};
@@ -61,6 +61,7 @@ async fn list(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<Re
     if let Some(bad) = api.query.filter("category").iter().find(|c| !CATEGORIES.contains(&c.as_str())) {
         return Err(Problem::invalid("NotSupportedChoice", "filter.category", format!("{bad:?} is not one of sip, mail, forms, chats")));
     }
+    let order = api.query.order(&["created_at", "updated_at"])?;
     let world = sb.world();
     let a = account_of(&world, &api)?;
     let mut found = vec![];
@@ -69,6 +70,8 @@ async fn list(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<Re
             found.push(u);
         }
     }
+    // Incoming leads change only by leaving the list, so both orders read created_at.
+    sort_by(&mut found, order, |u, _| u.created_at);
     let items: Vec<Value> = page.slice(&found).iter().map(|u| view(&api, a, u)).collect();
     Ok(paged(&api.base, "/api/v4/leads/unsorted", &api.query, page, found.len(), "unsorted", items))
 }
