@@ -46,3 +46,8 @@ pub fn credentials(world: &World, account: &Account, channel: &Channel, base_url
         client_secret: world.auth.integration(&channel.integration_id).map(|i| i.client_secret.clone()).unwrap_or_default(),
     }
 }
+
+/// Credentials for every channel the account may connect, in channel order.
+pub fn credentials_of(world: &World, account: &Account, base_url: &str) -> Vec<Credentials> {
+    world.channels.iter().filter(|c| c.may_connect(&account.amojo_id)).map(|c| credentials(world, account, c, base_url)).collect()
+}

@@ -5,7 +5,7 @@ mod actions;
 mod credentials;
 mod inspector;
 
-pub use credentials::{credentials, Credentials};
+pub use credentials::{credentials, credentials_of, Credentials};
 
 use crate::clock::parse_time;
 use crate::domain::seed;
@@ -42,7 +42,7 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 
 async fn index(State(sb): Shared) -> Json<Value> {
     let world = sb.world();
-    let creds: Vec<Credentials> = world.accounts.iter().flat_map(|a| world.channels.iter().filter(|c| c.may_connect(&a.amojo_id)).map(|c| credentials(&world, a, c, sb.base_url()))).collect();
+    let creds: Vec<Credentials> = world.accounts.iter().flat_map(|a| credentials_of(&world, a, sb.base_url())).collect();
     Json(json!({
         "name": "kommo-sandbox",
         "version": env!("CARGO_PKG_VERSION"),
@@ -81,7 +81,7 @@ async fn list_accounts(State(sb): Shared) -> Json<Value> {
         .accounts
         .iter()
         .map(|a| {
-            let creds: Vec<Credentials> = world.channels.iter().filter(|c| c.may_connect(&a.amojo_id)).map(|c| credentials(&world, a, c, sb.base_url())).collect();
+            let creds = credentials_of(&world, a, sb.base_url());
             json!({"id": a.id, "amojo_id": a.amojo_id, "name": a.name, "subdomain": a.subdomain, "channels": creds})
         })
         .collect();

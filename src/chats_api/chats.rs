@@ -23,15 +23,11 @@ pub fn create(call: &Call, scope_id: &str) -> Result<Reply> {
         Some(i) => i,
         None => {
             let id = account.ids.uuid();
-            scope.add_conversation(new_conversation(id, Some(req.conversation_id.clone()), participant.clone(), req.source.as_ref().map(|s| s.external_id.clone()), call.now))
+            scope.add_conversation(Conversation::new(id, Some(req.conversation_id.clone()), participant.clone(), req.source.as_ref().map(|s| s.external_id.clone()), call.now))
         }
     };
     let p = scope.participant(&participant).expect("participant exists");
     Ok(Reply::Json(StatusCode::OK, json!({ "id": scope.conversations[conv].id, "user": user_view(p) })))
-}
-
-pub fn new_conversation(id: String, client_id: Option<String>, client_participant_id: String, source: Option<String>, now: i64) -> Conversation {
-    Conversation::new(id, client_id, client_participant_id, source, now)
 }
 
 /// Finds the client by integration id (an existing one is returned as is) or creates it.

@@ -1,12 +1,12 @@
 //! Send, import and edit messages (spec §4.4): `POST /v2/origin/custom/{scope_id}`.
 
-use super::chats::{client_participant, new_conversation};
+use super::chats::client_participant;
 use super::delivery::status_change;
 use super::error::{AmojoError, Result};
 use super::wire::{self, MessageBody, MessageEnvelope, Payload, QuotedMessage};
 use super::{Call, Reply};
 use crate::domain::effects::{on_incoming_message, Incoming};
-use crate::domain::{Account, Channel, Direction, Message, Participant, ParticipantKind, Scope, StatusChange, World};
+use crate::domain::{Account, Channel, Conversation, Direction, Message, Participant, ParticipantKind, Scope, StatusChange, World};
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
@@ -270,7 +270,7 @@ fn conversation(call: &Call, scope: &mut Scope, account: &mut Account, p: &Paylo
     }
     let id = account.ids.uuid();
     let source = p.source.as_ref().map(|s| s.external_id.clone());
-    scope.add_conversation(new_conversation(id, Some(conversation_id.to_string()), client.to_string(), source, call.now))
+    scope.add_conversation(Conversation::new(id, Some(conversation_id.to_string()), client.to_string(), source, call.now))
 }
 
 fn quoted_idx(scope: &Scope, q: &QuotedMessage) -> Result<Option<usize>> {

@@ -258,9 +258,9 @@ fn record(
     signature: Option<Verdict>,
     now_ms: i64,
 ) {
-    let scope_id = route(method, path).ok().and_then(|e| e.scope_id().map(str::to_string)).or_else(|| {
-        path.strip_prefix(PREFIX).and_then(|r| r.split('/').next()).filter(|s| s.contains('_')).map(str::to_string)
-    });
+    // Every scope method's first segment is the scope id (`{channel}_{account}`);
+    // connect/disconnect carry a bare channel id.
+    let scope_id = path.strip_prefix(PREFIX).and_then(|r| r.split('/').next()).filter(|s| s.contains('_')).map(str::to_string);
     let account_id = scope_id.as_deref().and_then(crate::domain::split_scope).map(|(_, a)| a.to_string());
     sandbox.journal.push(Entry {
         seq: 0,

@@ -1,6 +1,6 @@
 //! `kommo-sandbox serve`: start the sandbox on loopback.
 
-use kommo_sandbox::admin::{credentials, Credentials};
+use kommo_sandbox::admin::{credentials_of, Credentials};
 use kommo_sandbox::config::Config;
 use kommo_sandbox::server::{self, DEFAULT_PORT};
 use kommo_sandbox::signature::sign_request;
@@ -81,7 +81,7 @@ fn print_banner(sandbox: &Sandbox) {
     let creds: Vec<Credentials> = {
         let world = sandbox.world();
         let account = &world.accounts[0];
-        world.channels.iter().filter(|c| c.may_connect(&account.amojo_id)).map(|c| credentials(&world, account, c, sandbox.base_url())).collect()
+        credentials_of(&world, account, sandbox.base_url())
     };
     let Some(c) = creds.first() else { return };
     println!();
