@@ -29,11 +29,18 @@ use tokio::runtime::Runtime;
 const START: &str = "Thu, 16 Dec 2021 13:15:29 +0000";
 
 fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn runtime(threads: usize) -> Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build().unwrap()
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 /// One pre-built request: path, headers, body.
@@ -56,8 +63,17 @@ struct Stats {
 /// utime + stime of this process, in seconds.
 fn cpu_time() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
-    let ticks: f64 = fields.get(11).zip(fields.get(12)).map(|(u, s)| u.parse::<f64>().unwrap_or(0.0) + s.parse::<f64>().unwrap_or(0.0)).unwrap_or(0.0);
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields
+        .get(11)
+        .zip(fields.get(12))
+        .map(|(u, s)| u.parse::<f64>().unwrap_or(0.0) + s.parse::<f64>().unwrap_or(0.0))
+        .unwrap_or(0.0);
     ticks / 100.0
 }
 
@@ -83,9 +99,13 @@ async fn hello_server() -> SocketAddr {
                 let service = service_fn(|req: Request<hyper::body::Incoming>| async move {
                     // Read the body like the sandbox does, so both see the same bytes.
                     let _ = req.into_body().collect().await;
-                    Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"Hello, World!"))))
+                    Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(
+                        b"Hello, World!",
+                    ))))
                 });
-                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
             });
         }
     });
@@ -93,7 +113,12 @@ async fn hello_server() -> SocketAddr {
 }
 
 /// 32 keep-alive connections, each sending its share of `requests` back to back.
-async fn load(addr: SocketAddr, requests: Arc<Vec<Prepared>>, connections: usize, expect: u16) -> Stats {
+async fn load(
+    addr: SocketAddr,
+    requests: Arc<Vec<Prepared>>,
+    connections: usize,
+    expect: u16,
+) -> Stats {
     let started = Instant::now();
     let cpu_before = cpu_time();
     let mut tasks = vec![];
@@ -102,12 +127,17 @@ async fn load(addr: SocketAddr, requests: Arc<Vec<Prepared>>, connections: usize
         tasks.push(tokio::spawn(async move {
             let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
             stream.set_nodelay(true).unwrap();
-            let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+            let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                .await
+                .unwrap();
             tokio::spawn(conn);
             let mut latencies = vec![];
             let mut errors = 0;
             for r in requests.iter().skip(c).step_by(connections) {
-                let mut builder = Request::builder().method("POST").uri(r.path.as_str()).header("host", addr.to_string());
+                let mut builder = Request::builder()
+                    .method("POST")
+                    .uri(r.path.as_str())
+                    .header("host", addr.to_string());
                 for (k, v) in &r.headers {
                     builder = builder.header(*k, v.as_str());
                 }
@@ -134,7 +164,13 @@ async fn load(addr: SocketAddr, requests: Arc<Vec<Prepared>>, connections: usize
     }
     let elapsed = started.elapsed();
     latencies_us.sort_unstable();
-    Stats { requests: latencies_us.len(), elapsed, latencies_us, errors, cpu_secs: cpu_time() - cpu_before }
+    Stats {
+        requests: latencies_us.len(),
+        elapsed,
+        latencies_us,
+        errors,
+        cpu_secs: cpu_time() - cpu_before,
+    }
 }
 
 /// Unique incoming messages, one conversation per connection, signed at the frozen clock.
@@ -179,39 +215,84 @@ fn throughput(connections: usize, requests: usize) {
     // hello world
     let hello = server_rt.block_on(hello_server());
     let hello_reqs: Arc<Vec<Prepared>> = Arc::new({
-        let mut v = sandbox_requests("0000000000000000000000000000000000000000", "x_y", requests, connections);
+        let mut v = sandbox_requests(
+            "0000000000000000000000000000000000000000",
+            "x_y",
+            requests,
+            connections,
+        );
         v.iter_mut().for_each(|r| r.path = "/".into());
         v
     });
     // BENCH_SKIP_HELLO=1 measures the sandbox alone (for profiling).
     let skip_hello = std::env::var("BENCH_SKIP_HELLO").is_ok();
-    let hello_reqs = if skip_hello { Arc::new(hello_reqs[..100].to_vec()) } else { hello_reqs };
-    client_rt.block_on(load(hello, Arc::new(hello_reqs[..requests.min(5_000).min(hello_reqs.len())].to_vec()), connections, 200)); // warm-up
+    let hello_reqs = if skip_hello {
+        Arc::new(hello_reqs[..100].to_vec())
+    } else {
+        hello_reqs
+    };
+    client_rt.block_on(load(
+        hello,
+        Arc::new(hello_reqs[..requests.min(5_000).min(hello_reqs.len())].to_vec()),
+        connections,
+        200,
+    )); // warm-up
     let hello_stats = client_rt.block_on(load(hello, hello_reqs, connections, 200));
 
     // sandbox, journal on (default cap)
     // BENCH_JOURNAL_CAP=0 measures without the journal (default: the default cap, journal on).
-    let cap = std::env::var("BENCH_JOURNAL_CAP").map(|c| format!("settings:\n  journal_cap: {c}\n")).unwrap_or_default();
+    let cap = std::env::var("BENCH_JOURNAL_CAP")
+        .map(|c| format!("settings:\n  journal_cap: {c}\n"))
+        .unwrap_or_default();
     let config = Config::parse(&format!("clock: \"{START}\"\n{cap}"), "bench.yaml").unwrap();
     let sandbox = Sandbox::new(config).unwrap();
     let (secret, channel, account) = {
         let w = sandbox.world();
-        (w.channels[0].secret.clone(), w.channels[0].id.clone(), w.accounts[0].amojo_id.clone())
+        (
+            w.channels[0].secret.clone(),
+            w.channels[0].id.clone(),
+            w.accounts[0].amojo_id.clone(),
+        )
     };
     assert_eq!(format_rfc2822(sandbox.clock.now_secs()), START);
-    let srv = server_rt.block_on(server::start(sandbox.clone(), "127.0.0.1:0".parse().unwrap())).unwrap();
+    let srv = server_rt
+        .block_on(server::start(
+            sandbox.clone(),
+            "127.0.0.1:0".parse().unwrap(),
+        ))
+        .unwrap();
     let connect_body = json!({"account_id": account, "hook_api_version": "v2"}).to_string();
     let connect_path = format!("/v2/origin/custom/{channel}/connect");
-    let h = sign_request(&secret, "POST", &connect_path, connect_body.as_bytes(), START);
-    let connect = Prepared { path: connect_path, headers: h.pairs().iter().map(|(k, v)| (*k, v.to_string())).collect(), body: Bytes::from(connect_body) };
+    let h = sign_request(
+        &secret,
+        "POST",
+        &connect_path,
+        connect_body.as_bytes(),
+        START,
+    );
+    let connect = Prepared {
+        path: connect_path,
+        headers: h.pairs().iter().map(|(k, v)| (*k, v.to_string())).collect(),
+        body: Bytes::from(connect_body),
+    };
     let c = client_rt.block_on(load(srv.addr, Arc::new(vec![connect]), 1, 200));
     assert_eq!(c.errors, 0, "connect failed");
     let scope_id = format!("{channel}_{account}");
-    let warm: Vec<Prepared> = sandbox_requests(&secret, &scope_id, requests + requests.min(5_000), connections);
+    let warm: Vec<Prepared> = sandbox_requests(
+        &secret,
+        &scope_id,
+        requests + requests.min(5_000),
+        connections,
+    );
     let (warm, measured) = warm.split_at(requests.min(5_000));
     // Warm-up messages use their own msgids (the first block), so the measured ones are all new.
     client_rt.block_on(load(srv.addr, Arc::new(warm.to_vec()), connections, 200));
-    let sandbox_stats = client_rt.block_on(load(srv.addr, Arc::new(measured.to_vec()), connections, 200));
+    let sandbox_stats = client_rt.block_on(load(
+        srv.addr,
+        Arc::new(measured.to_vec()),
+        connections,
+        200,
+    ));
     assert_eq!(sandbox_stats.errors, 0, "every message must be accepted");
     let journal = sandbox.journal.len();
     let messages = sandbox.world().scopes[0].messages.len();
@@ -219,7 +300,10 @@ fn throughput(connections: usize, requests: usize) {
     println!("\n== ingestion: {connections} keep-alive connections, loopback, client and server in one process ==");
     report("hello-world", &hello_stats);
     report("sandbox ingest", &sandbox_stats);
-    println!("ratio sandbox/hello-world: {:.0}%", 100.0 * sandbox_stats.rps() / hello_stats.rps());
+    println!(
+        "ratio sandbox/hello-world: {:.0}%",
+        100.0 * sandbox_stats.rps() / hello_stats.rps()
+    );
     println!(
         "sandbox after the run: {messages} messages stored, {journal} journal entries kept, process RSS {:.0} MB",
         rss_kb(std::process::id()) as f64 / 1024.0
@@ -230,26 +314,54 @@ fn throughput(connections: usize, requests: usize) {
 /// every message; the best of several rounds filters out other processes.
 fn handler_only(requests: usize, journal_cap: Option<usize>) -> f64 {
     use axum::extract::State;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let cap = journal_cap.map(|c| format!("settings:\n  journal_cap: {c}\n")).unwrap_or_default();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let cap = journal_cap
+        .map(|c| format!("settings:\n  journal_cap: {c}\n"))
+        .unwrap_or_default();
     let mut best = f64::MAX;
     for _ in 0..5 {
-        let sandbox = Sandbox::new(Config::parse(&format!("clock: \"{START}\"\n{cap}"), "bench.yaml").unwrap()).unwrap();
+        let sandbox = Sandbox::new(
+            Config::parse(&format!("clock: \"{START}\"\n{cap}"), "bench.yaml").unwrap(),
+        )
+        .unwrap();
         let (secret, channel, account) = {
             let w = sandbox.world();
-            (w.channels[0].secret.clone(), w.channels[0].id.clone(), w.accounts[0].amojo_id.clone())
+            (
+                w.channels[0].secret.clone(),
+                w.channels[0].id.clone(),
+                w.accounts[0].amojo_id.clone(),
+            )
         };
         let call = |r: &Prepared| {
             let mut headers = axum::http::HeaderMap::new();
             for (k, v) in &r.headers {
                 headers.insert(*k, v.parse().unwrap());
             }
-            kommo_sandbox::chats_api::handle(State(sandbox.clone()), axum::http::Method::POST, r.path.parse().unwrap(), headers, axum::body::Body::from(r.body.clone()))
+            kommo_sandbox::chats_api::handle(
+                State(sandbox.clone()),
+                axum::http::Method::POST,
+                r.path.parse().unwrap(),
+                headers,
+                axum::body::Body::from(r.body.clone()),
+            )
         };
         let connect_body = json!({"account_id": account}).to_string();
         let connect_path = format!("/v2/origin/custom/{channel}/connect");
-        let h = sign_request(&secret, "POST", &connect_path, connect_body.as_bytes(), START);
-        let connect = Prepared { path: connect_path, headers: h.pairs().iter().map(|(k, v)| (*k, v.to_string())).collect(), body: Bytes::from(connect_body) };
+        let h = sign_request(
+            &secret,
+            "POST",
+            &connect_path,
+            connect_body.as_bytes(),
+            START,
+        );
+        let connect = Prepared {
+            path: connect_path,
+            headers: h.pairs().iter().map(|(k, v)| (*k, v.to_string())).collect(),
+            body: Bytes::from(connect_body),
+        };
         assert_eq!(rt.block_on(call(&connect)).status(), 200);
         let reqs = sandbox_requests(&secret, &format!("{channel}_{account}"), requests, 32);
         let t = Instant::now();
@@ -264,12 +376,22 @@ fn handler_only(requests: usize, journal_cap: Option<usize>) -> f64 {
 
 fn rss_kb(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap()
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap()
 }
 
 fn health_ok(addr: &str) -> bool {
-    let Ok(mut s) = TcpStream::connect(addr) else { return false };
-    let _ = s.write_all(format!("GET /_sandbox/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes());
+    let Ok(mut s) = TcpStream::connect(addr) else {
+        return false;
+    };
+    let _ = s.write_all(
+        format!("GET /_sandbox/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    );
     let mut out = String::new();
     let _ = s.read_to_string(&mut out);
     out.starts_with("HTTP/1.1 200")
@@ -282,9 +404,15 @@ fn startup(runs: usize) {
     let mut rss = vec![];
     for _ in 0..runs {
         let t = Instant::now();
-        let mut child = Command::new(bin).args(["serve", "--port", "0", "--quiet"]).stdout(Stdio::piped()).spawn().unwrap();
+        let mut child = Command::new(bin)
+            .args(["serve", "--port", "0", "--quiet"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let addr = line.trim().rsplit("http://").next().unwrap().to_string();
         while !health_ok(&addr) {}
         times.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -297,15 +425,28 @@ fn startup(runs: usize) {
     rss.sort_unstable();
     println!("\n== binary ({runs} runs) ==");
     println!("startup-to-ready (spawn -> listening line -> /_sandbox/health 200): median {:.1} ms, max {:.1} ms", times[runs / 2], times[runs - 1]);
-    println!("idle RSS 0.5 s after ready: median {:.1} MB, max {:.1} MB", rss[runs / 2] as f64 / 1024.0, rss[runs - 1] as f64 / 1024.0);
+    println!(
+        "idle RSS 0.5 s after ready: median {:.1} MB, max {:.1} MB",
+        rss[runs / 2] as f64 / 1024.0,
+        rss[runs - 1] as f64 / 1024.0
+    );
 }
 
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` runs it in test mode: keep that quick.
     let quick = !std::env::args().any(|a| a == "--bench");
     let connections = env_or("BENCH_CONNECTIONS", 32);
-    let requests = if quick { 2_000 } else { env_or("BENCH_REQUESTS", 60_000) };
-    println!("machine: {} CPUs visible", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
+    let requests = if quick {
+        2_000
+    } else {
+        env_or("BENCH_REQUESTS", 60_000)
+    };
+    println!(
+        "machine: {} CPUs visible",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
     if std::env::var("BENCH_HANDLER_ONLY").is_ok() {
         let on = handler_only(requests.min(20_000), None);
         let off = handler_only(requests.min(20_000), Some(0));

@@ -26,14 +26,19 @@ fn build_reference(root: &Path) -> PathBuf {
     if !quick() {
         args.push("--release");
     }
-    let status = std::process::Command::new(env!("CARGO")).args(&args).current_dir(root).status().expect("cargo build");
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(&args)
+        .current_dir(root)
+        .status()
+        .expect("cargo build");
     assert!(status.success());
     path
 }
 
 /// A scenario of `steps()` copies of one step, written to a temp dir.
 fn repeated(dir: &Path, name: &str, step: &str) -> PathBuf {
-    let mut text = format!("name: {name}\nsnapshot: false\nrules: {{forged_webhook: false}}\nsteps:\n");
+    let mut text =
+        format!("name: {name}\nsnapshot: false\nrules: {{forged_webhook: false}}\nsteps:\n");
     for _ in 0..steps() {
         text.push_str(step);
     }
@@ -63,7 +68,11 @@ fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     std::env::set_current_dir(&root).unwrap();
     let reference = build_reference(&root);
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let options = Options { jobs: 8, command: Some(Command::Argv(vec![reference.display().to_string()])), snapshots: true, ..Options::default() };
         for round in 1..=if quick() { 1 } else { 3 } {

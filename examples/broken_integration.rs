@@ -7,5 +7,11 @@ mod integration;
 
 #[tokio::main]
 async fn main() {
-    integration::main(integration::Defects { reuse_msgid: true, accept_forged: true, no_delivery_status: true, error_905_without_text: true }).await;
+    integration::main(integration::Defects {
+        reuse_msgid: true,
+        accept_forged: true,
+        no_delivery_status: true,
+        error_905_without_text: true,
+    })
+    .await;
 }

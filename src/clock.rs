@@ -18,16 +18,23 @@ pub struct Clock {
 }
 
 fn real_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 impl Clock {
     pub fn real() -> Self {
-        Clock { mode: Mutex::new(Mode::Real { offset_ms: 0 }) }
+        Clock {
+            mode: Mutex::new(Mode::Real { offset_ms: 0 }),
+        }
     }
 
     pub fn fixed(at_ms: i64) -> Self {
-        Clock { mode: Mutex::new(Mode::Fixed { at_ms }) }
+        Clock {
+            mode: Mutex::new(Mode::Fixed { at_ms }),
+        }
     }
 
     pub fn now_ms(&self) -> i64 {
@@ -49,7 +56,9 @@ impl Clock {
     pub fn set(&self, at_ms: i64) {
         let mut mode = self.mode.lock().unwrap();
         *mode = match *mode {
-            Mode::Real { .. } => Mode::Real { offset_ms: at_ms - real_ms() },
+            Mode::Real { .. } => Mode::Real {
+                offset_ms: at_ms - real_ms(),
+            },
             Mode::Fixed { .. } => Mode::Fixed { at_ms },
         };
     }
@@ -57,16 +66,25 @@ impl Clock {
     pub fn advance(&self, secs: i64) {
         let mut mode = self.mode.lock().unwrap();
         *mode = match *mode {
-            Mode::Real { offset_ms } => Mode::Real { offset_ms: offset_ms + secs * 1000 },
-            Mode::Fixed { at_ms } => Mode::Fixed { at_ms: at_ms + secs * 1000 },
+            Mode::Real { offset_ms } => Mode::Real {
+                offset_ms: offset_ms + secs * 1000,
+            },
+            Mode::Fixed { at_ms } => Mode::Fixed {
+                at_ms: at_ms + secs * 1000,
+            },
         };
     }
 
     /// Freezes the clock where it stands, or lets a frozen one tick from there.
     pub fn freeze(&self, frozen: bool) {
         let now = self.now_ms();
-        *self.mode.lock().unwrap() =
-            if frozen { Mode::Fixed { at_ms: now } } else { Mode::Real { offset_ms: now - real_ms() } };
+        *self.mode.lock().unwrap() = if frozen {
+            Mode::Fixed { at_ms: now }
+        } else {
+            Mode::Real {
+                offset_ms: now - real_ms(),
+            }
+        };
     }
 }
 
@@ -75,7 +93,10 @@ impl Clock {
 pub fn parse_time(text: &str) -> Result<i64, String> {
     let text = text.trim();
     if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
-        return text.parse::<i64>().map(|s| s * 1000).map_err(|e| e.to_string());
+        return text
+            .parse::<i64>()
+            .map(|s| s * 1000)
+            .map_err(|e| e.to_string());
     }
     parse_rfc2822(text).map(|s| s * 1000).ok_or_else(|| {
         format!("`{text}` is neither epoch seconds nor an RFC 2822 date like `Thu, 16 Dec 2021 13:15:29 +0000`")
@@ -84,7 +105,9 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
 
 /// RFC 2822 date to epoch seconds (accepts numeric zones and `GMT`/`UT`).
 pub fn parse_rfc2822(text: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc2822(text.trim()).ok().map(|d| d.timestamp())
+    chrono::DateTime::parse_from_rfc2822(text.trim())
+        .ok()
+        .map(|d| d.timestamp())
 }
 
 /// Formats epoch seconds the way PHP's `DATE_RFC2822` does: `Thu, 16 Dec 2021 13:15:29 +0000`.
@@ -120,6 +143,9 @@ mod tests {
 
     #[test]
     fn formats_like_php() {
-        assert_eq!(format_rfc2822(1_639_660_529), "Thu, 16 Dec 2021 13:15:29 +0000");
+        assert_eq!(
+            format_rfc2822(1_639_660_529),
+            "Thu, 16 Dec 2021 13:15:29 +0000"
+        );
     }
 }

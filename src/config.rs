@@ -168,7 +168,11 @@ impl<'de> Deserialize<'de> for Uuid {
         let text = String::deserialize(d)?;
         uuid::Uuid::parse_str(&text)
             .map(|u| Uuid(u.to_string()))
-            .map_err(|_| serde::de::Error::custom(format!("`{text}` is not a UUID; write it like 344a5002-f8ca-454d-af3d-396180102ac7")))
+            .map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "`{text}` is not a UUID; write it like 344a5002-f8ca-454d-af3d-396180102ac7"
+                ))
+            })
     }
 }
 
@@ -216,7 +220,11 @@ pub struct ConfigError {
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}\n  hint: {}", self.file, self.line, self.column, self.message, self.hint)
+        write!(
+            f,
+            "{}:{}:{}: {}\n  hint: {}",
+            self.file, self.line, self.column, self.message, self.hint
+        )
     }
 }
 
@@ -242,10 +250,19 @@ impl Config {
         serde_path_to_error::deserialize::<_, Config>(de).map_err(|err| {
             let path = err.path().to_string();
             let inner = err.into_inner();
-            let (line, column) = inner.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
+            let (line, column) = inner
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((1, 1));
             let (line, column) = locate_key(text, &path, line).unwrap_or((line, column));
             let message = strip_path_prefix(&strip_location(&inner.to_string()), &path);
-            ConfigError { file: file.into(), line, column, hint: hint_for(&path, &message), message: format!("{path}: {message}") }
+            ConfigError {
+                file: file.into(),
+                line,
+                column,
+                hint: hint_for(&path, &message),
+                message: format!("{path}: {message}"),
+            }
         })
     }
 }
@@ -266,16 +283,19 @@ fn locate_key(text: &str, path: &str, from_line: usize) -> Option<(usize, usize)
         return None;
     }
     let needle = format!("{key}:");
-    text.lines().enumerate().skip(from_line.saturating_sub(1)).find_map(|(i, line)| {
-        let trimmed = line.trim_start().trim_start_matches("- ");
-        if !trimmed.starts_with(&needle) {
-            return None;
-        }
-        let key_col = line.len() - trimmed.len();
-        let after = &trimmed[needle.len()..];
-        let value_col = key_col + needle.len() + (after.len() - after.trim_start().len());
-        Some((i + 1, value_col + 1))
-    })
+    text.lines()
+        .enumerate()
+        .skip(from_line.saturating_sub(1))
+        .find_map(|(i, line)| {
+            let trimmed = line.trim_start().trim_start_matches("- ");
+            if !trimmed.starts_with(&needle) {
+                return None;
+            }
+            let key_col = line.len() - trimmed.len();
+            let after = &trimmed[needle.len()..];
+            let value_col = key_col + needle.len() + (after.len() - after.trim_start().len());
+            Some((i + 1, value_col + 1))
+        })
 }
 
 /// serde_yaml prefixes the mapping's path (`channels[0]: `); we print the full path ourselves.
@@ -288,8 +308,15 @@ fn strip_path_prefix(message: &str, path: &str) -> String {
 
 fn hint_for(path: &str, message: &str) -> String {
     if message.contains("unknown field") {
-        let expected = message.split("expected").nth(1).unwrap_or("").trim().to_string();
-        return format!("remove or rename the key at `{path}`; the keys allowed here are {expected}");
+        let expected = message
+            .split("expected")
+            .nth(1)
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        return format!(
+            "remove or rename the key at `{path}`; the keys allowed here are {expected}"
+        );
     }
     if message.contains("invalid type") {
         return format!("`{path}` has the wrong type; see the config reference in README.md");

@@ -13,13 +13,18 @@ pub struct Ids {
 impl Ids {
     /// `first_number` is where the numeric ids (contacts, leads, talks...) start.
     pub fn new(seed: u64, first_number: i64) -> Self {
-        Ids { rng: ChaCha8Rng::seed_from_u64(seed), next_number: first_number }
+        Ids {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            next_number: first_number,
+        }
     }
 
     /// A UUID v4 drawn from the seeded generator.
     pub fn uuid(&mut self) -> String {
         let bytes: [u8; 16] = self.rng.gen();
-        uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+        uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .to_string()
     }
 
     /// Lowercase hex of `len` characters (incoming lead uids, tokens).

@@ -2,9 +2,9 @@
 //! bounded so memory stays flat however long the sandbox runs.
 
 use crate::signature::Verdict;
+use parking_lot::Mutex;
 use serde::Serialize;
 use std::collections::VecDeque;
-use parking_lot::Mutex;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
@@ -43,7 +43,6 @@ pub struct Filter {
     pub since: Option<u64>,
     pub limit: Option<usize>,
 }
-
 
 #[derive(Debug)]
 pub struct Journal {
@@ -106,16 +105,35 @@ impl Packed {
             verdict: None,
         };
         let verdict_len = e.signature.as_ref().map_or(0, |v| {
-            v.problems.iter().chain(&v.warnings).map(String::len).sum::<usize>()
-                + v.expected_string_to_sign.len() + v.expected_signature.len() + v.received_signature.len() + v.received_content_md5.len() + v.body_md5.len()
+            v.problems
+                .iter()
+                .chain(&v.warnings)
+                .map(String::len)
+                .sum::<usize>()
+                + v.expected_string_to_sign.len()
+                + v.expected_signature.len()
+                + v.received_signature.len()
+                + v.received_content_md5.len()
+                + v.body_md5.len()
         });
-        let len = [&e.method, &e.path, &e.query, &e.body, &e.response_body].iter().map(|s| s.len()).sum::<usize>()
+        let len = [&e.method, &e.path, &e.query, &e.body, &e.response_body]
+            .iter()
+            .map(|s| s.len())
+            .sum::<usize>()
             + e.scope_id.as_ref().map_or(0, String::len)
             + e.account_id.as_ref().map_or(0, String::len)
-            + e.headers.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>()
+            + e.headers
+                .iter()
+                .map(|(k, v)| k.len() + v.len())
+                .sum::<usize>()
             + verdict_len;
         p.text.reserve_exact(len);
-        p.ends.reserve_exact(7 + 2 * e.headers.len() + e.signature.as_ref().map_or(0, |v| 5 + v.problems.len() + v.warnings.len()));
+        p.ends.reserve_exact(
+            7 + 2 * e.headers.len()
+                + e.signature
+                    .as_ref()
+                    .map_or(0, |v| 5 + v.problems.len() + v.warnings.len()),
+        );
         for s in [&e.method, &e.path, &e.query, &e.body, &e.response_body] {
             p.push(s);
         }
@@ -130,10 +148,21 @@ impl Packed {
             for s in v.problems.iter().chain(&v.warnings) {
                 p.push(s);
             }
-            for s in [&v.expected_string_to_sign, &v.expected_signature, &v.received_signature, &v.received_content_md5, &v.body_md5] {
+            for s in [
+                &v.expected_string_to_sign,
+                &v.expected_signature,
+                &v.received_signature,
+                &v.received_content_md5,
+                &v.body_md5,
+            ] {
                 p.push(s);
             }
-            p.verdict = Some(PackedVerdict { ok: v.ok, problems: v.problems.len() as u32, warnings: v.warnings.len() as u32, date_skew_seconds: v.date_skew_seconds });
+            p.verdict = Some(PackedVerdict {
+                ok: v.ok,
+                problems: v.problems.len() as u32,
+                warnings: v.warnings.len() as u32,
+                date_skew_seconds: v.date_skew_seconds,
+            });
         }
         p
     }
@@ -153,7 +182,8 @@ impl Packed {
     }
 
     fn account_id(&self) -> Option<&str> {
-        self.has_account.then(|| self.str(SCOPE + self.has_scope as usize))
+        self.has_account
+            .then(|| self.str(SCOPE + self.has_scope as usize))
     }
 
     fn signature_state(&self) -> &'static str {
@@ -165,20 +195,32 @@ impl Packed {
     }
 
     fn matches(&self, f: &Filter) -> bool {
-        f.method.as_ref().is_none_or(|m| m.eq_ignore_ascii_case(self.str(METHOD)))
-            && f.path.as_ref().is_none_or(|p| self.str(PATH).contains(p.as_str()))
+        f.method
+            .as_ref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(self.str(METHOD)))
+            && f.path
+                .as_ref()
+                .is_none_or(|p| self.str(PATH).contains(p.as_str()))
             && f.status.is_none_or(|s| s == self.status)
             && f.surface.as_ref().is_none_or(|s| s == self.surface)
-            && f.scope_id.as_ref().is_none_or(|s| self.scope_id() == Some(s.as_str()))
-            && f.account_id.as_ref().is_none_or(|s| self.account_id() == Some(s.as_str()))
-            && f.signature.as_ref().is_none_or(|s| s == self.signature_state())
+            && f.scope_id
+                .as_ref()
+                .is_none_or(|s| self.scope_id() == Some(s.as_str()))
+            && f.account_id
+                .as_ref()
+                .is_none_or(|s| self.account_id() == Some(s.as_str()))
+            && f.signature
+                .as_ref()
+                .is_none_or(|s| s == self.signature_state())
             && f.since.is_none_or(|s| self.seq > s)
     }
 
     fn unpack(&self) -> Entry {
         let owned = |i: usize| self.str(i).to_string();
         let mut i = SCOPE + self.has_scope as usize + self.has_account as usize;
-        let headers = (0..self.headers as usize).map(|h| (owned(i + 2 * h), owned(i + 2 * h + 1))).collect();
+        let headers = (0..self.headers as usize)
+            .map(|h| (owned(i + 2 * h), owned(i + 2 * h + 1)))
+            .collect();
         i += 2 * self.headers as usize;
         let signature = self.verdict.as_ref().map(|v| {
             let (p, w) = (v.problems as usize, v.warnings as usize);
@@ -215,7 +257,14 @@ impl Packed {
 
 impl Journal {
     pub fn new(cap: usize) -> Journal {
-        Journal { inner: Mutex::new(Inner { cap, next_seq: 1, dropped: 0, entries: VecDeque::new() }) }
+        Journal {
+            inner: Mutex::new(Inner {
+                cap,
+                next_seq: 1,
+                dropped: 0,
+                entries: VecDeque::new(),
+            }),
+        }
     }
 
     /// Records an entry, assigning its sequence number; drops the oldest past the cap.
@@ -244,7 +293,14 @@ impl Journal {
     pub fn query(&self, filter: &Filter) -> Vec<Entry> {
         let inner = self.inner.lock();
         let limit = filter.limit.unwrap_or(usize::MAX);
-        let mut out: Vec<Entry> = inner.entries.iter().rev().filter(|e| e.matches(filter)).take(limit).map(Packed::unpack).collect();
+        let mut out: Vec<Entry> = inner
+            .entries
+            .iter()
+            .rev()
+            .filter(|e| e.matches(filter))
+            .take(limit)
+            .map(Packed::unpack)
+            .collect();
         out.reverse();
         out
     }
@@ -273,9 +329,19 @@ mod tests {
 
     fn entry(path: &str) -> Entry {
         Entry {
-            seq: 0, at_ms: 0, surface: "chats_api", method: "POST".into(), path: path.into(), query: String::new(),
-            headers: vec![], body: String::new(), status: 200, response_body: String::new(),
-            scope_id: None, account_id: None, signature: None,
+            seq: 0,
+            at_ms: 0,
+            surface: "chats_api",
+            method: "POST".into(),
+            path: path.into(),
+            query: String::new(),
+            headers: vec![],
+            body: String::new(),
+            status: 200,
+            response_body: String::new(),
+            scope_id: None,
+            account_id: None,
+            signature: None,
         }
     }
 
@@ -283,7 +349,10 @@ mod tests {
     fn packing_keeps_every_field() {
         let mut e = entry("/v2/origin/custom/c_a");
         e.query = "limit=5".into();
-        e.headers = vec![("date".into(), "Thu".into()), ("x-signature".into(), "ab".into())];
+        e.headers = vec![
+            ("date".into(), "Thu".into()),
+            ("x-signature".into(), "ab".into()),
+        ];
         e.body = "{\"a\":1}".into();
         e.response_body = "{}".into();
         e.scope_id = Some("c_a".into());
@@ -303,7 +372,10 @@ mod tests {
         let after = serde_json::to_value(Packed::pack(e).unpack()).unwrap();
         assert_eq!(before, after);
         let bare = entry("/x");
-        assert_eq!(serde_json::to_value(&bare).unwrap(), serde_json::to_value(Packed::pack(bare).unpack()).unwrap());
+        assert_eq!(
+            serde_json::to_value(&bare).unwrap(),
+            serde_json::to_value(Packed::pack(bare).unpack()).unwrap()
+        );
     }
 
     #[test]
@@ -314,10 +386,19 @@ mod tests {
         }
         assert_eq!(j.len(), 3);
         assert_eq!(j.dropped(), 1);
-        let got = j.query(&Filter { path: Some("c".into()), ..Default::default() });
+        let got = j.query(&Filter {
+            path: Some("c".into()),
+            ..Default::default()
+        });
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].seq, 3);
-        let last = j.query(&Filter { limit: Some(2), ..Default::default() });
-        assert_eq!(last.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(), ["/c", "/d"]);
+        let last = j.query(&Filter {
+            limit: Some(2),
+            ..Default::default()
+        });
+        assert_eq!(
+            last.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
+            ["/c", "/d"]
+        );
     }
 }

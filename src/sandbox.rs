@@ -2,8 +2,8 @@
 
 use crate::clock::{parse_time, Clock};
 use crate::config::{Config, Settings};
-use crate::domain::World;
 use crate::domain::Outbound;
+use crate::domain::World;
 use crate::journal::Journal;
 use crate::webhooks::{deliver::Dispatcher, WebhookLog};
 use parking_lot::{Mutex, MutexGuard};
@@ -66,7 +66,10 @@ impl Sandbox {
             match item {
                 Outbound::ChatHook(hook) => self.dispatcher.enqueue(self, hook),
                 Outbound::AccountEvent(event) => {
-                    tokio::spawn(crate::rest_v4::account_hooks::deliver_account_event(self.clone(), event));
+                    tokio::spawn(crate::rest_v4::account_hooks::deliver_account_event(
+                        self.clone(),
+                        event,
+                    ));
                 }
             }
         }
@@ -74,7 +77,10 @@ impl Sandbox {
 
     /// `http://127.0.0.1:PORT`, known once the server is bound.
     pub fn base_url(&self) -> &str {
-        self.base_url.get().map(String::as_str).unwrap_or("http://127.0.0.1:8787")
+        self.base_url
+            .get()
+            .map(String::as_str)
+            .unwrap_or("http://127.0.0.1:8787")
     }
 
     pub fn set_base_url(&self, url: String) {

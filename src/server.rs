@@ -26,7 +26,13 @@ pub fn app(sandbox: Arc<Sandbox>) -> Router {
         .with_state(sandbox)
 }
 
-async fn fallback(state: State<Arc<Sandbox>>, method: Method, uri: Uri, headers: HeaderMap, body: Body) -> Response {
+async fn fallback(
+    state: State<Arc<Sandbox>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     if uri.path().starts_with("/v2/") {
         return chats_api::handle(state, method, uri, headers, body).await;
     }
@@ -67,11 +73,19 @@ pub async fn start(sandbox: Arc<Sandbox>, addr: SocketAddr) -> std::io::Result<S
     let (stop, stopped) = oneshot::channel::<()>();
     let app = app(sandbox.clone());
     let task = tokio::spawn(async move {
-        let _ = axum::serve(axum::serve::ListenerExt::tap_io(listener, |tcp| drop(tcp.set_nodelay(true))), app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
+        let _ = axum::serve(
+            axum::serve::ListenerExt::tap_io(listener, |tcp| drop(tcp.set_nodelay(true))),
+            app,
+        )
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .await;
     });
-    Ok(Server { addr, sandbox, stop: Some(stop), task })
+    Ok(Server {
+        addr,
+        sandbox,
+        stop: Some(stop),
+        task,
+    })
 }

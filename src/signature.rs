@@ -15,14 +15,24 @@ pub fn content_md5(body: &[u8]) -> String {
 }
 
 pub fn hmac_sha1_hex(secret: &str, message: &[u8]) -> String {
-    let mut mac = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    let mut mac =
+        Hmac::<Sha1>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(message);
     hex::encode(mac.finalize().into_bytes())
 }
 
-pub fn string_to_sign(method: &str, md5: &str, content_type: &str, date: &str, path: &str) -> String {
+pub fn string_to_sign(
+    method: &str,
+    md5: &str,
+    content_type: &str,
+    date: &str,
+    path: &str,
+) -> String {
     let path = path.split('?').next().unwrap_or(path);
-    format!("{}\n{md5}\n{content_type}\n{date}\n{path}", method.to_ascii_uppercase())
+    format!(
+        "{}\n{md5}\n{content_type}\n{date}\n{path}",
+        method.to_ascii_uppercase()
+    )
 }
 
 /// The four headers an integration sends with every Chats API call.
@@ -45,7 +55,13 @@ impl SignedHeaders {
     }
 }
 
-pub fn sign_request(secret: &str, method: &str, path: &str, body: &[u8], date: &str) -> SignedHeaders {
+pub fn sign_request(
+    secret: &str,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    date: &str,
+) -> SignedHeaders {
     let md5 = content_md5(body);
     let text = string_to_sign(method, &md5, "application/json", date, path);
     SignedHeaders {
@@ -92,7 +108,13 @@ pub struct Received<'a> {
 }
 
 pub fn verify(secret: &str, req: &Received, now_secs: i64, policy: Policy) -> Verdict {
-    let text = string_to_sign(req.method, req.content_md5, req.content_type, req.date, req.path);
+    let text = string_to_sign(
+        req.method,
+        req.content_md5,
+        req.content_type,
+        req.date,
+        req.path,
+    );
     let mut v = Verdict {
         expected_signature: hmac_sha1_hex(secret, text.as_bytes()),
         expected_string_to_sign: text,
@@ -112,21 +134,29 @@ fn check_signature(v: &mut Verdict, req: &Received) {
     if req.signature.is_empty() {
         v.problems.push("X-Signature header is missing: send lowercase hex HMAC-SHA1 of the string to sign, keyed with the channel secret".into());
     } else if !req.signature.eq_ignore_ascii_case(&v.expected_signature) {
-        let missing: Vec<&str> = [("Date", req.date), ("Content-Type", req.content_type), ("Content-MD5", req.content_md5)]
-            .iter()
-            .filter(|(_, value)| value.is_empty())
-            .map(|(name, _)| *name)
-            .collect();
+        let missing: Vec<&str> = [
+            ("Date", req.date),
+            ("Content-Type", req.content_type),
+            ("Content-MD5", req.content_md5),
+        ]
+        .iter()
+        .filter(|(_, value)| value.is_empty())
+        .map(|(name, _)| *name)
+        .collect();
         let mut text = format!(
             "X-Signature does not match: expected {} for the string to sign {:?} (METHOD, Content-MD5, Content-Type, Date, path without query, joined by \\n)",
             v.expected_signature, v.expected_string_to_sign
         );
         if !missing.is_empty() {
-            text.push_str(&format!("; headers missing and signed as empty: {}", missing.join(", ")));
+            text.push_str(&format!(
+                "; headers missing and signed as empty: {}",
+                missing.join(", ")
+            ));
         }
         v.problems.push(text);
     } else if req.signature != v.expected_signature {
-        v.warnings.push("X-Signature is upper-case hex; Kommo documents lowercase".into());
+        v.warnings
+            .push("X-Signature is upper-case hex; Kommo documents lowercase".into());
     }
 }
 
@@ -153,7 +183,10 @@ fn check_date(v: &mut Verdict, req: &Received, now_secs: i64, policy: Policy) {
         return;
     }
     let Some(at) = crate::clock::parse_rfc2822(req.date) else {
-        v.problems.push(format!("Date {:?} is not an RFC 2822 date such as `Thu, 16 Dec 2021 13:15:29 +0000`", req.date));
+        v.problems.push(format!(
+            "Date {:?} is not an RFC 2822 date such as `Thu, 16 Dec 2021 13:15:29 +0000`",
+            req.date
+        ));
         return;
     };
     let skew = now_secs - at;
@@ -176,7 +209,9 @@ pub fn diagnose(secret: &str, req: &Received, query: &str) -> Option<String> {
     if req.signature.is_empty() {
         return None;
     }
-    let lines = |method: &str, path: &str, sep: &str| [method, req.content_md5, req.content_type, req.date, path].join(sep);
+    let lines = |method: &str, path: &str, sep: &str| {
+        [method, req.content_md5, req.content_type, req.date, path].join(sep)
+    };
     let method = req.method.to_ascii_uppercase();
     let path = req.path.split('?').next().unwrap_or(req.path);
     let mut tries: Vec<(String, Vec<u8>)> = vec![
@@ -195,7 +230,10 @@ pub fn diagnose(secret: &str, req: &Received, query: &str) -> Option<String> {
         ));
     }
     let received = req.signature.to_ascii_lowercase();
-    if let Some((hint, _)) = tries.iter().find(|(_, text)| hmac_sha1_hex(secret, text) == received) {
+    if let Some((hint, _)) = tries
+        .iter()
+        .find(|(_, text)| hmac_sha1_hex(secret, text) == received)
+    {
         return Some(hint.clone());
     }
     // The secret hex-decoded into bytes instead of used as the string it is.
@@ -203,8 +241,10 @@ pub fn diagnose(secret: &str, req: &Received, query: &str) -> Option<String> {
     let key = hex::decode(secret).ok()?;
     let mut mac = Hmac::<Sha1>::new_from_slice(&key).expect("HMAC takes any key length");
     mac.update(expected.as_bytes());
-    (hex::encode(mac.finalize().into_bytes()) == received)
-        .then(|| "the secret was hex-decoded into bytes; use the secret string itself as the HMAC key".to_string())
+    (hex::encode(mac.finalize().into_bytes()) == received).then(|| {
+        "the secret was hex-decoded into bytes; use the secret string itself as the HMAC key"
+            .to_string()
+    })
 }
 
 /// Webhook signature: HMAC-SHA1 of the exact body bytes, lowercase hex.
@@ -221,14 +261,23 @@ mod tests {
     #[test]
     fn connect_vector_signs() {
         let body = br#"{"account_id":"52e591f7-c98f-4255-8495-827210138c81","title":"ChatsIntegration","hook_api_version":"v2"}"#;
-        let h = sign_request(SECRET, "post", "/v2/origin/custom/344a5002-f8ca-454d-af3d-396180102ac7/connect", body, "Wed, 15 Dec 2021 23:12:55 +0000");
+        let h = sign_request(
+            SECRET,
+            "post",
+            "/v2/origin/custom/344a5002-f8ca-454d-af3d-396180102ac7/connect",
+            body,
+            "Wed, 15 Dec 2021 23:12:55 +0000",
+        );
         assert_eq!(h.content_md5, "2fbcb3c652b61e24e004daddfc73d0ce");
         assert_eq!(h.x_signature, "81211856ce0c5095f3e1a90c0a38dc9d736cfd55");
     }
 
     #[test]
     fn query_string_is_not_signed() {
-        assert_eq!(string_to_sign("GET", "m", "t", "d", "/a/b?limit=5"), "GET\nm\nt\nd\n/a/b");
+        assert_eq!(
+            string_to_sign("GET", "m", "t", "d", "/a/b?limit=5"),
+            "GET\nm\nt\nd\n/a/b"
+        );
     }
 
     #[test]
@@ -237,21 +286,57 @@ mod tests {
         let md5 = content_md5(body);
         let date = "Wed, 15 Dec 2021 23:59:28 +0000";
         let path = "/v2/origin/custom/c/disconnect";
-        let req = |signature: &'static str| Received { method: "DELETE", path, date, content_type: "application/json", content_md5: Box::leak(md5.clone().into_boxed_str()), signature, body };
+        let req = |signature: &'static str| Received {
+            method: "DELETE",
+            path,
+            date,
+            content_type: "application/json",
+            content_md5: Box::leak(md5.clone().into_boxed_str()),
+            signature,
+            body,
+        };
         let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
-        let lower = leak(hmac_sha1_hex(SECRET, format!("delete\n{md5}\napplication/json\n{date}\n{path}").as_bytes()));
-        assert!(diagnose(SECRET, &req(lower), "").unwrap().contains("lower case"));
+        let lower = leak(hmac_sha1_hex(
+            SECRET,
+            format!("delete\n{md5}\napplication/json\n{date}\n{path}").as_bytes(),
+        ));
+        assert!(diagnose(SECRET, &req(lower), "")
+            .unwrap()
+            .contains("lower case"));
         let legacy = leak(hmac_sha1_hex(SECRET, body));
-        assert!(diagnose(SECRET, &req(legacy), "").unwrap().contains("legacy"));
-        let with_query = leak(hmac_sha1_hex(SECRET, format!("DELETE\n{md5}\napplication/json\n{date}\n{path}?x=1").as_bytes()));
-        assert!(diagnose(SECRET, &req(with_query), "x=1").unwrap().contains("query string"));
+        assert!(diagnose(SECRET, &req(legacy), "")
+            .unwrap()
+            .contains("legacy"));
+        let with_query = leak(hmac_sha1_hex(
+            SECRET,
+            format!("DELETE\n{md5}\napplication/json\n{date}\n{path}?x=1").as_bytes(),
+        ));
+        assert!(diagnose(SECRET, &req(with_query), "x=1")
+            .unwrap()
+            .contains("query string"));
         assert_eq!(diagnose(SECRET, &req("0000"), "x=1"), None);
     }
 
     #[test]
     fn verdict_names_every_problem() {
-        let req = Received { method: "POST", path: "/x", date: "", content_type: "application/json", content_md5: "abc", signature: "00", body: b"{}" };
-        let v = verify(SECRET, &req, 0, Policy { max_age_secs: 900, strict_md5: true });
+        let req = Received {
+            method: "POST",
+            path: "/x",
+            date: "",
+            content_type: "application/json",
+            content_md5: "abc",
+            signature: "00",
+            body: b"{}",
+        };
+        let v = verify(
+            SECRET,
+            &req,
+            0,
+            Policy {
+                max_age_secs: 900,
+                strict_md5: true,
+            },
+        );
         assert!(!v.ok);
         assert_eq!(v.problems.len(), 3, "{:?}", v.problems);
     }

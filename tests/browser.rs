@@ -1,13 +1,13 @@
 //! Browser surfaces in real headless Chromium: one browser for the whole
 //! binary, one tab (in its own context) per page.
 
-#[path = "browser/common.rs"]
-mod common;
-#[path = "browser/button.rs"]
-mod button;
 #[path = "browser/bot.rs"]
 mod bot;
-#[path = "browser/widget_host.rs"]
-mod widget_host;
+#[path = "browser/button.rs"]
+mod button;
+#[path = "browser/common.rs"]
+mod common;
 #[path = "browser/web1on1.rs"]
 mod web1on1;
+#[path = "browser/widget_host.rs"]
+mod widget_host;

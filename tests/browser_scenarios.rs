@@ -30,8 +30,16 @@ fn example(name: &str) -> PathBuf {
 }
 
 fn run(paths: Vec<PathBuf>, report_dir: &Path) -> Vec<ScenarioResult> {
-    let options = Options { jobs: 4, report_dir: Some(report_dir.to_path_buf()), ..Options::default() };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let options = Options {
+        jobs: 4,
+        report_dir: Some(report_dir.to_path_buf()),
+        ..Options::default()
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let summary = rt.block_on(runner::run(&paths, options)).unwrap();
     assert!(summary.load_errors.is_empty(), "{:?}", summary.load_errors);
     summary.results
@@ -46,17 +54,40 @@ fn browser_examples_pass_and_a_failing_step_shows_expected_seen_and_a_screenshot
     paths.push(failing);
     let results = run(paths, dir.path());
     for name in EXAMPLES {
-        let r = results.iter().find(|r| r.name == name).unwrap_or_else(|| panic!("{name} did not run"));
+        let r = results
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap_or_else(|| panic!("{name} did not run"));
         assert!(r.passed, "{name} failed:\n{}", r.problems());
     }
-    let bad = results.iter().find(|r| r.name == "greets_the_wrong_visitor").unwrap();
+    let bad = results
+        .iter()
+        .find(|r| r.name == "greets_the_wrong_visitor")
+        .unwrap();
     assert!(!bad.passed);
     let failure = bad.failure.clone().unwrap();
-    assert!(failure.contains("step \"the greeting names Bob\""), "{failure}");
-    assert!(failure.contains("expected: an element matching `.ksb-in .ksb-text` containing \"Hello, Bob!\""), "{failure}");
-    assert!(failure.contains("saw: ") && failure.contains("Hello, Maria!"), "{failure}");
-    let shot = failure.lines().find_map(|l| l.trim().strip_prefix("screenshot: ")).unwrap_or_else(|| panic!("no screenshot in {failure}"));
-    assert!(shot.starts_with(&dir.path().join("screenshots").display().to_string()), "{shot}");
+    assert!(
+        failure.contains("step \"the greeting names Bob\""),
+        "{failure}"
+    );
+    assert!(
+        failure.contains(
+            "expected: an element matching `.ksb-in .ksb-text` containing \"Hello, Bob!\""
+        ),
+        "{failure}"
+    );
+    assert!(
+        failure.contains("saw: ") && failure.contains("Hello, Maria!"),
+        "{failure}"
+    );
+    let shot = failure
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("screenshot: "))
+        .unwrap_or_else(|| panic!("no screenshot in {failure}"));
+    assert!(
+        shot.starts_with(&dir.path().join("screenshots").display().to_string()),
+        "{shot}"
+    );
     let png = std::fs::read(shot).unwrap();
     assert_eq!(&png[..4], b"\x89PNG");
 }
@@ -66,8 +97,23 @@ fn check_locates_a_bad_browser_step() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.yaml");
     std::fs::write(&file, "steps:\n  - log: ok\n  - browser: {click: '#a', press: Enter}\n  - browser:\n      open: {widget: {path: missing}}\n").unwrap();
-    let errors: Vec<String> = load(&file).unwrap_err().iter().map(|e| e.to_string()).collect();
+    let errors: Vec<String> = load(&file)
+        .unwrap_err()
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
     let f = file.display().to_string();
-    assert!(errors.iter().any(|e| e.starts_with(&format!("{f}:3:1: a browser step does exactly one thing; found click and press"))), "{errors:?}");
-    assert!(errors.iter().any(|e| e.starts_with(&format!("{f}:4:1: browser.open.widget.path:")) && e.contains("has no manifest.json")), "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.starts_with(&format!(
+            "{f}:3:1: a browser step does exactly one thing; found click and press"
+        ))),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(
+            |e| e.starts_with(&format!("{f}:4:1: browser.open.widget.path:"))
+                && e.contains("has no manifest.json")
+        ),
+        "{errors:?}"
+    );
 }

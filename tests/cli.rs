@@ -9,7 +9,10 @@ use std::process::{Child, Command, Output, Stdio};
 const BIN: &str = env!("CARGO_BIN_EXE_kommo-sandbox");
 
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().expect("the binary runs")
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -29,7 +32,10 @@ impl Drop for Running {
 /// Undoes the single quoting of `curl_line`: 'it'\''s' -> it's.
 fn unquote(s: &str) -> String {
     let s = s.trim();
-    let s = s.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')).unwrap_or_else(|| panic!("not single-quoted: {s}"));
+    let s = s
+        .strip_prefix('\'')
+        .and_then(|s| s.strip_suffix('\''))
+        .unwrap_or_else(|| panic!("not single-quoted: {s}"));
     s.replace(r"'\''", "'")
 }
 
@@ -42,9 +48,16 @@ struct Curl {
 
 fn parse_curl(lines: &[String]) -> Curl {
     let first = lines[0].trim_end_matches('\\').trim();
-    let rest = first.strip_prefix("curl -sS -X ").unwrap_or_else(|| panic!("curl line: {first}"));
+    let rest = first
+        .strip_prefix("curl -sS -X ")
+        .unwrap_or_else(|| panic!("curl line: {first}"));
     let (method, url) = rest.split_once(' ').unwrap();
-    let mut curl = Curl { method: method.to_string(), url: unquote(url), headers: vec![], body: String::new() };
+    let mut curl = Curl {
+        method: method.to_string(),
+        url: unquote(url),
+        headers: vec![],
+        body: String::new(),
+    };
     for line in &lines[1..] {
         let line = line.trim().trim_end_matches('\\').trim();
         if let Some(h) = line.strip_prefix("-H ") {
@@ -60,7 +73,12 @@ fn parse_curl(lines: &[String]) -> Curl {
 
 #[tokio::test]
 async fn serve_prints_the_address_the_credentials_and_a_working_signed_curl() {
-    let child = Command::new(BIN).args(["serve", "--port", "0"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let child = Command::new(BIN)
+        .args(["serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut server = Running(child);
     // Lines are read on their own thread so that a banner without the curl
     // command fails the test instead of hanging it (the server never exits).
@@ -78,7 +96,12 @@ async fn serve_prints_the_address_the_credentials_and_a_working_signed_curl() {
     loop {
         let line = rx
             .recv_timeout(std::time::Duration::from_secs(60))
-            .unwrap_or_else(|e| panic!("no end of the curl command ({e}); stdout so far:\n{}", lines.join("\n")));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "no end of the curl command ({e}); stdout so far:\n{}",
+                    lines.join("\n")
+                )
+            });
         let done = line.trim_start().starts_with("--data-binary");
         lines.push(line);
         if done {
@@ -86,23 +109,47 @@ async fn serve_prints_the_address_the_credentials_and_a_working_signed_curl() {
         }
     }
     let first = &lines[0];
-    let base = first.split(" listening on ").nth(1).unwrap_or_else(|| panic!("first line names the address: {first}")).to_string();
-    assert!(base.starts_with("http://127.0.0.1:") && !base.ends_with(":0"), "{base}");
+    let base = first
+        .split(" listening on ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("first line names the address: {first}"))
+        .to_string();
+    assert!(
+        base.starts_with("http://127.0.0.1:") && !base.ends_with(":0"),
+        "{base}"
+    );
 
     let banner = lines.join("\n");
     let scope = format!("{DEMO_CHANNEL_ID}_{DEMO_ACCOUNT_AMOJO_ID}");
-    for (label, value) in [("channel id", DEMO_CHANNEL_ID), ("channel secret", DEMO_SECRET), ("account amojo_id", DEMO_ACCOUNT_AMOJO_ID), ("scope id", scope.as_str())] {
-        let line = lines.iter().find(|l| l.trim_start().starts_with(label)).unwrap_or_else(|| panic!("no `{label}` line in:\n{banner}"));
+    for (label, value) in [
+        ("channel id", DEMO_CHANNEL_ID),
+        ("channel secret", DEMO_SECRET),
+        ("account amojo_id", DEMO_ACCOUNT_AMOJO_ID),
+        ("scope id", scope.as_str()),
+    ] {
+        let line = lines
+            .iter()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("no `{label}` line in:\n{banner}"));
         assert!(line.ends_with(value), "{line}");
     }
     assert!(banner.contains(&format!("{base}/_sandbox/")));
 
-    let start = lines.iter().position(|l| l.starts_with("curl ")).expect("a curl command");
+    let start = lines
+        .iter()
+        .position(|l| l.starts_with("curl "))
+        .expect("a curl command");
     let curl = parse_curl(&lines[start..]);
     assert_eq!(curl.method, "POST");
-    assert_eq!(curl.url, format!("{base}/v2/origin/custom/{DEMO_CHANNEL_ID}/connect"));
+    assert_eq!(
+        curl.url,
+        format!("{base}/v2/origin/custom/{DEMO_CHANNEL_ID}/connect")
+    );
     let names: Vec<&str> = curl.headers.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(names, ["Date", "Content-Type", "Content-MD5", "X-Signature"]);
+    assert_eq!(
+        names,
+        ["Date", "Content-Type", "Content-MD5", "X-Signature"]
+    );
 
     let http = reqwest::Client::new();
     let mut req = http.post(&curl.url).body(curl.body.clone());
@@ -115,7 +162,11 @@ async fn serve_prints_the_address_the_credentials_and_a_working_signed_curl() {
     assert_eq!(status, 200, "the printed curl connects: {body}");
     assert_eq!(body["scope_id"], serde_json::json!(scope));
 
-    let health = http.get(format!("{base}/_sandbox/health")).send().await.unwrap();
+    let health = http
+        .get(format!("{base}/_sandbox/health"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status().as_u16(), 200);
 }
 
@@ -135,12 +186,29 @@ fn sign_reproduces_vector_1() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("body.json");
     std::fs::write(&file, body).unwrap();
-    let out = run(&["sign", "--path", path, "--body-file", file.to_str().unwrap(), "--date", date, "--curl", "--verbose", "--base-url", "http://127.0.0.1:9999/"]);
+    let out = run(&[
+        "sign",
+        "--path",
+        path,
+        "--body-file",
+        file.to_str().unwrap(),
+        "--date",
+        date,
+        "--curl",
+        "--verbose",
+        "--base-url",
+        "http://127.0.0.1:9999/",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.starts_with(&format!("curl -sS -X POST 'http://127.0.0.1:9999{path}'")), "{stdout}");
+    assert!(
+        stdout.starts_with(&format!("curl -sS -X POST 'http://127.0.0.1:9999{path}'")),
+        "{stdout}"
+    );
     assert!(stdout.contains("X-Signature: 81211856ce0c5095f3e1a90c0a38dc9d736cfd55"));
-    assert!(text(&out.stderr).contains(&format!("POST\n2fbcb3c652b61e24e004daddfc73d0ce\napplication/json\n{date}\n{path}")));
+    assert!(text(&out.stderr).contains(&format!(
+        "POST\n2fbcb3c652b61e24e004daddfc73d0ce\napplication/json\n{date}\n{path}"
+    )));
 
     let out = run(&["sign", "--path", path, "--date", "yesterday"]);
     assert!(!out.status.success());
@@ -151,9 +219,24 @@ fn sign_reproduces_vector_1() {
 fn a_bad_config_is_located_in_its_file_with_a_hint() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
-        ("bad-uuid.yaml", "channels:\n  - id: not-a-uuid\n", ":2:9:", "is not a UUID"),
-        ("typo.yaml", "accounts: []\nchanels: []\n", ":2:", "channels"),
-        ("wrong-type.yaml", "settings:\n  journal_cap: lots\n", ":2:16:", "journal_cap"),
+        (
+            "bad-uuid.yaml",
+            "channels:\n  - id: not-a-uuid\n",
+            ":2:9:",
+            "is not a UUID",
+        ),
+        (
+            "typo.yaml",
+            "accounts: []\nchanels: []\n",
+            ":2:",
+            "channels",
+        ),
+        (
+            "wrong-type.yaml",
+            "settings:\n  journal_cap: lots\n",
+            ":2:16:",
+            "journal_cap",
+        ),
     ];
     for (name, yaml, location, words) in cases {
         let path = dir.path().join(name);
@@ -161,12 +244,21 @@ fn a_bad_config_is_located_in_its_file_with_a_hint() {
         let out = run(&["serve", "--port", "0", "--config", path.to_str().unwrap()]);
         let err = text(&out.stderr);
         assert!(!out.status.success(), "{name} must not start");
-        assert!(err.contains(&format!("{}{location}", path.display())), "{name}: file:line:col expected ({location}) in:\n{err}");
+        assert!(
+            err.contains(&format!("{}{location}", path.display())),
+            "{name}: file:line:col expected ({location}) in:\n{err}"
+        );
         assert!(err.contains("hint: "), "{name}: a hint in:\n{err}");
         assert!(err.contains(words), "{name}: {words:?} in:\n{err}");
         assert!(out.stdout.is_empty(), "{name}: nothing served");
     }
-    let out = run(&["serve", "--port", "0", "--config", dir.path().join("missing.yaml").to_str().unwrap()]);
+    let out = run(&[
+        "serve",
+        "--port",
+        "0",
+        "--config",
+        dir.path().join("missing.yaml").to_str().unwrap(),
+    ]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("missing.yaml"));
 }
@@ -190,12 +282,25 @@ fn every_help_has_examples() {
     assert!(top.status.success());
     assert!(text(&top.stdout).contains("Examples"));
     let commands = subcommands();
-    assert!(commands.contains(&"serve".to_string()) && commands.contains(&"sign".to_string()), "{commands:?}");
+    assert!(
+        commands.contains(&"serve".to_string()) && commands.contains(&"sign".to_string()),
+        "{commands:?}"
+    );
     for command in commands {
         let out = run(&[&command, "--help"]);
-        assert!(out.status.success(), "{command} --help: {}", text(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{command} --help: {}",
+            text(&out.stderr)
+        );
         let help = text(&out.stdout);
-        assert!(help.contains("Examples"), "{command} --help has no examples:\n{help}");
-        assert!(help.contains(&format!("kommo-sandbox {command}")), "{command}'s examples use it:\n{help}");
+        assert!(
+            help.contains("Examples"),
+            "{command} --help has no examples:\n{help}"
+        );
+        assert!(
+            help.contains(&format!("kommo-sandbox {command}")),
+            "{command}'s examples use it:\n{help}"
+        );
     }
 }

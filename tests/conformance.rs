@@ -18,7 +18,14 @@ fn example(name: &str) -> PathBuf {
     BUILD.call_once(|| {
         if !dir.join("reference_integration").exists() || !dir.join("broken_integration").exists() {
             let status = std::process::Command::new(env!("CARGO"))
-                .args(["build", "--quiet", "--example", "reference_integration", "--example", "broken_integration"])
+                .args([
+                    "build",
+                    "--quiet",
+                    "--example",
+                    "reference_integration",
+                    "--example",
+                    "broken_integration",
+                ])
                 .current_dir(env!("CARGO_MANIFEST_DIR"))
                 .status()
                 .expect("cargo build --examples");
@@ -31,8 +38,17 @@ fn example(name: &str) -> PathBuf {
 async fn run_suite(integration: &str, snapshots: bool) -> runner::Summary {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     std::env::set_current_dir(&root).unwrap();
-    let options = Options { jobs: 8, command: Some(Command::Argv(vec![example(integration).display().to_string()])), snapshots, ..Options::default() };
-    runner::run(&[root.join("scenarios/conformance")], options).await.unwrap()
+    let options = Options {
+        jobs: 8,
+        command: Some(Command::Argv(vec![example(integration)
+            .display()
+            .to_string()])),
+        snapshots,
+        ..Options::default()
+    };
+    runner::run(&[root.join("scenarios/conformance")], options)
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -45,7 +61,16 @@ async fn reference_integration_passes_every_rule_and_snapshot() {
         assert!(r.failed_rules().is_empty());
     }
     // Every rule is exercised by at least one scenario.
-    let exercised: BTreeSet<&str> = summary.results.iter().flat_map(|r| r.rules.iter().filter(|v| v.outcome == kommo_sandbox::scenario::rules::Outcome::Pass).map(|v| v.id)).collect();
+    let exercised: BTreeSet<&str> = summary
+        .results
+        .iter()
+        .flat_map(|r| {
+            r.rules
+                .iter()
+                .filter(|v| v.outcome == kommo_sandbox::scenario::rules::Outcome::Pass)
+                .map(|v| v.id)
+        })
+        .collect();
     let all: BTreeSet<&str> = kommo_sandbox::scenario::rules::ids().collect();
     let missing: Vec<_> = all.difference(&exercised).collect();
     assert!(missing.is_empty(), "rules never exercised: {missing:?}");
@@ -68,8 +93,17 @@ async fn broken_integration_fails_exactly_its_defects() {
     ]
     .into();
     for r in &summary.results {
-        assert!(!r.passed, "{} passed against the broken integration", r.name);
-        assert!(r.failure.is_none(), "{}: steps should pass, only rules fail: {:?}", r.name, r.failure);
+        assert!(
+            !r.passed,
+            "{} passed against the broken integration",
+            r.name
+        );
+        assert!(
+            r.failure.is_none(),
+            "{}: steps should pass, only rules fail: {:?}",
+            r.name,
+            r.failure
+        );
         let mut got = r.failed_rules();
         got.sort();
         let mut want = expected[r.name.as_str()].clone();

@@ -6,8 +6,16 @@ mod support;
 use serde_json::{json, Value};
 use support::*;
 
-async fn rest(server: &kommo_sandbox::server::Server, token: &str, method: &str, path: &str, body: Value) -> (u16, Value) {
-    let mut req = reqwest::Client::new().request(method.parse().unwrap(), format!("{}{path}", server.url())).bearer_auth(token);
+async fn rest(
+    server: &kommo_sandbox::server::Server,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
+    let mut req = reqwest::Client::new()
+        .request(method.parse().unwrap(), format!("{}{path}", server.url()))
+        .bearer_auth(token);
     if !body.is_null() {
         req = req.json(&body);
     }
@@ -26,7 +34,12 @@ async fn a_client_writes_the_integration_sorts_it_out_and_a_manager_answers_with
     let token = {
         let world = server.sandbox.world();
         let integration_id = world.channel(CHANNEL).unwrap().integration_id.clone();
-        world.auth.long_lived(&integration_id, ACCOUNT).unwrap().access_token.clone()
+        world
+            .auth
+            .long_lived(&integration_id, ACCOUNT)
+            .unwrap()
+            .access_token
+            .clone()
     };
 
     // 1. The client writes through the integration, naming the source.
@@ -36,31 +49,75 @@ async fn a_client_writes_the_integration_sorts_it_out_and_a_manager_answers_with
         "sender": {"id": "tg-user-1", "name": "Jane", "profile": {"phone": "+15550001111"}},
         "source": {"external_id": "support-line"},
         "message": {"type": "text", "text": "Is the blue one in stock?"}}});
-    let (status, sent) = amojo(&server, "POST", &format!("/v2/origin/custom/{}", scope()), first).await;
+    let (status, sent) = amojo(
+        &server,
+        "POST",
+        &format!("/v2/origin/custom/{}", scope()),
+        first,
+    )
+    .await;
     assert_eq!(status, 200, "{sent}");
-    let chat_id = sent["new_message"]["conversation_id"].as_str().unwrap().to_string();
+    let chat_id = sent["new_message"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     // 2. An incoming lead appears in the source's pipeline.
-    let (status, unsorted) = rest(&server, &token, "GET", "/api/v4/leads/unsorted?filter[category][]=chats", Value::Null).await;
+    let (status, unsorted) = rest(
+        &server,
+        &token,
+        "GET",
+        "/api/v4/leads/unsorted?filter[category][]=chats",
+        Value::Null,
+    )
+    .await;
     assert_eq!(status, 200, "{unsorted}");
     let lead = &unsorted["_embedded"]["unsorted"][0];
     assert_eq!(lead["pipeline_id"], 7002);
     assert_eq!(lead["metadata"]["origin"]["chat_id"], chat_id.as_str());
 
     // 3. The integration links the chat to a contact it knows.
-    let (status, created) = rest(&server, &token, "POST", "/api/v4/contacts", json!([{"name": "Jane Roe"}])).await;
+    let (status, created) = rest(
+        &server,
+        &token,
+        "POST",
+        "/api/v4/contacts",
+        json!([{"name": "Jane Roe"}]),
+    )
+    .await;
     assert_eq!(status, 200, "{created}");
     let contact_id = created["_embedded"]["contacts"][0]["id"].as_i64().unwrap();
-    let (status, linked) = rest(&server, &token, "POST", "/api/v4/contacts/chats", json!([{"chat_id": chat_id, "contact_id": contact_id}])).await;
+    let (status, linked) = rest(
+        &server,
+        &token,
+        "POST",
+        "/api/v4/contacts/chats",
+        json!([{"chat_id": chat_id, "contact_id": contact_id}]),
+    )
+    .await;
     assert_eq!(status, 200, "{linked}");
     assert_eq!(linked["_embedded"]["chats"][0]["contact_id"], contact_id);
 
     // 4. A manager answers with a template made through REST v4.
     let content = "Hi {{contact.name}}, your request {{lead.id}} is with us";
-    let (status, tpl) = rest(&server, &token, "POST", "/api/v4/chats/templates", json!([{"name": "Ack", "content": content, "external_id": "ack"}])).await;
+    let (status, tpl) = rest(
+        &server,
+        &token,
+        "POST",
+        "/api/v4/chats/templates",
+        json!([{"name": "Ack", "content": content, "external_id": "ack"}]),
+    )
+    .await;
     assert_eq!(status, 200, "{tpl}");
-    let template_id = tpl["_embedded"]["chat_templates"][0]["id"].as_i64().unwrap();
-    let (status, out) = act(&server, "template", json!({"chat_id": chat_id, "template_id": template_id})).await;
+    let template_id = tpl["_embedded"]["chat_templates"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let (status, out) = act(
+        &server,
+        "template",
+        json!({"chat_id": chat_id, "template_id": template_id}),
+    )
+    .await;
     assert_eq!(status, 200, "{out}");
     let message_id = out["message_id"].as_str().unwrap().to_string();
     let lead_id = lead["_embedded"]["leads"][0]["id"].as_i64().unwrap();
@@ -74,14 +131,28 @@ async fn a_client_writes_the_integration_sorts_it_out_and_a_manager_answers_with
     assert_eq!(m["message"]["template"]["id"], template_id);
     assert_eq!(m["message"]["template"]["external_id"], "ack");
     assert_eq!(m["source"]["external_id"], "support-line");
-    assert_eq!(m["conversation"], json!({"id": chat_id, "client_id": "tg-chat-1"}));
+    assert_eq!(
+        m["conversation"],
+        json!({"id": chat_id, "client_id": "tg-chat-1"})
+    );
 
     // 6. The integration reports delivered then read; the state shows it all.
     let mut statuses = vec![];
     for _ in 0..500 {
         let st = state(&server).await;
-        let msg = st["scopes"][0]["messages"].as_array().unwrap().iter().find(|x| x["id"] == message_id.as_str()).cloned().unwrap();
-        statuses = msg["statuses"].as_array().unwrap().iter().map(|s| s["status"].as_str().unwrap().to_string()).collect();
+        let msg = st["scopes"][0]["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == message_id.as_str())
+            .cloned()
+            .unwrap();
+        statuses = msg["statuses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["status"].as_str().unwrap().to_string())
+            .collect();
         if statuses.len() == 3 {
             break;
         }

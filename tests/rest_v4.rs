@@ -17,7 +17,10 @@ channels:
 
 async fn other_token(t: &T) -> String {
     let accounts = t.admin_get("/_sandbox/accounts").await;
-    accounts["accounts"][0]["channels"][1]["api_token"].as_str().unwrap().to_string()
+    accounts["accounts"][0]["channels"][1]["api_token"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[tokio::test]
@@ -25,14 +28,34 @@ async fn every_api_call_needs_a_valid_bearer_token() {
     let t = T::start("").await;
     let none = t.send("GET", "/api/v4/account", None, None).await;
     assert_eq!(none.problem(401)["detail"], "Invalid user name or password");
-    t.send("GET", "/api/v4/sources", Some("not-a-token"), None).await.problem(401);
-    t.send("GET", "/api/v4/leads", Some(""), None).await.problem(401);
+    t.send("GET", "/api/v4/sources", Some("not-a-token"), None)
+        .await
+        .problem(401);
+    t.send("GET", "/api/v4/leads", Some(""), None)
+        .await
+        .problem(401);
     t.get("/api/v4/account").await.ok();
-    assert_eq!(t.get("/api/v4/nothing/here").await.problem(404)["title"], "Not Found");
-    t.send("PUT", "/api/v4/account", Some(&t.token.clone()), Some(json!({}))).await.problem(405);
+    assert_eq!(
+        t.get("/api/v4/nothing/here").await.problem(404)["title"],
+        "Not Found"
+    );
+    t.send(
+        "PUT",
+        "/api/v4/account",
+        Some(&t.token.clone()),
+        Some(json!({})),
+    )
+    .await
+    .problem(405);
     let huge = json!([{"name": "x".repeat(1 << 20)}]);
     t.post("/api/v4/contacts", huge).await.problem(413);
-    let as_user = |id: &str| t.http.get(format!("{}/api/v4/account", t.base)).bearer_auth(&t.token).header("X-Context-User-ID", id.to_string()).send();
+    let as_user = |id: &str| {
+        t.http
+            .get(format!("{}/api/v4/account", t.base))
+            .bearer_auth(&t.token)
+            .header("X-Context-User-ID", id.to_string())
+            .send()
+    };
     assert_eq!(as_user("5000001").await.unwrap().status(), 200);
     assert_eq!(as_user("42").await.unwrap().status(), 401);
 }
@@ -40,51 +63,103 @@ async fn every_api_call_needs_a_valid_bearer_token() {
 #[tokio::test]
 async fn oauth_code_then_refresh_rotates_and_refuses_reuse() {
     let t = T::start("").await;
-    let (status, code) = t.admin_post(&format!("/_sandbox/accounts/{}/oauth/code", t.account()), json!({})).await;
+    let (status, code) = t
+        .admin_post(
+            &format!("/_sandbox/accounts/{}/oauth/code", t.account()),
+            json!({}),
+        )
+        .await;
     assert_eq!(status, 200, "{code}");
     let client = json!({"client_id": t.creds["client_id"], "client_secret": t.creds["client_secret"], "redirect_uri": "https://example.test/cb"});
     let mut exchange = client.clone();
     exchange["grant_type"] = json!("authorization_code");
     exchange["code"] = code["code"].clone();
-    let first = t.send("POST", "/oauth2/access_token", None, Some(exchange.clone())).await;
+    let first = t
+        .send("POST", "/oauth2/access_token", None, Some(exchange.clone()))
+        .await;
     assert_eq!(first.status, 200, "{}", first.text);
     assert_eq!(first.json["token_type"], "Bearer");
     assert_eq!(first.json["expires_in"], 86400);
     let access = first.json["access_token"].as_str().unwrap().to_string();
-    t.send("GET", "/api/v4/account", Some(&access), None).await.ok();
-    assert_eq!(t.send("POST", "/oauth2/access_token", None, Some(exchange)).await.problem(400)["hint"], "Authorization code has been revoked");
+    t.send("GET", "/api/v4/account", Some(&access), None)
+        .await
+        .ok();
+    assert_eq!(
+        t.send("POST", "/oauth2/access_token", None, Some(exchange))
+            .await
+            .problem(400)["hint"],
+        "Authorization code has been revoked"
+    );
 
     let mut refresh = client.clone();
     refresh["grant_type"] = json!("refresh_token");
     refresh["refresh_token"] = first.json["refresh_token"].clone();
-    let second = t.send("POST", "/oauth2/access_token", None, Some(refresh.clone())).await;
+    let second = t
+        .send("POST", "/oauth2/access_token", None, Some(refresh.clone()))
+        .await;
     assert_eq!(second.status, 200, "{}", second.text);
     assert_ne!(second.json["refresh_token"], first.json["refresh_token"]);
-    t.send("POST", "/oauth2/access_token", None, Some(refresh)).await.problem(400);
-    t.send("GET", "/api/v4/account", Some(&access), None).await.problem(401);
+    t.send("POST", "/oauth2/access_token", None, Some(refresh))
+        .await
+        .problem(400);
+    t.send("GET", "/api/v4/account", Some(&access), None)
+        .await
+        .problem(401);
 
     let fresh = second.json["access_token"].as_str().unwrap().to_string();
-    t.send("GET", "/api/v4/account", Some(&fresh), None).await.ok();
+    t.send("GET", "/api/v4/account", Some(&fresh), None)
+        .await
+        .ok();
     t.sandbox().clock.advance(86_400);
-    assert_eq!(t.send("GET", "/api/v4/account", Some(&fresh), None).await.problem(401)["detail"], "Access token has expired");
+    assert_eq!(
+        t.send("GET", "/api/v4/account", Some(&fresh), None)
+            .await
+            .problem(401)["detail"],
+        "Access token has expired"
+    );
     t.get("/api/v4/account").await.ok();
 
     let mut bad = client.clone();
     bad["client_secret"] = json!("wrong");
     bad["grant_type"] = json!("authorization_code");
     bad["code"] = json!("x");
-    t.send("POST", "/oauth2/access_token", None, Some(bad)).await.problem(401);
+    t.send("POST", "/oauth2/access_token", None, Some(bad))
+        .await
+        .problem(401);
 }
 
 #[tokio::test]
 async fn auth_code_expires_after_twenty_minutes() {
     let t = T::start("").await;
-    assert_eq!(t.admin_post("/_sandbox/accounts/nope/oauth/code", json!({})).await.0, 404);
-    assert_eq!(t.admin_post(&format!("/_sandbox/accounts/{}/oauth/code", t.account()), json!({"client_id": "other"})).await.0, 400);
-    let (_, code) = t.admin_post(&format!("/_sandbox/accounts/{}/oauth/code", t.account()), json!({})).await;
+    assert_eq!(
+        t.admin_post("/_sandbox/accounts/nope/oauth/code", json!({}))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        t.admin_post(
+            &format!("/_sandbox/accounts/{}/oauth/code", t.account()),
+            json!({"client_id": "other"})
+        )
+        .await
+        .0,
+        400
+    );
+    let (_, code) = t
+        .admin_post(
+            &format!("/_sandbox/accounts/{}/oauth/code", t.account()),
+            json!({}),
+        )
+        .await;
     t.sandbox().clock.advance(20 * 60);
     let body = json!({"client_id": t.creds["client_id"], "client_secret": t.creds["client_secret"], "grant_type": "authorization_code", "code": code["code"], "redirect_uri": "https://example.test"});
-    assert_eq!(t.send("POST", "/oauth2/access_token", None, Some(body)).await.problem(400)["hint"], "Authorization code has expired");
+    assert_eq!(
+        t.send("POST", "/oauth2/access_token", None, Some(body))
+            .await
+            .problem(400)["hint"],
+        "Authorization code has expired"
+    );
 }
 
 #[tokio::test]
@@ -112,15 +187,23 @@ async fn account_and_users_with_amojo_id() {
     assert!(plain.ok().get("amojo_id").is_none());
     let a = t.get("/api/v4/account?with=amojo_id").await;
     assert_eq!(a.ok()["amojo_id"], json!(t.account()));
-    assert_eq!(a.json["_links"]["self"]["href"], json!(format!("{}/api/v4/account", t.base)));
+    assert_eq!(
+        a.json["_links"]["self"]["href"],
+        json!(format!("{}/api/v4/account", t.base))
+    );
     let users = t.get("/api/v4/users?with=amojo_id").await;
     let user = &users.ok()["_embedded"]["users"][0];
     assert_eq!(user["amojo_id"], t.creds["manager_amojo_id"]);
     assert_eq!(users.json["_total_items"], 1);
-    let one = t.get(&format!("/api/v4/users/{}?with=amojo_id", user["id"])).await;
+    let one = t
+        .get(&format!("/api/v4/users/{}?with=amojo_id", user["id"]))
+        .await;
     assert_eq!(one.ok()["amojo_id"], user["amojo_id"]);
     t.get("/api/v4/users/1").await.empty();
-    assert_eq!(t.get("/api/v4/users?limit=251").await.problem(422)["detail"], "Limit 250 per page");
+    assert_eq!(
+        t.get("/api/v4/users?limit=251").await.problem(422)["detail"],
+        "Limit 250 per page"
+    );
 }
 
 #[tokio::test]
@@ -131,65 +214,160 @@ async fn sources_crud_is_per_integration() {
         {"name": "Support", "external_id": "line-support", "request_id": "s1", "default": true, "origin_code": "amo.ext.sandbox"},
         {"name": "Sales", "external_id": "line-sales", "services": [{"type": "whatsapp", "params": {"waba": true}, "pages": []}]}
     ])).await;
-    let items = created.ok()["_embedded"]["sources"].as_array().unwrap().clone();
+    let items = created.ok()["_embedded"]["sources"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(created.json["_total_items"], 2);
     assert_eq!(items[0]["request_id"], "s1");
     assert_eq!(items[1]["request_id"], "1");
     assert_eq!(items[0]["default"], true);
     assert_eq!(items[0]["pipeline_id"], 7001);
     let id = items[0]["id"].as_i64().unwrap();
-    assert_eq!(items[0]["_links"]["self"]["href"], json!(format!("{}/api/v4/sources/{id}", t.base)));
+    assert_eq!(
+        items[0]["_links"]["self"]["href"],
+        json!(format!("{}/api/v4/sources/{id}", t.base))
+    );
 
-    let filtered = t.get("/api/v4/sources?filter[external_id]=line-sales").await;
-    assert_eq!(filtered.ok()["_embedded"]["sources"].as_array().unwrap().len(), 1);
-    let both = t.get("/api/v4/sources?filter[external_id][]=line-sales&filter[external_id][]=line-support").await;
+    let filtered = t
+        .get("/api/v4/sources?filter[external_id]=line-sales")
+        .await;
+    assert_eq!(
+        filtered.ok()["_embedded"]["sources"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let both = t
+        .get("/api/v4/sources?filter[external_id][]=line-sales&filter[external_id][]=line-support")
+        .await;
     assert_eq!(both.ok()["_total_items"], 2);
-    t.get("/api/v4/sources?filter[external_id]=nope").await.empty();
+    t.get("/api/v4/sources?filter[external_id]=nope")
+        .await
+        .empty();
 
     let other = other_token(&t).await;
-    t.send("GET", "/api/v4/sources", Some(&other), None).await.empty();
-    t.send("GET", &format!("/api/v4/sources/{id}"), Some(&other), None).await.empty();
-    t.send("DELETE", &format!("/api/v4/sources/{id}"), Some(&other), None).await.problem(404);
+    t.send("GET", "/api/v4/sources", Some(&other), None)
+        .await
+        .empty();
+    t.send("GET", &format!("/api/v4/sources/{id}"), Some(&other), None)
+        .await
+        .empty();
+    t.send(
+        "DELETE",
+        &format!("/api/v4/sources/{id}"),
+        Some(&other),
+        None,
+    )
+    .await
+    .problem(404);
 
-    let dup = t.post("/api/v4/sources", json!([{"name": "Again", "external_id": "line-support"}])).await;
-    assert_eq!(dup.validation(0), ("NotUnique".into(), "external_id".into()));
-    let long = t.post("/api/v4/sources", json!([{"name": "Long", "external_id": "x".repeat(37)}])).await;
+    let dup = t
+        .post(
+            "/api/v4/sources",
+            json!([{"name": "Again", "external_id": "line-support"}]),
+        )
+        .await;
+    assert_eq!(
+        dup.validation(0),
+        ("NotUnique".into(), "external_id".into())
+    );
+    let long = t
+        .post(
+            "/api/v4/sources",
+            json!([{"name": "Long", "external_id": "x".repeat(37)}]),
+        )
+        .await;
     assert_eq!(long.validation(0).1, "external_id");
-    let bad = t.post("/api/v4/sources", json!([{"external_id": "ok"}, {"name": "n", "external_id": "p", "pipeline_id": 1}])).await;
+    let bad = t
+        .post(
+            "/api/v4/sources",
+            json!([{"external_id": "ok"}, {"name": "n", "external_id": "p", "pipeline_id": 1}]),
+        )
+        .await;
     assert_eq!(bad.validation(0), ("NotBlank".into(), "name".into()));
     assert_eq!(bad.validation(1), ("NotFound".into(), "pipeline_id".into()));
-    let svc = t.post("/api/v4/sources", json!([{"name": "n", "external_id": "q", "services": [{"type": "telegram"}]}])).await;
+    let svc = t
+        .post(
+            "/api/v4/sources",
+            json!([{"name": "n", "external_id": "q", "services": [{"type": "telegram"}]}]),
+        )
+        .await;
     assert_eq!(svc.validation(0).1, "services.0.type");
-    let origin = t.post("/api/v4/sources", json!([{"name": "n", "external_id": "r", "origin_code": "12345"}])).await;
+    let origin = t
+        .post(
+            "/api/v4/sources",
+            json!([{"name": "n", "external_id": "r", "origin_code": "12345"}]),
+        )
+        .await;
     assert_eq!(origin.validation(0).1, "origin_code");
-    let too_many: Vec<Value> = (0..51).map(|i| json!({"name": "n", "external_id": format!("b{i}")})).collect();
-    t.post("/api/v4/sources", json!(too_many)).await.problem(422);
+    let too_many: Vec<Value> = (0..51)
+        .map(|i| json!({"name": "n", "external_id": format!("b{i}")}))
+        .collect();
+    t.post("/api/v4/sources", json!(too_many))
+        .await
+        .problem(422);
 
-    let renamed = t.patch(&format!("/api/v4/sources/{id}"), json!({"name": "Support line"})).await;
+    let renamed = t
+        .patch(
+            &format!("/api/v4/sources/{id}"),
+            json!({"name": "Support line"}),
+        )
+        .await;
     assert_eq!(renamed.ok()["name"], "Support line");
-    let frozen = t.patch(&format!("/api/v4/sources/{id}"), json!({"external_id": "changed"})).await;
+    let frozen = t
+        .patch(
+            &format!("/api/v4/sources/{id}"),
+            json!({"external_id": "changed"}),
+        )
+        .await;
     assert_eq!(frozen.validation(0).1, "external_id");
     let sales = items[1]["id"].as_i64().unwrap();
-    let batch = t.patch("/api/v4/sources", json!([{"id": sales, "default": true}])).await;
+    let batch = t
+        .patch("/api/v4/sources", json!([{"id": sales, "default": true}]))
+        .await;
     assert_eq!(batch.ok()["_embedded"]["sources"][0]["default"], true);
-    assert_eq!(t.get(&format!("/api/v4/sources/{id}")).await.ok()["default"], false, "one default per integration");
+    assert_eq!(
+        t.get(&format!("/api/v4/sources/{id}")).await.ok()["default"],
+        false,
+        "one default per integration"
+    );
 
-    let missing = t.delete("/api/v4/sources", Some(json!([{"id": 999}]))).await;
+    let missing = t
+        .delete("/api/v4/sources", Some(json!([{"id": 999}])))
+        .await;
     let body = missing.problem(400);
     assert_eq!(body["detail"], "Invalid request items");
     assert_eq!(body["errors"][0]["errors"]["code"], "EntityNotFound");
     assert!(body.get("validation-errors").is_none());
-    t.delete("/api/v4/sources", Some(json!([{"id": id}]))).await.empty();
+    t.delete("/api/v4/sources", Some(json!([{"id": id}])))
+        .await
+        .empty();
     t.get(&format!("/api/v4/sources/{id}")).await.empty();
-    t.delete(&format!("/api/v4/sources/{sales}"), None).await.empty();
-    t.delete(&format!("/api/v4/sources/{sales}"), None).await.problem(404);
+    t.delete(&format!("/api/v4/sources/{sales}"), None)
+        .await
+        .empty();
+    t.delete(&format!("/api/v4/sources/{sales}"), None)
+        .await
+        .problem(404);
 }
 
 #[tokio::test]
 async fn sources_are_capped_per_integration() {
     let t = T::start("  sources_limit: 2\n").await;
-    t.post("/api/v4/sources", json!([{"name": "a", "external_id": "a"}, {"name": "b", "external_id": "b"}])).await.ok();
-    let over = t.post("/api/v4/sources", json!([{"name": "c", "external_id": "c"}])).await;
+    t.post(
+        "/api/v4/sources",
+        json!([{"name": "a", "external_id": "a"}, {"name": "b", "external_id": "b"}]),
+    )
+    .await
+    .ok();
+    let over = t
+        .post(
+            "/api/v4/sources",
+            json!([{"name": "c", "external_id": "c"}]),
+        )
+        .await;
     assert_eq!(over.validation(0).0, "LimitExceeded");
 }
 
@@ -212,37 +390,77 @@ async fn contacts_with_phone_and_email_fields() {
     assert_eq!(fields[0]["field_type"], "multitext");
     assert_eq!(fields[0]["values"][0]["value"], "+15550001111");
     assert_eq!(fields[1]["field_code"], "EMAIL");
-    let patched = t.patch(&format!("/api/v4/contacts/{id}"), json!({"first_name": "Janet", "last_name": "C"})).await;
+    let patched = t
+        .patch(
+            &format!("/api/v4/contacts/{id}"),
+            json!({"first_name": "Janet", "last_name": "C"}),
+        )
+        .await;
     assert_eq!(patched.ok()["name"], "Janet C");
     let list = t.get("/api/v4/contacts?query=janet").await;
     assert_eq!(list.ok()["_embedded"]["contacts"][0]["id"], id);
     t.get("/api/v4/contacts/424242").await.empty();
     t.get("/api/v4/contacts?filter[id]=424242").await.empty();
-    let bad = t.post("/api/v4/contacts", json!([{"custom_fields_values": [{"field_id": 1, "values": [{"value": "x"}]}]}])).await;
-    assert_eq!(bad.validation(0), ("NotSupportedChoice".into(), "custom_fields_values.0.field_id".into()));
+    let bad = t
+        .post(
+            "/api/v4/contacts",
+            json!([{"custom_fields_values": [{"field_id": 1, "values": [{"value": "x"}]}]}]),
+        )
+        .await;
+    assert_eq!(
+        bad.validation(0),
+        (
+            "NotSupportedChoice".into(),
+            "custom_fields_values.0.field_id".into()
+        )
+    );
     let many: Vec<Value> = (0..251).map(|i| json!({"name": format!("c{i}")})).collect();
-    assert_eq!(t.post("/api/v4/contacts", json!(many)).await.problem(422)["detail"], "Limit 250 per page");
-    t.post("/api/v4/contacts", json!({"name": "not an array"})).await.problem(400);
-    t.patch("/api/v4/contacts/424242", json!({"name": "x"})).await.problem(404);
-    let unknown = t.patch("/api/v4/contacts", json!([{"id": 424242, "name": "x"}])).await;
+    assert_eq!(
+        t.post("/api/v4/contacts", json!(many)).await.problem(422)["detail"],
+        "Limit 250 per page"
+    );
+    t.post("/api/v4/contacts", json!({"name": "not an array"}))
+        .await
+        .problem(400);
+    t.patch("/api/v4/contacts/424242", json!({"name": "x"}))
+        .await
+        .problem(404);
+    let unknown = t
+        .patch("/api/v4/contacts", json!([{"id": 424242, "name": "x"}]))
+        .await;
     assert_eq!(unknown.validation(0), ("NotFound".into(), "id".into()));
-    assert_eq!(t.send("POST", "/api/v4/contacts", Some(&t.token.clone()), None).await.problem(400)["detail"], "Request data can not be empty");
+    assert_eq!(
+        t.send("POST", "/api/v4/contacts", Some(&t.token.clone()), None)
+            .await
+            .problem(400)["detail"],
+        "Request data can not be empty"
+    );
 }
 
 #[tokio::test]
 async fn leads_take_the_pipeline_of_their_source() {
     let t = T::start("accounts:\n  - pipelines:\n      - {id: 7001, name: Sales}\n      - {id: 7002, name: Support}\n").await;
-    t.post("/api/v4/sources", json!([{"name": "Support", "external_id": "support", "pipeline_id": 7002}])).await.ok();
+    t.post(
+        "/api/v4/sources",
+        json!([{"name": "Support", "external_id": "support", "pipeline_id": 7002}]),
+    )
+    .await
+    .ok();
     let c = t.post("/api/v4/contacts", json!([{"name": "Jane"}])).await;
     let contact = c.ok()["_embedded"]["contacts"][0]["id"].as_i64().unwrap();
     let created = t.post("/api/v4/leads", json!([
         {"name": "From support", "price": 100, "_embedded": {"source": {"external_id": "support", "type": "widget"}, "contacts": [{"id": contact}]}},
         {"name": "Plain"}
     ])).await;
-    let items = created.ok()["_embedded"]["leads"].as_array().unwrap().clone();
+    let items = created.ok()["_embedded"]["leads"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(items[1]["request_id"], "1");
     let first = items[0]["id"].as_i64().unwrap();
-    let lead = t.get(&format!("/api/v4/leads/{first}?with=contacts,source_id")).await;
+    let lead = t
+        .get(&format!("/api/v4/leads/{first}?with=contacts,source_id"))
+        .await;
     let lead = lead.ok();
     assert_eq!(lead["pipeline_id"], 7002);
     assert_eq!(lead["status_id"], 70022);
@@ -251,12 +469,21 @@ async fn leads_take_the_pipeline_of_their_source() {
     let plain = t.get(&format!("/api/v4/leads/{}", items[1]["id"])).await;
     assert_eq!(plain.ok()["pipeline_id"], 7001);
     assert!(plain.json.get("source_id").is_none());
-    let with_leads = t.get(&format!("/api/v4/contacts/{contact}?with=leads")).await;
+    let with_leads = t
+        .get(&format!("/api/v4/contacts/{contact}?with=leads"))
+        .await;
     assert_eq!(with_leads.ok()["_embedded"]["leads"][0]["id"], first);
 
-    let won = t.patch(&format!("/api/v4/leads/{first}"), json!({"status_id": 142})).await;
+    let won = t
+        .patch(&format!("/api/v4/leads/{first}"), json!({"status_id": 142}))
+        .await;
     assert_eq!(won.ok()["id"], first);
-    let bad = t.post("/api/v4/leads", json!([{"status_id": 1}, {"_embedded": {"source": {"external_id": "nope"}}}])).await;
+    let bad = t
+        .post(
+            "/api/v4/leads",
+            json!([{"status_id": 1}, {"_embedded": {"source": {"external_id": "nope"}}}]),
+        )
+        .await;
     assert_eq!(bad.validation(0).1, "status_id");
     assert_eq!(bad.validation(1).1, "_embedded.source.external_id");
     let many: Vec<Value> = (0..251).map(|_| json!({})).collect();
@@ -268,7 +495,9 @@ async fn leads_take_the_pipeline_of_their_source() {
     let newest = t.get("/api/v4/leads?order[id]=desc").await;
     assert_eq!(newest.ok()["_embedded"]["leads"][0]["id"], items[1]["id"]);
     t.get("/api/v4/leads?order[name]=asc").await.problem(400);
-    t.patch("/api/v4/leads/1", json!({"name": "x"})).await.problem(404);
+    t.patch("/api/v4/leads/1", json!({"name": "x"}))
+        .await
+        .problem(404);
     t.get("/api/v4/leads/1").await.empty();
 }
 
@@ -285,10 +514,21 @@ async fn complex_leads_bring_their_contact() {
     assert_eq!(out[1]["request_id"], json!(["b"]));
     assert_eq!(out[1]["contact_id"], Value::Null);
     let contact = out[0]["contact_id"].as_i64().unwrap();
-    assert_eq!(t.get(&format!("/api/v4/contacts/{contact}")).await.ok()["custom_fields_values"][0]["values"][0]["value"], "+1555");
-    let lead = t.get(&format!("/api/v4/leads/{}?with=contacts", out[0]["id"])).await;
+    assert_eq!(
+        t.get(&format!("/api/v4/contacts/{contact}")).await.ok()["custom_fields_values"][0]
+            ["values"][0]["value"],
+        "+1555"
+    );
+    let lead = t
+        .get(&format!("/api/v4/leads/{}?with=contacts", out[0]["id"]))
+        .await;
     assert_eq!(lead.ok()["_embedded"]["contacts"][0]["id"], contact);
-    let again = t.post("/api/v4/leads/complex", json!([{"_embedded": {"contacts": [{"id": contact}]}}])).await;
+    let again = t
+        .post(
+            "/api/v4/leads/complex",
+            json!([{"_embedded": {"contacts": [{"id": contact}]}}]),
+        )
+        .await;
     assert_eq!(again.ok()[0]["contact_id"], contact);
 
     let bad = t.post("/api/v4/leads/complex", json!([
@@ -297,21 +537,37 @@ async fn complex_leads_bring_their_contact() {
         {"_embedded": {"metadata": {"category": "forms"}}}
     ])).await;
     assert_eq!(bad.validation(0).1, "_embedded.contacts");
-    assert_eq!(bad.validation(1).1, "_embedded.contacts.0.custom_fields_values.0.field_code");
+    assert_eq!(
+        bad.validation(1).1,
+        "_embedded.contacts.0.custom_fields_values.0.field_code"
+    );
     assert_eq!(bad.validation(2).1, "_embedded.metadata");
     let many: Vec<Value> = (0..51).map(|_| json!({})).collect();
-    t.post("/api/v4/leads/complex", json!(many)).await.problem(422);
+    t.post("/api/v4/leads/complex", json!(many))
+        .await
+        .problem(422);
 }
 
 #[tokio::test]
 async fn isolated_accounts_get_their_own_token() {
     let t = T::start("").await;
-    let (status, creds) = t.admin_post("/_sandbox/accounts", json!({"label": "rest"})).await;
+    let (status, creds) = t
+        .admin_post("/_sandbox/accounts", json!({"label": "rest"}))
+        .await;
     assert_eq!(status, 201, "{creds}");
     let token = creds["api_token"].as_str().unwrap().to_string();
     assert_ne!(token, t.token);
-    let account = t.send("GET", "/api/v4/account?with=amojo_id", Some(&token), None).await;
+    let account = t
+        .send("GET", "/api/v4/account?with=amojo_id", Some(&token), None)
+        .await;
     assert_eq!(account.ok()["amojo_id"], creds["amojo_account_id"]);
-    t.post("/api/v4/sources", json!([{"name": "Demo only", "external_id": "demo"}])).await.ok();
-    t.send("GET", "/api/v4/sources", Some(&token), None).await.empty();
+    t.post(
+        "/api/v4/sources",
+        json!([{"name": "Demo only", "external_id": "demo"}]),
+    )
+    .await
+    .ok();
+    t.send("GET", "/api/v4/sources", Some(&token), None)
+        .await
+        .empty();
 }

@@ -139,8 +139,19 @@ fn set_clock(sb: &Sb, date: &str) {
 
 /// Sends the vector's exact headers and bytes, with the given changes.
 async fn send(sb: &Sb, v: &Vector, date: &str, body: &str, signature: &str) -> Resp {
-    let headers = [("Date", date), ("Content-Type", "application/json"), ("Content-MD5", v.md5), ("X-Signature", signature)];
-    sb.raw(v.method, &format!("{}{}", v.path, v.query), &headers, body.as_bytes().to_vec()).await
+    let headers = [
+        ("Date", date),
+        ("Content-Type", "application/json"),
+        ("Content-MD5", v.md5),
+        ("X-Signature", signature),
+    ];
+    sb.raw(
+        v.method,
+        &format!("{}{}", v.path, v.query),
+        &headers,
+        body.as_bytes().to_vec(),
+    )
+    .await
 }
 
 /// Sends the vector as documented at its date; the signature must pass and the
@@ -151,12 +162,21 @@ async fn replay(sb: &Sb, v: &Vector) -> Resp {
     let e = sb.last_entry().await;
     assert_eq!(e["path"], json!(v.path), "{e}");
     let verdict = &e["signature"];
-    assert_eq!(verdict["ok"], json!(true), "vector {} must verify: {verdict}", v.path);
+    assert_eq!(
+        verdict["ok"],
+        json!(true),
+        "vector {} must verify: {verdict}",
+        v.path
+    );
     assert_eq!(verdict["expected_signature"], json!(v.signature));
     assert_eq!(verdict["body_md5"], json!(v.md5), "MD5 of the exact bytes");
     assert_eq!(verdict["date_skew_seconds"], json!(0));
     assert!(verdict["problems"].as_array().unwrap().is_empty());
-    assert_eq!(e["body"], json!(v.body), "the journal keeps the body verbatim");
+    assert_eq!(
+        e["body"],
+        json!(v.body),
+        "the journal keeps the body verbatim"
+    );
     r
 }
 
@@ -170,7 +190,10 @@ async fn refused(sb: &Sb, r: Resp) -> Value {
     let problems = verdict["problems"].as_array().unwrap();
     assert!(!problems.is_empty());
     for p in problems {
-        assert!(d.contains(p.as_str().unwrap()), "the answer repeats the journal's problem {p}: {d}");
+        assert!(
+            d.contains(p.as_str().unwrap()),
+            "the answer repeats the journal's problem {p}: {d}"
+        );
     }
     verdict
 }
@@ -187,15 +210,32 @@ async fn ru_step_vectors_1_to_6_verify_and_do_their_work() {
     assert_eq!(r.json["title"], json!("ChatsIntegration"));
 
     let r = replay(&sb, &V6).await;
-    assert_eq!(r.ok()["new_message"]["ref_id"], json!("my_int-5f2836a8ca481"));
+    assert_eq!(
+        r.ok()["new_message"]["ref_id"],
+        json!("my_int-5f2836a8ca481")
+    );
     let state = state_of(&sb).await;
     let client = &state["scopes"][0]["participants"][0];
-    assert_eq!(client["name"], json!("Вася клиент"), "escaped Cyrillic is decoded");
-    assert_eq!(state["scopes"][0]["messages"][0]["message"]["text"], json!("Сообщение от клиента"));
-    assert_eq!(state["account"]["contacts"][0]["phone"], json!("+79151112233"));
+    assert_eq!(
+        client["name"],
+        json!("Вася клиент"),
+        "escaped Cyrillic is decoded"
+    );
+    assert_eq!(
+        state["scopes"][0]["messages"][0]["message"]["text"],
+        json!("Сообщение от клиента")
+    );
+    assert_eq!(
+        state["account"]["contacts"][0]["phone"],
+        json!("+79151112233")
+    );
 
     let r = replay(&sb, &V3).await;
-    assert_eq!(r.status, 204, "typing in the chat vector 6 opened: {}", r.text);
+    assert_eq!(
+        r.status, 204,
+        "typing in the chat vector 6 opened: {}",
+        r.text
+    );
 
     // Vector 4 names a message this sandbox never saw: 404 after a valid signature.
     let r = replay(&sb, &V4).await;
@@ -203,9 +243,16 @@ async fn ru_step_vectors_1_to_6_verify_and_do_their_work() {
 
     let r = replay(&sb, &V5).await;
     let user = &r.ok()["user"];
-    assert_eq!(user["client_id"], json!("my_int-1376265f-86df-4c49-a0c3-a4816df41af9"));
+    assert_eq!(
+        user["client_id"],
+        json!("my_int-1376265f-86df-4c49-a0c3-a4816df41af9")
+    );
     assert_eq!(user["name"], json!("Имя клиента"));
-    assert_eq!(user["avatar"], json!("https://example.com/users/avatar.png"), "\\/ is a plain slash");
+    assert_eq!(
+        user["avatar"],
+        json!("https://example.com/users/avatar.png"),
+        "\\/ is a plain slash"
+    );
     assert_eq!(user["phone"], json!("+79151112233"));
 
     let r = replay(&sb, &V2).await;
@@ -221,11 +268,27 @@ async fn kommo_vectors_history_and_typing_verify() {
         let sb = &sb;
         async move {
             let path = format!("/v2/origin/custom/{channel}/connect");
-            sb.signed_with(SECRET_HIST, "POST", &path, &json!({"account_id": account, "hook_api_version": "v2"}).to_string()).await
+            sb.signed_with(
+                SECRET_HIST,
+                "POST",
+                &path,
+                &json!({"account_id": account, "hook_api_version": "v2"}).to_string(),
+            )
+            .await
         }
     };
-    connect("f62a0162-46a7-430e-b06c-0ef798d76a21", "52fd2a28-d2eb-4bd8-b862-a67934927b38").await.ok();
-    connect("f62a0162-46a7-430e-b06c-0ef798d56b21", "52fd2a28-d2eb-4bd8-b862-b57934927b38").await.ok();
+    connect(
+        "f62a0162-46a7-430e-b06c-0ef798d76a21",
+        "52fd2a28-d2eb-4bd8-b862-a67934927b38",
+    )
+    .await
+    .ok();
+    connect(
+        "f62a0162-46a7-430e-b06c-0ef798d56b21",
+        "52fd2a28-d2eb-4bd8-b862-b57934927b38",
+    )
+    .await
+    .ok();
 
     // The query string is not signed: the vector verifies with and without it, and with another one.
     let r = replay(&sb, &V7).await;
@@ -237,7 +300,14 @@ async fn kommo_vectors_history_and_typing_verify() {
 
     let typing_scope = "/v2/origin/custom/f62a0162-46a7-430e-b06c-0ef798d56b21_52fd2a28-d2eb-4bd8-b862-b57934927b38";
     let chat = json!({"conversation_id": "30477717-9f3c-4d3f-8101-60327e14dc48", "user": {"id": "209beccc-4f66-46ff-b06f-d245fca1af0a", "name": "Client"}});
-    sb.signed_with(SECRET_HIST, "POST", &format!("{typing_scope}/chats"), &chat.to_string()).await.ok();
+    sb.signed_with(
+        SECRET_HIST,
+        "POST",
+        &format!("{typing_scope}/chats"),
+        &chat.to_string(),
+    )
+    .await
+    .ok();
     let r = replay(&sb, &K_TYPING).await;
     assert_eq!(r.status, 204, "{}", r.text);
 }
@@ -246,7 +316,10 @@ async fn kommo_vectors_history_and_typing_verify() {
 async fn kommo_methods_connect_vector_verifies() {
     let sb = Sb::start(&config_methods()).await;
     let r = replay(&sb, &K_METHODS).await;
-    assert_eq!(r.ok()["scope_id"], json!("f90ba33d-c9d9-44da-b76c-c349b0ecbe41_af9945ff-1490-4cad-807d-945c15d88bec"));
+    assert_eq!(
+        r.ok()["scope_id"],
+        json!("f90ba33d-c9d9-44da-b76c-c349b0ecbe41_af9945ff-1490-4cad-807d-945c15d88bec")
+    );
     assert_eq!(r.json["title"], json!("ScopeTitle"));
 }
 
@@ -259,8 +332,14 @@ async fn a_changed_body_byte_fails_on_the_md5() {
     assert_eq!(verdict["received_content_md5"], json!(V1.md5));
     assert_ne!(verdict["body_md5"], json!(V1.md5));
     let problem = verdict["problems"][0].as_str().unwrap();
-    assert!(problem.contains("Content-MD5") && problem.contains(verdict["body_md5"].as_str().unwrap()), "{problem}");
-    assert!(state_of(&sb).await["scopes"].as_array().unwrap().is_empty(), "nothing was connected");
+    assert!(
+        problem.contains("Content-MD5") && problem.contains(verdict["body_md5"].as_str().unwrap()),
+        "{problem}"
+    );
+    assert!(
+        state_of(&sb).await["scopes"].as_array().unwrap().is_empty(),
+        "nothing was connected"
+    );
 
     // A trailing newline counts too.
     let body = format!("{}\n", V1.body);
@@ -273,13 +352,19 @@ async fn a_changed_path_fails_and_the_journal_shows_the_expected_string_to_sign(
     replay(&sb, &V1).await.ok();
     set_clock(&sb, V4.date);
     let path = V4.path.replace("079e44fb", "079e44fc");
-    let v = Vector { path: Box::leak(path.clone().into_boxed_str()), ..V4 };
+    let v = Vector {
+        path: Box::leak(path.clone().into_boxed_str()),
+        ..V4
+    };
     let verdict = refused(&sb, send(&sb, &v, V4.date, V4.body, V4.signature).await).await;
     let expected = format!("POST\n{}\napplication/json\n{}\n{path}", V4.md5, V4.date);
     assert_eq!(verdict["expected_string_to_sign"], json!(expected));
     assert_eq!(verdict["received_signature"], json!(V4.signature));
     assert_ne!(verdict["expected_signature"], json!(V4.signature));
-    assert!(verdict["problems"][0].as_str().unwrap().contains("X-Signature does not match"));
+    assert!(verdict["problems"][0]
+        .as_str()
+        .unwrap()
+        .contains("X-Signature does not match"));
 }
 
 #[tokio::test]
@@ -289,8 +374,15 @@ async fn a_changed_date_header_fails() {
     let date = "Wed, 15 Dec 2021 23:12:56 +0000";
     let verdict = refused(&sb, send(&sb, &V1, date, V1.body, V1.signature).await).await;
     assert_eq!(verdict["date_skew_seconds"], json!(-1));
-    assert!(verdict["expected_string_to_sign"].as_str().unwrap().contains(date));
-    assert_eq!(verdict["problems"].as_array().unwrap().len(), 1, "only the signature is wrong: {verdict}");
+    assert!(verdict["expected_string_to_sign"]
+        .as_str()
+        .unwrap()
+        .contains(date));
+    assert_eq!(
+        verdict["problems"].as_array().unwrap().len(),
+        1,
+        "only the signature is wrong: {verdict}"
+    );
 }
 
 #[tokio::test]
@@ -306,7 +398,13 @@ async fn another_secret_fails() {
 async fn the_date_must_be_within_15_minutes_of_the_clock_either_side() {
     let sb = Sb::start(&config_a(SECRET_A)).await;
     let at = parse_time(V1.date).unwrap();
-    for (offset, ok) in [(900, true), (-900, true), (901, false), (-901, false), (16 * 60, false)] {
+    for (offset, ok) in [
+        (900, true),
+        (-900, true),
+        (901, false),
+        (-901, false),
+        (16 * 60, false),
+    ] {
         sb.sandbox().clock.set(at + offset * 1000);
         let r = send(&sb, &V1, V1.date, V1.body, V1.signature).await;
         if ok {
@@ -315,7 +413,11 @@ async fn the_date_must_be_within_15_minutes_of_the_clock_either_side() {
             let verdict = refused(&sb, r).await;
             assert_eq!(verdict["date_skew_seconds"], json!(offset));
             let problem = verdict["problems"][0].as_str().unwrap();
-            assert!(problem.contains("900s") && problem.contains(if offset > 0 { "behind" } else { "ahead of" }), "{problem}");
+            assert!(
+                problem.contains("900s")
+                    && problem.contains(if offset > 0 { "behind" } else { "ahead of" }),
+                "{problem}"
+            );
         }
     }
 }
@@ -325,9 +427,14 @@ async fn both_date_forms_are_accepted() {
     use kommo_sandbox::signature::sign_request;
     let sb = Sb::start(&config_a(SECRET_A)).await;
     set_clock(&sb, V1.date);
-    for date in ["Wed, 15 Dec 2021 23:12:55 +0000", "Wed, 15 Dec 2021 23:12:55 GMT"] {
+    for date in [
+        "Wed, 15 Dec 2021 23:12:55 +0000",
+        "Wed, 15 Dec 2021 23:12:55 GMT",
+    ] {
         let h = sign_request(SECRET_A, "POST", V1.path, V1.body.as_bytes(), date);
-        let r = sb.raw("POST", V1.path, &h.pairs(), V1.body.as_bytes().to_vec()).await;
+        let r = sb
+            .raw("POST", V1.path, &h.pairs(), V1.body.as_bytes().to_vec())
+            .await;
         assert_eq!(r.status, 200, "{date}: {}", r.text);
         let e = sb.last_entry().await;
         assert_eq!(e["signature"]["ok"], json!(true), "{date}");
@@ -339,14 +446,43 @@ async fn both_date_forms_are_accepted() {
 async fn missing_or_malformed_headers_are_named() {
     let sb = Sb::start(&config_a(SECRET_A)).await;
     set_clock(&sb, V1.date);
-    let r = sb.raw("POST", V1.path, &[("Date", V1.date), ("Content-Type", "application/json"), ("Content-MD5", V1.md5)], V1.body).await;
+    let r = sb
+        .raw(
+            "POST",
+            V1.path,
+            &[
+                ("Date", V1.date),
+                ("Content-Type", "application/json"),
+                ("Content-MD5", V1.md5),
+            ],
+            V1.body,
+        )
+        .await;
     let v = refused(&sb, r).await;
-    assert!(v["problems"][0].as_str().unwrap().contains("X-Signature header is missing"));
+    assert!(v["problems"][0]
+        .as_str()
+        .unwrap()
+        .contains("X-Signature header is missing"));
 
-    let r = sb.raw("POST", V1.path, &[("Content-Type", "application/json"), ("Content-MD5", V1.md5), ("X-Signature", V1.signature)], V1.body).await;
+    let r = sb
+        .raw(
+            "POST",
+            V1.path,
+            &[
+                ("Content-Type", "application/json"),
+                ("Content-MD5", V1.md5),
+                ("X-Signature", V1.signature),
+            ],
+            V1.body,
+        )
+        .await;
     let v = refused(&sb, r).await;
     let all = v["problems"].to_string();
-    assert!(all.contains("Date header is missing") && all.contains("headers missing and signed as empty: Date"), "{all}");
+    assert!(
+        all.contains("Date header is missing")
+            && all.contains("headers missing and signed as empty: Date"),
+        "{all}"
+    );
 
     let r = send(&sb, &V1, "yesterday", V1.body, V1.signature).await;
     let v = refused(&sb, r).await;
@@ -357,18 +493,47 @@ async fn missing_or_malformed_headers_are_named() {
 async fn an_empty_body_may_carry_any_content_md5_with_a_warning() {
     let sb = Sb::start(&config_kommo()).await;
     set_clock(&sb, V7.date);
-    sb.signed_with(SECRET_HIST, "POST", "/v2/origin/custom/f62a0162-46a7-430e-b06c-0ef798d76a21/connect", r#"{"account_id":"52fd2a28-d2eb-4bd8-b862-a67934927b38"}"#)
-        .await
-        .ok();
+    sb.signed_with(
+        SECRET_HIST,
+        "POST",
+        "/v2/origin/custom/f62a0162-46a7-430e-b06c-0ef798d76a21/connect",
+        r#"{"account_id":"52fd2a28-d2eb-4bd8-b862-a67934927b38"}"#,
+    )
+    .await
+    .ok();
     // Some clients sign an empty GET with the MD5 of `null` (spec README decisions).
     let md5_null = kommo_sandbox::signature::content_md5(b"null");
-    let text = kommo_sandbox::signature::string_to_sign("GET", &md5_null, "application/json", V7.date, V7.path);
+    let text = kommo_sandbox::signature::string_to_sign(
+        "GET",
+        &md5_null,
+        "application/json",
+        V7.date,
+        V7.path,
+    );
     let sig = kommo_sandbox::signature::hmac_sha1_hex(SECRET_HIST, text.as_bytes());
-    let r = sb.raw("GET", V7.path, &[("Date", V7.date), ("Content-Type", "application/json"), ("Content-MD5", &md5_null), ("X-Signature", &sig)], Vec::new()).await;
+    let r = sb
+        .raw(
+            "GET",
+            V7.path,
+            &[
+                ("Date", V7.date),
+                ("Content-Type", "application/json"),
+                ("Content-MD5", &md5_null),
+                ("X-Signature", &sig),
+            ],
+            Vec::new(),
+        )
+        .await;
     assert_eq!(r.status, 204, "{}", r.text);
     let e = sb.last_entry().await;
     assert_eq!(e["signature"]["ok"], json!(true));
-    assert!(e["signature"]["warnings"][0].as_str().unwrap().contains("empty body"), "{e}");
+    assert!(
+        e["signature"]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("empty body"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -376,22 +541,51 @@ async fn the_usual_signing_mistakes_are_named() {
     use kommo_sandbox::signature::hmac_sha1_hex;
     let sb = Sb::start(&config_kommo()).await;
     set_clock(&sb, V7.date);
-    sb.signed_with(SECRET_HIST, "POST", "/v2/origin/custom/f62a0162-46a7-430e-b06c-0ef798d76a21/connect", r#"{"account_id":"52fd2a28-d2eb-4bd8-b862-a67934927b38"}"#)
-        .await
-        .ok();
+    sb.signed_with(
+        SECRET_HIST,
+        "POST",
+        "/v2/origin/custom/f62a0162-46a7-430e-b06c-0ef798d76a21/connect",
+        r#"{"account_id":"52fd2a28-d2eb-4bd8-b862-a67934927b38"}"#,
+    )
+    .await
+    .ok();
     let signed_text = |text: String| hmac_sha1_hex(SECRET_HIST, text.as_bytes());
     let cases = [
-        (signed_text(format!("GET\n{}\napplication/json\n{}\n{}{}", V7.md5, V7.date, V7.path, V7.query)), "the query string was signed"),
-        (signed_text(format!("get\n{}\napplication/json\n{}\n{}", V7.md5, V7.date, V7.path)), "lower case"),
-        (signed_text(format!("GET\r\n{}\r\napplication/json\r\n{}\r\n{}", V7.md5, V7.date, V7.path)), "\\r\\n"),
+        (
+            signed_text(format!(
+                "GET\n{}\napplication/json\n{}\n{}{}",
+                V7.md5, V7.date, V7.path, V7.query
+            )),
+            "the query string was signed",
+        ),
+        (
+            signed_text(format!(
+                "get\n{}\napplication/json\n{}\n{}",
+                V7.md5, V7.date, V7.path
+            )),
+            "lower case",
+        ),
+        (
+            signed_text(format!(
+                "GET\r\n{}\r\napplication/json\r\n{}\r\n{}",
+                V7.md5, V7.date, V7.path
+            )),
+            "\\r\\n",
+        ),
     ];
     for (signature, hint) in cases {
         let r = send(&sb, &V7, V7.date, "", &signature).await;
         let verdict = refused(&sb, r).await;
         let problem = verdict["problems"][0].as_str().unwrap();
-        assert!(problem.contains("your signature matches when") && problem.contains(hint), "{hint}: {problem}");
+        assert!(
+            problem.contains("your signature matches when") && problem.contains(hint),
+            "{hint}: {problem}"
+        );
     }
     // A signature that matches no known mistake gets no guess.
     let verdict = refused(&sb, send(&sb, &V7, V7.date, "", &"ab".repeat(20)).await).await;
-    assert!(!verdict["problems"][0].as_str().unwrap().contains("matches when"));
+    assert!(!verdict["problems"][0]
+        .as_str()
+        .unwrap()
+        .contains("matches when"));
 }

@@ -64,15 +64,22 @@ pub async fn main(defects: Defects) {
         account_id: env("KOMMO_ACCOUNT_ID"),
         scope_id: env("KOMMO_SCOPE_ID"),
         bot_id: env("KOMMO_BOT_ID"),
-        messenger: std::env::var("MESSENGER_URL").ok().filter(|u| !u.is_empty()),
+        messenger: std::env::var("MESSENGER_URL")
+            .ok()
+            .filter(|u| !u.is_empty()),
         http: reqwest::Client::new(),
         seq: AtomicU64::new(0),
         connected: AtomicBool::new(false),
         write_first: Mutex::new(HashMap::new()),
         defects,
     });
-    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8090);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind PORT");
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(8090);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("bind PORT");
     let router = Router::new()
         .route("/health", get(health))
         .route("/webhook/{scope_id}", post(webhook))
@@ -84,7 +91,10 @@ pub async fn main(defects: Defects) {
         .with_state(app.clone());
     let server = tokio::spawn(async move { axum::serve(listener, router).await });
     connect(&app).await;
-    println!("integration ready on 127.0.0.1:{port}, scope {}", app.scope_id);
+    println!(
+        "integration ready on 127.0.0.1:{port}, scope {}",
+        app.scope_id
+    );
     let _ = server.await;
 }
 
@@ -103,14 +113,36 @@ async fn amojo(app: &App, method: reqwest::Method, path: &str, body: &Value) -> 
     amojo_at(app, method, path, "", body).await
 }
 
-async fn amojo_at(app: &App, method: reqwest::Method, path: &str, query: &str, body: &Value) -> (u16, Value) {
-    let text = if method == reqwest::Method::GET { String::new() } else { body.to_string() };
+async fn amojo_at(
+    app: &App,
+    method: reqwest::Method,
+    path: &str,
+    query: &str,
+    body: &Value,
+) -> (u16, Value) {
+    let text = if method == reqwest::Method::GET {
+        String::new()
+    } else {
+        body.to_string()
+    };
     let md5 = hex::encode(Md5::digest(text.as_bytes()));
-    let date = chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S +0000").to_string();
-    let to_sign = format!("{}\n{md5}\napplication/json\n{date}\n{path}", method.as_str());
+    let date = chrono::Utc::now()
+        .format("%a, %d %b %Y %H:%M:%S +0000")
+        .to_string();
+    let to_sign = format!(
+        "{}\n{md5}\napplication/json\n{date}\n{path}",
+        method.as_str()
+    );
     let resp = app
         .http
-        .request(method, format!("{}{path}{}{query}", app.amojo, if query.is_empty() { "" } else { "?" }))
+        .request(
+            method,
+            format!(
+                "{}{path}{}{query}",
+                app.amojo,
+                if query.is_empty() { "" } else { "?" }
+            ),
+        )
         .header("Date", date)
         .header("Content-Type", "application/json")
         .header("Content-MD5", md5)
@@ -149,9 +181,16 @@ async fn health(State(app): Shared) -> StatusCode {
 
 /// Kommo → integration: verify, answer 200 at once, work in the background.
 async fn webhook(State(app): Shared, headers: HeaderMap, body: Bytes) -> Response {
-    let given = headers.get("x-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let given = headers
+        .get("x-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if !app.defects.accept_forged && !given.eq_ignore_ascii_case(&hex_hmac(&app.secret, &body)) {
-        return (StatusCode::UNAUTHORIZED, Json(json!({"error": "bad X-Signature"}))).into_response();
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "bad X-Signature"})),
+        )
+            .into_response();
     }
     let Ok(hook) = serde_json::from_slice::<Value>(&body) else {
         return (StatusCode::BAD_REQUEST, Json(json!({"error": "not JSON"}))).into_response();
@@ -166,11 +205,23 @@ async fn webhook(State(app): Shared, headers: HeaderMap, body: Bytes) -> Respons
 /// Sends a manager message to the messenger and reports the outcome to Kommo.
 async fn deliver(app: &App, m: &Value) {
     let id = m["message"]["id"].as_str().unwrap_or_default().to_string();
-    let phone = m["receiver"]["phone"].as_str().unwrap_or_default().to_string();
-    if m["conversation"]["client_id"].as_str().is_none_or(str::is_empty) {
-        let chat = m["conversation"]["id"].as_str().unwrap_or_default().to_string();
+    let phone = m["receiver"]["phone"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    if m["conversation"]["client_id"]
+        .as_str()
+        .is_none_or(str::is_empty)
+    {
+        let chat = m["conversation"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let receiver = m["receiver"]["id"].as_str().unwrap_or_default().to_string();
-        app.write_first.lock().unwrap().insert(phone.clone(), (chat, receiver));
+        app.write_first
+            .lock()
+            .unwrap()
+            .insert(phone.clone(), (chat, receiver));
     }
     let sent = match &app.messenger {
         None => Ok(()),
@@ -178,7 +229,10 @@ async fn deliver(app: &App, m: &Value) {
             let out = json!({"to": m["receiver"]["client_id"].as_str().unwrap_or(&phone), "chat": m["conversation"]["client_id"], "type": m["message"]["type"], "text": m["message"]["text"], "media": m["message"]["media"]});
             match app.http.post(url).json(&out).send().await {
                 Ok(r) if r.status().is_success() => Ok(()),
-                Ok(r) => Err(format!("the messenger refused the message ({})", r.status())),
+                Ok(r) => Err(format!(
+                    "the messenger refused the message ({})",
+                    r.status()
+                )),
                 Err(e) => Err(format!("the messenger is unreachable: {e}")),
             }
         }
@@ -188,11 +242,18 @@ async fn deliver(app: &App, m: &Value) {
         Ok(()) if app.defects.no_delivery_status => {}
         Ok(()) => {
             for status in [1, 2] {
-                amojo(app, reqwest::Method::POST, &path, &json!({"msgid": id, "delivery_status": status})).await;
+                amojo(
+                    app,
+                    reqwest::Method::POST,
+                    &path,
+                    &json!({"msgid": id, "delivery_status": status}),
+                )
+                .await;
             }
         }
         Err(why) => {
-            let mut body = json!({"msgid": id, "delivery_status": -1, "error_code": 905, "error": why});
+            let mut body =
+                json!({"msgid": id, "delivery_status": -1, "error_code": 905, "error": why});
             if app.defects.error_905_without_text {
                 body.as_object_mut().unwrap().remove("error");
             }
@@ -229,7 +290,9 @@ fn client_message(app: &App, c: &Value, timestamp: i64, silent: bool) -> Value {
 
 fn message_of(c: &Value) -> Value {
     match c["file"].as_object() {
-        Some(f) => json!({"type": "file", "text": "", "media": f["url"], "file_name": f["name"], "file_size": f["size"]}),
+        Some(f) => {
+            json!({"type": "file", "text": "", "media": f["url"], "file_name": f["name"], "file_size": f["size"]})
+        }
         None => json!({"type": "text", "text": c["text"].as_str().unwrap_or_default()}),
     }
 }
@@ -237,7 +300,13 @@ fn message_of(c: &Value) -> Value {
 /// The messenger → integration: a client wrote; relay it to Kommo. Always 200 to the messenger.
 async fn inbound(State(app): Shared, Json(c): Json<Value>) -> Json<Value> {
     let body = client_message(&app, &c, chrono::Utc::now().timestamp(), false);
-    let (status, answer) = amojo(&app, reqwest::Method::POST, &format!("/v2/origin/custom/{}", app.scope_id), &body).await;
+    let (status, answer) = amojo(
+        &app,
+        reqwest::Method::POST,
+        &format!("/v2/origin/custom/{}", app.scope_id),
+        &body,
+    )
+    .await;
     Json(json!({"ok": true, "amojo_status": status, "amojo": answer}))
 }
 
@@ -251,8 +320,22 @@ async fn import(State(app): Shared, Json(req): Json<Value>) -> Json<Value> {
         let mut c = req.clone();
         c["text"] = m["text"].clone();
         let newest = i + 1 == items.len();
-        let body = client_message(&app, &c, now - m["ago_seconds"].as_i64().unwrap_or(0), !newest);
-        statuses.push(amojo(&app, reqwest::Method::POST, &format!("/v2/origin/custom/{}", app.scope_id), &body).await.0);
+        let body = client_message(
+            &app,
+            &c,
+            now - m["ago_seconds"].as_i64().unwrap_or(0),
+            !newest,
+        );
+        statuses.push(
+            amojo(
+                &app,
+                reqwest::Method::POST,
+                &format!("/v2/origin/custom/{}", app.scope_id),
+                &body,
+            )
+            .await
+            .0,
+        );
     }
     Json(json!({"ok": true, "statuses": statuses}))
 }
@@ -260,9 +343,18 @@ async fn import(State(app): Shared, Json(req): Json<Value>) -> Json<Value> {
 /// The client is typing in the messenger.
 async fn typing(State(app): Shared, Json(c): Json<Value>) -> Json<Value> {
     let from = c["from"].as_str().unwrap_or("client");
-    let conversation = c["chat"].as_str().map(str::to_string).unwrap_or_else(|| format!("chat-{from}"));
+    let conversation = c["chat"]
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("chat-{from}"));
     let body = json!({"conversation_id": conversation, "sender": {"id": from}});
-    let (status, _) = amojo(&app, reqwest::Method::POST, &format!("/v2/origin/custom/{}/typing", app.scope_id), &body).await;
+    let (status, _) = amojo(
+        &app,
+        reqwest::Method::POST,
+        &format!("/v2/origin/custom/{}/typing", app.scope_id),
+        &body,
+    )
+    .await;
     Json(json!({"ok": true, "amojo_status": status}))
 }
 
@@ -279,7 +371,13 @@ async fn bot_reply(State(app): Shared, Json(c): Json<Value>) -> Json<Value> {
         "message": {"type": "text", "text": c["text"].as_str().unwrap_or_default()},
         "silent": true,
     }});
-    let (status, answer) = amojo(&app, reqwest::Method::POST, &format!("/v2/origin/custom/{}", app.scope_id), &body).await;
+    let (status, answer) = amojo(
+        &app,
+        reqwest::Method::POST,
+        &format!("/v2/origin/custom/{}", app.scope_id),
+        &body,
+    )
+    .await;
     Json(json!({"ok": true, "amojo_status": status, "amojo": answer}))
 }
 
@@ -288,5 +386,7 @@ async fn sync(State(app): Shared, Json(c): Json<Value>) -> Json<Value> {
     let chat = c["chat_id"].as_str().unwrap_or_default();
     let path = format!("/v2/origin/custom/{}/chats/{chat}/history", app.scope_id);
     let (status, answer) = amojo_query(&app, &path, "offset=0&limit=50").await;
-    Json(json!({"ok": true, "amojo_status": status, "messages": answer["messages"].as_array().map(Vec::len).unwrap_or(0)}))
+    Json(
+        json!({"ok": true, "amojo_status": status, "messages": answer["messages"].as_array().map(Vec::len).unwrap_or(0)}),
+    )
 }

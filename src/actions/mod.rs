@@ -28,15 +28,27 @@ pub struct ActionError {
 
 impl ActionError {
     pub fn bad(code: &'static str, error: impl Into<String>) -> Self {
-        ActionError { status: 400, code, error: error.into() }
+        ActionError {
+            status: 400,
+            code,
+            error: error.into(),
+        }
     }
 
     pub fn not_found(code: &'static str, error: impl Into<String>) -> Self {
-        ActionError { status: 404, code, error: error.into() }
+        ActionError {
+            status: 404,
+            code,
+            error: error.into(),
+        }
     }
 
     pub fn conflict(code: &'static str, error: impl Into<String>) -> Self {
-        ActionError { status: 409, code, error: error.into() }
+        ActionError {
+            status: 409,
+            code,
+            error: error.into(),
+        }
     }
 }
 
@@ -50,7 +62,12 @@ pub fn find_chat(world: &World, account_id: &str, chat_id: &str) -> Result<(usiz
         .enumerate()
         .filter(|(_, s)| s.account_id == account_id)
         .find_map(|(i, s)| s.conversation_idx(chat_id).map(|c| (i, c)))
-        .ok_or_else(|| ActionError::not_found("CHAT_NOT_FOUND", format!("no chat {chat_id} in account {account_id}")))
+        .ok_or_else(|| {
+            ActionError::not_found(
+                "CHAT_NOT_FOUND",
+                format!("no chat {chat_id} in account {account_id}"),
+            )
+        })
 }
 
 /// Finds a message by sandbox id in the account's scopes.
@@ -61,27 +78,51 @@ pub fn find_message(world: &World, account_id: &str, message_id: &str) -> Result
         .enumerate()
         .filter(|(_, s)| s.account_id == account_id)
         .find_map(|(i, s)| s.message_idx(message_id).map(|m| (i, m)))
-        .ok_or_else(|| ActionError::not_found("MESSAGE_NOT_FOUND", format!("no message {message_id} in account {account_id}")))
+        .ok_or_else(|| {
+            ActionError::not_found(
+                "MESSAGE_NOT_FOUND",
+                format!("no message {message_id} in account {account_id}"),
+            )
+        })
 }
 
 /// The amojo id of a Kommo user (the first user when none is named).
-pub fn user_amojo_id(world: &World, account_id: &str, user_id: Option<i64>) -> Result<(String, String)> {
-    let account = world.account(account_id).ok_or_else(|| ActionError::not_found("ACCOUNT_NOT_FOUND", format!("no account {account_id}")))?;
+pub fn user_amojo_id(
+    world: &World,
+    account_id: &str,
+    user_id: Option<i64>,
+) -> Result<(String, String)> {
+    let account = world.account(account_id).ok_or_else(|| {
+        ActionError::not_found("ACCOUNT_NOT_FOUND", format!("no account {account_id}"))
+    })?;
     let user = match user_id {
         Some(id) => account.users.iter().find(|u| u.id == id),
         None => account.users.first(),
     }
-    .ok_or_else(|| ActionError::not_found("USER_NOT_FOUND", format!("no user {user_id:?} in account {account_id}")))?;
+    .ok_or_else(|| {
+        ActionError::not_found(
+            "USER_NOT_FOUND",
+            format!("no user {user_id:?} in account {account_id}"),
+        )
+    })?;
     Ok((user.amojo_id.clone(), user.name.clone()))
 }
 
 /// Queues a hook for the scope's channel, unless the account disconnected it.
-pub fn queue_hook(world: &mut World, scope_idx: usize, hook: &str, body: serde_json::Value, message_id: Option<String>) -> bool {
+pub fn queue_hook(
+    world: &mut World,
+    scope_idx: usize,
+    hook: &str,
+    body: serde_json::Value,
+    message_id: Option<String>,
+) -> bool {
     let scope: &Scope = &world.scopes[scope_idx];
     if !scope.connected {
         return false;
     }
-    let Some(channel) = world.channel(&scope.channel_id) else { return false };
+    let Some(channel) = world.channel(&scope.channel_id) else {
+        return false;
+    };
     let out = ChatHook {
         scope_id: scope.scope_id.clone(),
         account_id: scope.account_id.clone(),
@@ -108,7 +149,13 @@ pub fn hook_source(world: &World, scope_idx: usize, conv_idx: usize) -> Option<S
 }
 
 /// Queues the message hook in the format the scope connected with (v2, or deprecated v1).
-pub fn queue_message_hook(world: &mut World, scope_idx: usize, conv_idx: usize, msg_idx: usize, now: i64) -> bool {
+pub fn queue_message_hook(
+    world: &mut World,
+    scope_idx: usize,
+    conv_idx: usize,
+    msg_idx: usize,
+    now: i64,
+) -> bool {
     let source = hook_source(world, scope_idx, conv_idx);
     let scope = &world.scopes[scope_idx];
     let m: &Message = &scope.messages[msg_idx];

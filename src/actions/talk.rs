@@ -5,19 +5,42 @@ use crate::domain::effects::event;
 use crate::domain::World;
 use serde_json::json;
 
-pub fn close_talk(world: &mut World, now: i64, account_id: &str, talk_id: Option<i64>, chat_id: Option<&str>, force_close: bool) -> Result<i64> {
+pub fn close_talk(
+    world: &mut World,
+    now: i64,
+    account_id: &str,
+    talk_id: Option<i64>,
+    chat_id: Option<&str>,
+    force_close: bool,
+) -> Result<i64> {
     let talk_id = match (talk_id, chat_id) {
         (Some(id), _) => id,
         (None, Some(chat)) => {
             let (si, ci) = find_chat(world, account_id, chat)?;
-            world.scopes[si].conversations[ci].talk_id.ok_or_else(|| ActionError::not_found("TALK_NOT_FOUND", "the chat has no talk yet"))?
+            world.scopes[si].conversations[ci].talk_id.ok_or_else(|| {
+                ActionError::not_found("TALK_NOT_FOUND", "the chat has no talk yet")
+            })?
         }
-        (None, None) => return Err(ActionError::bad("TALK_REQUIRED", "name the talk with `talk_id` or `chat_id`")),
+        (None, None) => {
+            return Err(ActionError::bad(
+                "TALK_REQUIRED",
+                "name the talk with `talk_id` or `chat_id`",
+            ))
+        }
     };
-    let account = world.account_mut(account_id).ok_or_else(|| ActionError::not_found("ACCOUNT_NOT_FOUND", account_id.to_string()))?;
-    let talk = account.talks.iter_mut().find(|t| t.talk_id == talk_id).ok_or_else(|| ActionError::not_found("TALK_NOT_FOUND", format!("no talk {talk_id}")))?;
+    let account = world
+        .account_mut(account_id)
+        .ok_or_else(|| ActionError::not_found("ACCOUNT_NOT_FOUND", account_id.to_string()))?;
+    let talk = account
+        .talks
+        .iter_mut()
+        .find(|t| t.talk_id == talk_id)
+        .ok_or_else(|| ActionError::not_found("TALK_NOT_FOUND", format!("no talk {talk_id}")))?;
     if talk.closed {
-        return Err(ActionError::conflict("TALK_CLOSED", format!("talk {talk_id} is already closed")));
+        return Err(ActionError::conflict(
+            "TALK_CLOSED",
+            format!("talk {talk_id} is already closed"),
+        ));
     }
     talk.closed = true;
     talk.is_in_work = false;

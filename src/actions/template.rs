@@ -11,17 +11,34 @@ pub enum TemplateRef {
     /// A template stored in the account (REST v4 `/api/v4/chats/templates`).
     Id(i64),
     /// An ad-hoc template; it is stored first so the hook carries a real id.
-    Inline { content: String, external_id: Option<String>, buttons: Vec<Value> },
+    Inline {
+        content: String,
+        external_id: Option<String>,
+        buttons: Vec<Value>,
+    },
 }
 
 /// Sends the template; returns the message id and the rendered text.
-pub fn send_template(world: &mut World, now: i64, account_id: &str, chat_id: &str, template: TemplateRef, user_id: Option<i64>, author: Author) -> Result<(String, String)> {
+pub fn send_template(
+    world: &mut World,
+    now: i64,
+    account_id: &str,
+    chat_id: &str,
+    template: TemplateRef,
+    user_id: Option<i64>,
+    author: Author,
+) -> Result<(String, String)> {
     let (si, ci) = find_chat(world, account_id, chat_id)?;
-    let integration = world.channel(&world.scopes[si].channel_id).map(|c| c.integration_id.clone()).unwrap_or_default();
+    let integration = world
+        .channel(&world.scopes[si].channel_id)
+        .map(|c| c.integration_id.clone())
+        .unwrap_or_default();
     let tpl = resolve(world, now, account_id, &integration, template)?;
     let conv = &world.scopes[si].conversations[ci];
     let account = world.account(account_id).expect("chat found");
-    let contact = conv.contact_id.and_then(|id| account.contacts.iter().find(|c| c.id == id));
+    let contact = conv
+        .contact_id
+        .and_then(|id| account.contacts.iter().find(|c| c.id == id));
     let lead = lead_of_chat(world, account_id, conv.talk_id, conv.contact_id);
     let (text, params) = render(&tpl.content, &placeholders(account, contact, lead));
     let mut template_obj = json!({"id": tpl.id});
@@ -35,7 +52,14 @@ pub fn send_template(world: &mut World, now: i64, account_id: &str, chat_id: &st
         let row: Vec<Value> = tpl.buttons.iter().map(button).collect();
         message["markup"] = json!({"mode": "inline", "buttons": [row]});
     }
-    let spec = OutgoingSpec { chat_id: chat_id.into(), author, user_id, message, reply_to: None, is_template: true };
+    let spec = OutgoingSpec {
+        chat_id: chat_id.into(),
+        author,
+        user_id,
+        message,
+        reply_to: None,
+        is_template: true,
+    };
     let id = send_outgoing(world, now, account_id, spec)?;
     Ok((id, text))
 }
@@ -48,22 +72,44 @@ fn button(b: &Value) -> Value {
     out
 }
 
-fn resolve(world: &mut World, now: i64, account_id: &str, integration: &str, template: TemplateRef) -> Result<Template> {
-    let account = world.account_mut(account_id).ok_or_else(|| ActionError::not_found("ACCOUNT_NOT_FOUND", account_id.to_string()))?;
+fn resolve(
+    world: &mut World,
+    now: i64,
+    account_id: &str,
+    integration: &str,
+    template: TemplateRef,
+) -> Result<Template> {
+    let account = world
+        .account_mut(account_id)
+        .ok_or_else(|| ActionError::not_found("ACCOUNT_NOT_FOUND", account_id.to_string()))?;
     match template {
         TemplateRef::Id(id) => account
             .templates
             .iter()
             .find(|t| t.id == id)
             .cloned()
-            .ok_or_else(|| ActionError::not_found("TEMPLATE_NOT_FOUND", format!("no template {id}; create it with POST /api/v4/chats/templates"))),
-        TemplateRef::Inline { content, external_id, buttons } => {
+            .ok_or_else(|| {
+                ActionError::not_found(
+                    "TEMPLATE_NOT_FOUND",
+                    format!("no template {id}; create it with POST /api/v4/chats/templates"),
+                )
+            }),
+        TemplateRef::Inline {
+            content,
+            external_id,
+            buttons,
+        } => {
             if content.is_empty() {
-                return Err(ActionError::bad("CONTENT_REQUIRED", "a template needs `content`"));
+                return Err(ActionError::bad(
+                    "CONTENT_REQUIRED",
+                    "a template needs `content`",
+                ));
             }
             let tpl = Template {
                 id: account.ids.number(),
-                name: external_id.clone().unwrap_or_else(|| "Sandbox template".into()),
+                name: external_id
+                    .clone()
+                    .unwrap_or_else(|| "Sandbox template".into()),
                 content,
                 is_editable: false,
                 kind: "amocrm".into(),
@@ -83,9 +129,25 @@ fn resolve(world: &mut World, now: i64, account_id: &str, integration: &str, tem
 }
 
 /// The lead a chat belongs to: its talk's lead, else the contact's newest lead.
-pub fn lead_of_chat<'a>(world: &'a World, account_id: &str, talk_id: Option<i64>, contact_id: Option<i64>) -> Option<&'a crate::domain::Lead> {
+pub fn lead_of_chat<'a>(
+    world: &'a World,
+    account_id: &str,
+    talk_id: Option<i64>,
+    contact_id: Option<i64>,
+) -> Option<&'a crate::domain::Lead> {
     let account = world.account(account_id)?;
-    let by_talk = talk_id.and_then(|t| account.talks.iter().find(|x| x.talk_id == t)).and_then(|t| t.entity_id);
-    let lead_id = by_talk.or_else(|| contact_id.and_then(|c| account.leads.iter().rev().find(|l| l.contact_ids.contains(&c)).map(|l| l.id)))?;
+    let by_talk = talk_id
+        .and_then(|t| account.talks.iter().find(|x| x.talk_id == t))
+        .and_then(|t| t.entity_id);
+    let lead_id = by_talk.or_else(|| {
+        contact_id.and_then(|c| {
+            account
+                .leads
+                .iter()
+                .rev()
+                .find(|l| l.contact_ids.contains(&c))
+                .map(|l| l.id)
+        })
+    })?;
     account.leads.iter().find(|l| l.id == lead_id)
 }

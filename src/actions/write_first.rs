@@ -22,15 +22,28 @@ pub struct WriteFirstResult {
     pub receiver_id: String,
 }
 
-pub fn write_first(world: &mut World, now: i64, account_id: &str, req: WriteFirst) -> Result<WriteFirstResult> {
+pub fn write_first(
+    world: &mut World,
+    now: i64,
+    account_id: &str,
+    req: WriteFirst,
+) -> Result<WriteFirstResult> {
     if req.phone.trim().is_empty() || req.text.is_empty() {
-        return Err(ActionError::bad("PHONE_AND_TEXT_REQUIRED", "write first needs `phone` and `text`"));
+        return Err(ActionError::bad(
+            "PHONE_AND_TEXT_REQUIRED",
+            "write first needs `phone` and `text`",
+        ));
     }
     let si = pick_scope(world, account_id, req.scope_id.as_deref())?;
     let contact_id = contact_for_phone(world, account_id, &req.phone, now);
     let account = world.account_mut(account_id).expect("scope found");
     let (participant_id, chat_id) = (account.ids.uuid(), account.ids.uuid());
-    let name = account.contacts.iter().find(|c| c.id == contact_id).map(|c| c.name.clone()).unwrap_or_default();
+    let name = account
+        .contacts
+        .iter()
+        .find(|c| c.id == contact_id)
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
     if let Some(c) = account.contacts.iter_mut().find(|c| c.id == contact_id) {
         c.chat_ids.push(chat_id.clone());
     }
@@ -45,13 +58,30 @@ pub fn write_first(world: &mut World, now: i64, account_id: &str, req: WriteFirs
         email: None,
         profile_link: None,
     });
-    let mut chat = Conversation::new(chat_id.clone(), None, participant_id.clone(), req.source_external_id.clone(), now);
+    let mut chat = Conversation::new(
+        chat_id.clone(),
+        None,
+        participant_id.clone(),
+        req.source_external_id.clone(),
+        now,
+    );
     chat.write_first_phone = Some(req.phone.clone());
     chat.contact_id = Some(contact_id);
     scope.add_conversation(chat);
-    let spec = OutgoingSpec { chat_id: chat_id.clone(), author: Author::Manager, user_id: req.user_id, message: json!({"type": "text", "text": req.text}), reply_to: None, is_template: false };
+    let spec = OutgoingSpec {
+        chat_id: chat_id.clone(),
+        author: Author::Manager,
+        user_id: req.user_id,
+        message: json!({"type": "text", "text": req.text}),
+        reply_to: None,
+        is_template: false,
+    };
     let message_id = send_outgoing(world, now, account_id, spec)?;
-    Ok(WriteFirstResult { chat_id, message_id, receiver_id: participant_id })
+    Ok(WriteFirstResult {
+        chat_id,
+        message_id,
+        receiver_id: participant_id,
+    })
 }
 
 fn pick_scope(world: &World, account_id: &str, scope_id: Option<&str>) -> Result<usize> {
@@ -60,9 +90,17 @@ fn pick_scope(world: &World, account_id: &str, scope_id: Option<&str>) -> Result
         .iter()
         .position(|s| s.account_id == account_id && s.connected && scope_id.is_none_or(|id| s.scope_id == id))
         .ok_or_else(|| ActionError::conflict("CHANNEL_NOT_CONNECTED", "no connected channel in this account: the integration must call connect first (write first is hidden while disconnected)"))?;
-    let channel = world.channel(&world.scopes[i].channel_id).ok_or_else(|| ActionError::not_found("CHANNEL_NOT_FOUND", "channel is gone"))?;
+    let channel = world
+        .channel(&world.scopes[i].channel_id)
+        .ok_or_else(|| ActionError::not_found("CHANNEL_NOT_FOUND", "channel is gone"))?;
     if !channel.features.write_first {
-        return Err(ActionError::bad("WRITE_FIRST_DISABLED", format!("channel {} was registered without \"write first\"", channel.id)));
+        return Err(ActionError::bad(
+            "WRITE_FIRST_DISABLED",
+            format!(
+                "channel {} was registered without \"write first\"",
+                channel.id
+            ),
+        ));
     }
     Ok(i)
 }
@@ -70,7 +108,11 @@ fn pick_scope(world: &World, account_id: &str, scope_id: Option<&str>) -> Result
 /// The contact with this phone, or a new one named after it.
 fn contact_for_phone(world: &mut World, account_id: &str, phone: &str, now: i64) -> i64 {
     let account = world.account_mut(account_id).expect("account exists");
-    if let Some(c) = account.contacts.iter().find(|c| c.phone.as_deref() == Some(phone)) {
+    if let Some(c) = account
+        .contacts
+        .iter()
+        .find(|c| c.phone.as_deref() == Some(phone))
+    {
         return c.id;
     }
     let id = account.ids.number();

@@ -20,7 +20,10 @@ pub fn router() -> Router<Arc<Sandbox>> {
         .route("/_sandbox/webhooks", get(attempts))
 }
 
-async fn attempts(State(sb): State<Arc<Sandbox>>, Query(filter): Query<AttemptFilter>) -> Json<Value> {
+async fn attempts(
+    State(sb): State<Arc<Sandbox>>,
+    Query(filter): Query<AttemptFilter>,
+) -> Json<Value> {
     Json(json!({ "attempts": sb.webhooks.query(&filter) }))
 }
 
@@ -30,15 +33,31 @@ fn refuse(e: ActionError) -> Response {
 }
 
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ActionError> {
-    let body = if body.is_empty() { b"{}".as_slice() } else { body };
-    serde_json::from_slice(body).map_err(|e| ActionError::bad("INVALID_BODY", format!("{e}; see docs/admin-api.md for this action's fields")))
+    let body = if body.is_empty() {
+        b"{}".as_slice()
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| {
+        ActionError::bad(
+            "INVALID_BODY",
+            format!("{e}; see docs/admin-api.md for this action's fields"),
+        )
+    })
 }
 
-async fn act(State(sb): State<Arc<Sandbox>>, Path((account, action)): Path<(String, String)>, body: axum::body::Bytes) -> Response {
+async fn act(
+    State(sb): State<Arc<Sandbox>>,
+    Path((account, action)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Response {
     let result = {
         let mut world = sb.world();
         if world.account(&account).is_none() {
-            return refuse(ActionError::not_found("ACCOUNT_NOT_FOUND", format!("no account with amojo_id {account}")));
+            return refuse(ActionError::not_found(
+                "ACCOUNT_NOT_FOUND",
+                format!("no account with amojo_id {account}"),
+            ));
         }
         let now = sb.clock.now_secs();
         run(&mut world, now, &account, &action, &body)
@@ -50,7 +69,13 @@ async fn act(State(sb): State<Arc<Sandbox>>, Path((account, action)): Path<(Stri
     }
 }
 
-fn run(world: &mut crate::domain::World, now: i64, account: &str, action: &str, body: &[u8]) -> Result<Value, ActionError> {
+fn run(
+    world: &mut crate::domain::World,
+    now: i64,
+    account: &str,
+    action: &str,
+    body: &[u8],
+) -> Result<Value, ActionError> {
     match action {
         "message" => message(world, now, account, parse(body)?),
         "template" => template(world, now, account, parse(body)?),
@@ -90,9 +115,18 @@ struct MessageAction {
     reply_to: Option<String>,
 }
 
-fn message(world: &mut crate::domain::World, now: i64, account: &str, req: MessageAction) -> Result<Value, ActionError> {
+fn message(
+    world: &mut crate::domain::World,
+    now: i64,
+    account: &str,
+    req: MessageAction,
+) -> Result<Value, ActionError> {
     let mut m = json!({"type": req.kind.unwrap_or_else(|| "text".into())});
-    for (k, v) in [("text", req.text), ("media", req.media), ("file_name", req.file_name)] {
+    for (k, v) in [
+        ("text", req.text),
+        ("media", req.media),
+        ("file_name", req.file_name),
+    ] {
         if let Some(v) = v {
             m[k] = json!(v);
         }
@@ -103,7 +137,14 @@ fn message(world: &mut crate::domain::World, now: i64, account: &str, req: Messa
     if let Some(markup) = req.markup {
         m["markup"] = markup;
     }
-    let spec = OutgoingSpec { chat_id: req.chat_id.clone(), author: req.author, user_id: req.user_id, message: m, reply_to: req.reply_to, is_template: false };
+    let spec = OutgoingSpec {
+        chat_id: req.chat_id.clone(),
+        author: req.author,
+        user_id: req.user_id,
+        message: m,
+        reply_to: req.reply_to,
+        is_template: false,
+    };
     let id = actions::send_outgoing(world, now, account, spec)?;
     Ok(json!({"ok": true, "message_id": id, "chat_id": req.chat_id}))
 }
@@ -128,13 +169,35 @@ struct TemplateAction {
     author: Author,
 }
 
-fn template(world: &mut crate::domain::World, now: i64, account: &str, req: TemplateAction) -> Result<Value, ActionError> {
+fn template(
+    world: &mut crate::domain::World,
+    now: i64,
+    account: &str,
+    req: TemplateAction,
+) -> Result<Value, ActionError> {
     let tpl = match (req.template_id, req.template) {
         (Some(id), None) => TemplateRef::Id(id),
-        (None, Some(t)) => TemplateRef::Inline { content: t.content, external_id: t.external_id, buttons: t.buttons },
-        _ => return Err(ActionError::bad("TEMPLATE_REQUIRED", "give exactly one of `template_id` or `template`")),
+        (None, Some(t)) => TemplateRef::Inline {
+            content: t.content,
+            external_id: t.external_id,
+            buttons: t.buttons,
+        },
+        _ => {
+            return Err(ActionError::bad(
+                "TEMPLATE_REQUIRED",
+                "give exactly one of `template_id` or `template`",
+            ))
+        }
     };
-    let (id, text) = actions::send_template(world, now, account, &req.chat_id, tpl, req.user_id, req.author)?;
+    let (id, text) = actions::send_template(
+        world,
+        now,
+        account,
+        &req.chat_id,
+        tpl,
+        req.user_id,
+        req.author,
+    )?;
     Ok(json!({"ok": true, "message_id": id, "text": text, "chat_id": req.chat_id}))
 }
 
@@ -148,9 +211,27 @@ struct WriteFirstAction {
     user_id: Option<i64>,
 }
 
-fn write_first(world: &mut crate::domain::World, now: i64, account: &str, req: WriteFirstAction) -> Result<Value, ActionError> {
-    let out = actions::write_first(world, now, account, WriteFirst { phone: req.phone, text: req.text, scope_id: req.scope_id, source_external_id: req.source_external_id, user_id: req.user_id })?;
-    Ok(json!({"ok": true, "chat_id": out.chat_id, "message_id": out.message_id, "receiver_id": out.receiver_id}))
+fn write_first(
+    world: &mut crate::domain::World,
+    now: i64,
+    account: &str,
+    req: WriteFirstAction,
+) -> Result<Value, ActionError> {
+    let out = actions::write_first(
+        world,
+        now,
+        account,
+        WriteFirst {
+            phone: req.phone,
+            text: req.text,
+            scope_id: req.scope_id,
+            source_external_id: req.source_external_id,
+            user_id: req.user_id,
+        },
+    )?;
+    Ok(
+        json!({"ok": true, "chat_id": out.chat_id, "message_id": out.message_id, "receiver_id": out.receiver_id}),
+    )
 }
 
 #[derive(Deserialize)]
@@ -170,11 +251,24 @@ struct ReactionAction {
     user_id: Option<i64>,
 }
 
-fn reaction(world: &mut crate::domain::World, now: i64, account: &str, req: ReactionAction) -> Result<Value, ActionError> {
+fn reaction(
+    world: &mut crate::domain::World,
+    now: i64,
+    account: &str,
+    req: ReactionAction,
+) -> Result<Value, ActionError> {
     let emoji = match req.kind.as_deref().unwrap_or("react") {
-        "react" => Some(req.emoji.ok_or_else(|| ActionError::bad("EMOJI_REQUIRED", "a reaction needs `emoji`"))?),
+        "react" => Some(
+            req.emoji
+                .ok_or_else(|| ActionError::bad("EMOJI_REQUIRED", "a reaction needs `emoji`"))?,
+        ),
         "unreact" => None,
-        other => return Err(ActionError::bad("INVALID_TYPE", format!("type {other:?} must be react or unreact"))),
+        other => {
+            return Err(ActionError::bad(
+                "INVALID_TYPE",
+                format!("type {other:?} must be react or unreact"),
+            ))
+        }
     };
     actions::manager_reaction(world, now, account, &req.message_id, emoji, req.user_id)?;
     Ok(json!({"ok": true}))

@@ -25,7 +25,12 @@ pub struct Credentials {
     pub client_secret: String,
 }
 
-pub fn credentials(world: &World, account: &Account, channel: &Channel, base_url: &str) -> Credentials {
+pub fn credentials(
+    world: &World,
+    account: &Account,
+    channel: &Channel,
+    base_url: &str,
+) -> Credentials {
     let scope = scope_id(&channel.id, &account.amojo_id);
     Credentials {
         amojo_base_url: base_url.to_string(),
@@ -40,14 +45,31 @@ pub fn credentials(world: &World, account: &Account, channel: &Channel, base_url
         scope_id: scope,
         bot_id: channel.bot.id.clone(),
         bot_name: channel.bot.name.clone(),
-        manager_amojo_id: account.users.first().map(|u| u.amojo_id.clone()).unwrap_or_default(),
-        api_token: world.auth.long_lived(&channel.integration_id, &account.amojo_id).map(|t| t.access_token.clone()).unwrap_or_default(),
+        manager_amojo_id: account
+            .users
+            .first()
+            .map(|u| u.amojo_id.clone())
+            .unwrap_or_default(),
+        api_token: world
+            .auth
+            .long_lived(&channel.integration_id, &account.amojo_id)
+            .map(|t| t.access_token.clone())
+            .unwrap_or_default(),
         client_id: channel.integration_id.clone(),
-        client_secret: world.auth.integration(&channel.integration_id).map(|i| i.client_secret.clone()).unwrap_or_default(),
+        client_secret: world
+            .auth
+            .integration(&channel.integration_id)
+            .map(|i| i.client_secret.clone())
+            .unwrap_or_default(),
     }
 }
 
 /// Credentials for every channel the account may connect, in channel order.
 pub fn credentials_of(world: &World, account: &Account, base_url: &str) -> Vec<Credentials> {
-    world.channels.iter().filter(|c| c.may_connect(&account.amojo_id)).map(|c| credentials(world, account, c, base_url)).collect()
+    world
+        .channels
+        .iter()
+        .filter(|c| c.may_connect(&account.amojo_id))
+        .map(|c| credentials(world, account, c, base_url))
+        .collect()
 }

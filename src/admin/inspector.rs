@@ -13,6 +13,20 @@ const SCRIPT: &str = include_str!("../../web/inspector/app.js");
 
 pub fn router() -> Router<Arc<Sandbox>> {
     Router::new()
-        .route("/_sandbox/inspector", get(|| async { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], PAGE).into_response() }))
-        .route("/_sandbox/inspector/app.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], SCRIPT).into_response() }))
+        .route(
+            "/_sandbox/inspector",
+            get(|| async {
+                ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], PAGE).into_response()
+            }),
+        )
+        .route(
+            "/_sandbox/inspector/app.js",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+                    SCRIPT,
+                )
+                    .into_response()
+            }),
+        )
 }

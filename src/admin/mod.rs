@@ -26,8 +26,14 @@ pub fn router() -> Router<Arc<Sandbox>> {
     Router::new()
         .route("/_sandbox", get(index))
         .route("/_sandbox/", get(index))
-        .route("/_sandbox/health", get(|| async { Json(json!({"ok": true})) }))
-        .route("/_sandbox/accounts", get(list_accounts).post(create_account))
+        .route(
+            "/_sandbox/health",
+            get(|| async { Json(json!({"ok": true})) }),
+        )
+        .route(
+            "/_sandbox/accounts",
+            get(list_accounts).post(create_account),
+        )
         .route("/_sandbox/accounts/{amojo_id}", get(account_state))
         .route("/_sandbox/journal", get(journal).delete(clear_journal))
         .route("/_sandbox/reset", axum::routing::post(reset))
@@ -42,7 +48,11 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 
 async fn index(State(sb): Shared) -> Json<Value> {
     let world = sb.world();
-    let creds: Vec<Credentials> = world.accounts.iter().flat_map(|a| credentials_of(&world, a, sb.base_url())).collect();
+    let creds: Vec<Credentials> = world
+        .accounts
+        .iter()
+        .flat_map(|a| credentials_of(&world, a, sb.base_url()))
+        .collect();
     Json(json!({
         "name": "kommo-sandbox",
         "version": env!("CARGO_PKG_VERSION"),
@@ -101,16 +111,28 @@ async fn create_account(State(sb): Shared, body: axum::body::Bytes) -> Response 
     } else {
         match serde_json::from_slice(&body) {
             Ok(r) => r,
-            Err(e) => return error(StatusCode::BAD_REQUEST, format!("{e}; send {{\"label\"?: string, \"webhook_url\"?: string}}")),
+            Err(e) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("{e}; send {{\"label\"?: string, \"webhook_url\"?: string}}"),
+                )
+            }
         }
     };
     if let Some(url) = &req.webhook_url {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return error(StatusCode::BAD_REQUEST, format!("webhook_url {url:?} is not an http(s) URL"));
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("webhook_url {url:?} is not an http(s) URL"),
+            );
         }
     }
     let mut world = sb.world();
-    let (account_id, channel_id) = seed::isolated(&mut world, req.label.as_deref().unwrap_or(""), req.webhook_url);
+    let (account_id, channel_id) = seed::isolated(
+        &mut world,
+        req.label.as_deref().unwrap_or(""),
+        req.webhook_url,
+    );
     let account = world.account(&account_id).expect("just created");
     let channel = world.channel(&channel_id).expect("just created");
     let creds = credentials(&world, account, channel, sb.base_url());
@@ -120,10 +142,14 @@ async fn create_account(State(sb): Shared, body: axum::body::Bytes) -> Response 
 async fn account_state(State(sb): Shared, Path(amojo_id): Path<String>) -> Response {
     let world = sb.world();
     let Some(account) = world.account(&amojo_id) else {
-        return error(StatusCode::NOT_FOUND, format!("no account with amojo_id {amojo_id}; GET /_sandbox/accounts lists them"));
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("no account with amojo_id {amojo_id}; GET /_sandbox/accounts lists them"),
+        );
     };
     let scopes: Vec<&crate::domain::Scope> = world.scopes_of(&amojo_id).collect();
-    Json(json!({ "account": account, "scopes": scopes, "clock": sb.clock.now_secs() })).into_response()
+    Json(json!({ "account": account, "scopes": scopes, "clock": sb.clock.now_secs() }))
+        .into_response()
 }
 
 async fn journal(State(sb): Shared, Query(filter): Query<Filter>) -> Json<Value> {
@@ -161,7 +187,12 @@ struct ClockChange {
 async fn set_clock(State(sb): Shared, body: axum::body::Bytes) -> Response {
     let change: ClockChange = match serde_json::from_slice(&body) {
         Ok(c) => c,
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("{e}; send {{\"now\": \"Thu, 16 Dec 2021 13:15:29 +0000\"}} or {{\"advance\": 60}}")),
+        Err(e) => return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "{e}; send {{\"now\": \"Thu, 16 Dec 2021 13:15:29 +0000\"}} or {{\"advance\": 60}}"
+            ),
+        ),
     };
     if let Some(freeze) = change.freeze {
         sb.clock.freeze(freeze);
@@ -170,7 +201,12 @@ async fn set_clock(State(sb): Shared, body: axum::body::Bytes) -> Response {
         let text = match &now {
             Value::String(s) => s.clone(),
             Value::Number(n) => n.to_string(),
-            _ => return error(StatusCode::BAD_REQUEST, "`now` must be an RFC 2822 date or epoch seconds"),
+            _ => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "`now` must be an RFC 2822 date or epoch seconds",
+                )
+            }
         };
         match parse_time(&text) {
             Ok(ms) => sb.clock.set(ms),

@@ -34,7 +34,10 @@ pub const FILES: &[(&str, &str)] = embed![
 ];
 
 pub fn file(path: &str) -> Option<&'static str> {
-    FILES.iter().find(|(p, _)| *p == path).map(|(_, body)| *body)
+    FILES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, body)| *body)
 }
 
 pub fn content_type(path: &str) -> &'static str {
@@ -52,17 +55,40 @@ pub fn content_type(path: &str) -> &'static str {
 
 pub fn router() -> Router<Arc<Sandbox>> {
     Router::new()
-        .route("/js/{*path}", get(|Path(p): Path<String>| async move { serve(&format!("js/{p}")) }))
-        .route("/css/{*path}", get(|Path(p): Path<String>| async move { serve(&format!("css/{p}")) }))
-        .route("/examples/{*path}", get(|Path(p): Path<String>| async move { serve(&format!("examples/{p}")) }))
+        .route(
+            "/js/{*path}",
+            get(|Path(p): Path<String>| async move { serve(&format!("js/{p}")) }),
+        )
+        .route(
+            "/css/{*path}",
+            get(|Path(p): Path<String>| async move { serve(&format!("css/{p}")) }),
+        )
+        .route(
+            "/examples/{*path}",
+            get(|Path(p): Path<String>| async move { serve(&format!("examples/{p}")) }),
+        )
 }
 
 /// `?<timestamp>` cache-busters (as amoCRM loaders add) never reach here: axum strips the query.
 fn serve(path: &str) -> Response {
-    let path = if path.ends_with('/') { format!("{path}index.html") } else { path.to_string() };
+    let path = if path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.to_string()
+    };
     match file(&path) {
-        Some(body) => ([(header::CONTENT_TYPE, content_type(&path)), (header::CACHE_CONTROL, "no-store")], body).into_response(),
-        None => super::error(StatusCode::NOT_FOUND, format!("no embedded file web/{path}")),
+        Some(body) => (
+            [
+                (header::CONTENT_TYPE, content_type(&path)),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            body,
+        )
+            .into_response(),
+        None => super::error(
+            StatusCode::NOT_FOUND,
+            format!("no embedded file web/{path}"),
+        ),
     }
 }
 
@@ -71,7 +97,8 @@ mod tests {
     #[test]
     fn every_example_widget_manifest_is_json() {
         for (path, body) in super::FILES.iter().filter(|(p, _)| p.ends_with(".json")) {
-            serde_json::from_str::<serde_json::Value>(body).unwrap_or_else(|e| panic!("{path}: {e}"));
+            serde_json::from_str::<serde_json::Value>(body)
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
         }
     }
 }

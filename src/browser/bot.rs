@@ -102,7 +102,12 @@ mod tests {
 
     #[test]
     fn branch_follows_locale() {
-        let es = run(&bot().start, &params(json!({"username": "Ana", "locale": "es"})), "start").unwrap();
+        let es = run(
+            &bot().start,
+            &params(json!({"username": "Ana", "locale": "es"})),
+            "start",
+        )
+        .unwrap();
         assert_eq!(es["branch"], json!(0));
         assert_eq!(es["messages"], json!(["hello, Ana", "Hola"]));
         let en = run(&bot().start, &params(json!({"locale": "en"})), "start").unwrap();

@@ -11,7 +11,8 @@ pub fn parse(value: &Value) -> Result<Vec<Condition>, String> {
     let parsed;
     let value = match value {
         Value::String(text) => {
-            parsed = serde_json::from_str::<Value>(text).map_err(|e| format!("the condition is not JSON: {e}"))?;
+            parsed = serde_json::from_str::<Value>(text)
+                .map_err(|e| format!("the condition is not JSON: {e}"))?;
             &parsed
         }
         v => v,
@@ -76,16 +77,30 @@ mod tests {
 
     #[test]
     fn in_not_in_and_in_range() {
-        assert!(check(json!([{"term1": "vip, new", "term2": "old,vip", "operation": "in"}]), ""));
-        assert!(check(json!([{"term1": "new", "term2": "vip", "operation": "not_in"}]), ""));
-        assert!(check(json!([{"term1": "age 34", "term2": {"from": 18, "to": 40}, "operation": "in_range"}]), ""));
-        assert!(!check(json!([{"term1": "age 54", "term2": {"from": 18, "to": 40}, "operation": "in_range"}]), ""));
+        assert!(check(
+            json!([{"term1": "vip, new", "term2": "old,vip", "operation": "in"}]),
+            ""
+        ));
+        assert!(check(
+            json!([{"term1": "new", "term2": "vip", "operation": "not_in"}]),
+            ""
+        ));
+        assert!(check(
+            json!([{"term1": "age 34", "term2": {"from": 18, "to": 40}, "operation": "in_range"}]),
+            ""
+        ));
+        assert!(!check(
+            json!([{"term1": "age 54", "term2": {"from": 18, "to": 40}, "operation": "in_range"}]),
+            ""
+        ));
     }
 
     #[test]
     fn unknown_operation_and_non_array_are_errors() {
         let conds = parse(&json!([{"term1": "a", "term2": "a", "operation": "~"}])).unwrap();
-        assert!(all_hold(&conds, &|s| s.to_string()).unwrap_err().contains("not one of"));
+        assert!(all_hold(&conds, &|s| s.to_string())
+            .unwrap_err()
+            .contains("not one of"));
         assert!(parse(&json!({"term1": "a"})).unwrap_err().contains("array"));
     }
 }

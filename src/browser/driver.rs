@@ -36,17 +36,30 @@ pub fn chromium_path() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("KOMMO_SANDBOX_CHROMIUM") {
         return Some(PathBuf::from(p));
     }
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].iter().map(PathBuf::from).find(|p| p.exists())
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
 }
 
 impl Driver {
     /// Starts headless Chromium (no sandbox, no network side-traffic).
     pub fn launch() -> Result<Driver> {
         let path = chromium_path().ok_or_else(|| anyhow!("no Chromium found; install it (apt-get install chromium) or set KOMMO_SANDBOX_CHROMIUM"))?;
-        let args: Vec<&OsStr> = ["--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
-            .iter()
-            .map(OsStr::new)
-            .collect();
+        let args: Vec<&OsStr> = [
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+        ]
+        .iter()
+        .map(OsStr::new)
+        .collect();
         let options = LaunchOptions::default_builder()
             .path(Some(path))
             .sandbox(false)
@@ -55,7 +68,9 @@ impl Driver {
             .idle_browser_timeout(Duration::from_secs(3600))
             .build()
             .map_err(|e| anyhow!("launch options: {e}"))?;
-        Ok(Driver { browser: Browser::new(options).context("starting Chromium")? })
+        Ok(Driver {
+            browser: Browser::new(options).context("starting Chromium")?,
+        })
     }
 
     /// Opens `url` in a fresh browser context and waits for it to load.
@@ -67,8 +82,13 @@ impl Driver {
 
     pub fn open(&self, url: &str) -> Result<Page> {
         let tab = self.browser.new_context()?.new_tab()?;
-        tab.navigate_to(url)?.wait_until_navigated().with_context(|| format!("loading {url}"))?;
-        Ok(Page { tab, screenshot_on_failure: None })
+        tab.navigate_to(url)?
+            .wait_until_navigated()
+            .with_context(|| format!("loading {url}"))?;
+        Ok(Page {
+            tab,
+            screenshot_on_failure: None,
+        })
     }
 }
 
@@ -89,7 +109,10 @@ impl Page {
             "(async () => {{ try {{ const v = await ({expression}); return JSON.stringify({{ok: v === undefined ? null : v}}); }} catch (e) {{ return JSON.stringify({{error: String(e && e.stack || e)}}); }} }})()"
         );
         let result = self.tab.evaluate(&wrapped, true)?;
-        let text = result.value.and_then(|v| v.as_str().map(str::to_string)).ok_or_else(|| anyhow!("evaluation of {expression} gave no value"))?;
+        let text = result
+            .value
+            .and_then(|v| v.as_str().map(str::to_string))
+            .ok_or_else(|| anyhow!("evaluation of {expression} gave no value"))?;
         let mut out: Value = serde_json::from_str(&text)?;
         if let Some(e) = out.get("error") {
             return self.fail(format!("JS error in {expression}: {e}"));
@@ -99,18 +122,27 @@ impl Page {
 
     /// Clicks the first element matching `selector` (waiting up to 5 s for it).
     pub fn click(&self, selector: &str) -> Result<()> {
-        let outcome = self.tab.wait_for_element_with_custom_timeout(selector, Duration::from_secs(5)).and_then(|e| e.click().map(|_| ()));
+        let outcome = self
+            .tab
+            .wait_for_element_with_custom_timeout(selector, Duration::from_secs(5))
+            .and_then(|e| e.click().map(|_| ()));
         outcome.or_else(|e| self.fail(format!("click {selector}: {e}")))
     }
 
     /// Focuses the element and types `text` as key presses.
     pub fn type_into(&self, selector: &str, text: &str) -> Result<()> {
-        let outcome = self.tab.wait_for_element_with_custom_timeout(selector, Duration::from_secs(5)).and_then(|e| e.type_into(text).map(|_| ()));
+        let outcome = self
+            .tab
+            .wait_for_element_with_custom_timeout(selector, Duration::from_secs(5))
+            .and_then(|e| e.type_into(text).map(|_| ()));
         outcome.or_else(|e| self.fail(format!("type into {selector}: {e}")))
     }
 
     pub fn press_key(&self, key: &str) -> Result<()> {
-        self.tab.press_key(key).map(|_| ()).or_else(|e| self.fail(format!("press {key}: {e}")))
+        self.tab
+            .press_key(key)
+            .map(|_| ())
+            .or_else(|e| self.fail(format!("press {key}: {e}")))
     }
 
     /// Waits until the JS expression is truthy; returns its value.
@@ -122,7 +154,9 @@ impl Page {
                 return Ok(v);
             }
             if start.elapsed() > timeout {
-                return self.fail(format!("timed out after {timeout:?} waiting for {expression} (last value {v})"));
+                return self.fail(format!(
+                    "timed out after {timeout:?} waiting for {expression} (last value {v})"
+                ));
             }
             std::thread::sleep(POLL);
         }
@@ -130,23 +164,39 @@ impl Page {
 
     /// Waits until an element matching `selector` exists.
     pub fn wait_for_element(&self, selector: &str, timeout: Duration) -> Result<()> {
-        self.wait_until(&format!("!!document.querySelector({})", js_string(selector)), timeout).map(|_| ())
+        self.wait_until(
+            &format!("!!document.querySelector({})", js_string(selector)),
+            timeout,
+        )
+        .map(|_| ())
     }
 
     /// Waits until some element matching `selector` contains `text`.
     pub fn wait_for_text(&self, selector: &str, text: &str, timeout: Duration) -> Result<()> {
-        let expr = format!("Array.from(document.querySelectorAll({})).some(e => e.textContent.includes({}))", js_string(selector), js_string(text));
+        let expr = format!(
+            "Array.from(document.querySelectorAll({})).some(e => e.textContent.includes({}))",
+            js_string(selector),
+            js_string(text)
+        );
         self.wait_until(&expr, timeout).map(|_| ())
     }
 
     /// The text of every element matching `selector`.
     pub fn texts(&self, selector: &str) -> Result<Vec<String>> {
-        let v = self.eval(&format!("Array.from(document.querySelectorAll({})).map(e => e.textContent)", js_string(selector)))?;
+        let v = self.eval(&format!(
+            "Array.from(document.querySelectorAll({})).map(e => e.textContent)",
+            js_string(selector)
+        ))?;
         Ok(serde_json::from_value(v)?)
     }
 
     pub fn screenshot(&self, path: &std::path::Path) -> Result<()> {
-        let png = self.tab.capture_screenshot(Cdp::CaptureScreenshotFormatOption::Png, None, None, true)?;
+        let png = self.tab.capture_screenshot(
+            Cdp::CaptureScreenshotFormatOption::Png,
+            None,
+            None,
+            true,
+        )?;
         std::fs::write(path, png).with_context(|| format!("writing {}", path.display()))
     }
 
@@ -182,29 +232,59 @@ pub fn js_string(s: &str) -> String {
 }
 
 /// SDK calls the pages recorded in an account (amojo id or numeric id) whose method starts with `prefix`.
-pub fn sdk_calls(sandbox: &crate::Sandbox, account: &str, prefix: &str) -> Vec<crate::domain::browser_state::SdkCall> {
+pub fn sdk_calls(
+    sandbox: &crate::Sandbox,
+    account: &str,
+    prefix: &str,
+) -> Vec<crate::domain::browser_state::SdkCall> {
     let world = sandbox.world();
-    let Some(id) = super::resolve_account(&world, account) else { return vec![] };
+    let Some(id) = super::resolve_account(&world, account) else {
+        return vec![];
+    };
     let calls = &world.account(&id).expect("resolved").browser.sdk_calls;
-    calls.iter().filter(|c| c.method.starts_with(prefix)).cloned().collect()
+    calls
+        .iter()
+        .filter(|c| c.method.starts_with(prefix))
+        .cloned()
+        .collect()
 }
 
 /// The demo site with the chat button: `loader` `kommo` or `amocrm`, the config object, setMeta payloads, early calls.
-pub fn button_page_url(base: &str, loader: &str, config: &Value, meta: &Value, queue: &Value) -> String {
+pub fn button_page_url(
+    base: &str,
+    loader: &str,
+    config: &Value,
+    meta: &Value,
+    queue: &Value,
+) -> String {
     let mut url = url::Url::parse(&format!("{base}/demo/button")).expect("base URL");
-    url.query_pairs_mut().append_pair("loader", loader).append_pair("meta", &meta.to_string()).append_pair("queue", &queue.to_string());
+    url.query_pairs_mut()
+        .append_pair("loader", loader)
+        .append_pair("meta", &meta.to_string())
+        .append_pair("queue", &queue.to_string());
     if !config.is_null() {
-        url.query_pairs_mut().append_pair("config", &config.to_string());
+        url.query_pairs_mut()
+            .append_pair("config", &config.to_string());
     }
     url.to_string()
 }
 
 /// The widget host running `widget` in `area` (`lcard`, `llist`, ...), on card `card_id` if given.
-pub fn widget_host_url(base: &str, widget: &str, area: &str, card_id: Option<i64>, settings: &Value) -> String {
+pub fn widget_host_url(
+    base: &str,
+    widget: &str,
+    area: &str,
+    card_id: Option<i64>,
+    settings: &Value,
+) -> String {
     let mut url = url::Url::parse(&format!("{base}/widget-host")).expect("base URL");
-    url.query_pairs_mut().append_pair("widget", widget).append_pair("area", area).append_pair("settings", &settings.to_string());
+    url.query_pairs_mut()
+        .append_pair("widget", widget)
+        .append_pair("area", area)
+        .append_pair("settings", &settings.to_string());
     if let Some(id) = card_id {
-        url.query_pairs_mut().append_pair("card_id", &id.to_string());
+        url.query_pairs_mut()
+            .append_pair("card_id", &id.to_string());
     }
     url.to_string()
 }
@@ -216,12 +296,20 @@ mod tests {
 
     #[test]
     fn urls_carry_json_params() {
-        let u = button_page_url("http://127.0.0.1:1", "amocrm", &json!({"hidden": true}), &json!([]), &json!([["runChatShow"]]));
+        let u = button_page_url(
+            "http://127.0.0.1:1",
+            "amocrm",
+            &json!({"hidden": true}),
+            &json!([]),
+            &json!([["runChatShow"]]),
+        );
         let parsed = url::Url::parse(&u).unwrap();
         let q: std::collections::HashMap<_, _> = parsed.query_pairs().into_owned().collect();
         assert_eq!(q["config"], r#"{"hidden":true}"#);
         assert_eq!(q["queue"], r#"[["runChatShow"]]"#);
-        assert!(widget_host_url("http://h", "w", "lcard", Some(5), &json!({})).contains("card_id=5"));
+        assert!(
+            widget_host_url("http://h", "w", "lcard", Some(5), &json!({})).contains("card_id=5")
+        );
     }
 
     #[test]

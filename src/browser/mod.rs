@@ -48,5 +48,8 @@ pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Response 
 }
 
 pub(crate) fn no_account(key: &str) -> Response {
-    error(StatusCode::NOT_FOUND, format!("no account {key:?} (amojo_id or numeric id); GET /_sandbox/accounts lists them"))
+    error(
+        StatusCode::NOT_FOUND,
+        format!("no account {key:?} (amojo_id or numeric id); GET /_sandbox/accounts lists them"),
+    )
 }

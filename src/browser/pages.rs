@@ -14,7 +14,9 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 pub fn router() -> Router<Arc<Sandbox>> {
-    Router::new().route("/demo/button", get(button_page)).route("/demo/web1on1", get(web1on1_page))
+    Router::new()
+        .route("/demo/button", get(button_page))
+        .route("/demo/web1on1", get(web1on1_page))
 }
 
 #[derive(Deserialize, Default)]
@@ -42,17 +44,38 @@ fn json_param(name: &str, text: Option<&str>, default: Value) -> Result<Value, S
 async fn button_page(State(sb): State<Arc<Sandbox>>, Query(q): Query<ButtonQuery>) -> Response {
     let (fn_name, cfg_name, config_name, locale) = match q.loader.as_deref().unwrap_or("kommo") {
         "kommo" => ("crmPlugin", "crm_plugin", "crmPluginConfig", "en"),
-        "amocrm" => ("amoSocialButton", "amo_social_button", "amoSocialButtonConfig", "ru"),
-        other => return error(StatusCode::BAD_REQUEST, format!("loader {other:?} is not `kommo` or `amocrm`")),
+        "amocrm" => (
+            "amoSocialButton",
+            "amo_social_button",
+            "amoSocialButtonConfig",
+            "ru",
+        ),
+        other => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("loader {other:?} is not `kommo` or `amocrm`"),
+            )
+        }
     };
-    let parsed = (|| Ok::<_, String>((json_param("config", q.config.as_deref(), Value::Null)?, json_param("meta", q.meta.as_deref(), json!([]))?, json_param("queue", q.queue.as_deref(), json!([]))?)))();
+    let parsed = (|| {
+        Ok::<_, String>((
+            json_param("config", q.config.as_deref(), Value::Null)?,
+            json_param("meta", q.meta.as_deref(), json!([]))?,
+            json_param("queue", q.queue.as_deref(), json!([]))?,
+        ))
+    })();
     let (config, meta, queue) = match parsed {
         Ok(p) => p,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
     let world = sb.world();
-    let key = q.account.clone().unwrap_or_else(|| world.accounts[0].amojo_id.clone());
-    let Some(id) = resolve_account(&world, &key) else { return no_account(&key) };
+    let key = q
+        .account
+        .clone()
+        .unwrap_or_else(|| world.accounts[0].amojo_id.clone());
+    let Some(id) = resolve_account(&world, &key) else {
+        return no_account(&key);
+    };
     let account_id = world.account(&id).expect("resolved").id;
     let context = json!({
         "fn": fn_name, "cfg": cfg_name, "config_name": config_name, "config": config,
@@ -70,8 +93,13 @@ struct Web1on1Query {
 
 async fn web1on1_page(State(sb): State<Arc<Sandbox>>, Query(q): Query<Web1on1Query>) -> Response {
     let world = sb.world();
-    let key = q.account.clone().unwrap_or_else(|| world.accounts[0].amojo_id.clone());
-    let Some(id) = resolve_account(&world, &key) else { return no_account(&key) };
+    let key = q
+        .account
+        .clone()
+        .unwrap_or_else(|| world.accounts[0].amojo_id.clone());
+    let Some(id) = resolve_account(&world, &key) else {
+        return no_account(&key);
+    };
     let context = json!({"account": world.account(&id).expect("resolved").id.to_string()});
     let page = assets::file("pages/web1on1-demo.html").expect("embedded");
     Html(page.replace("/*CONTEXT*/null", &script_json(&context))).into_response()

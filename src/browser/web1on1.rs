@@ -29,20 +29,30 @@ pub enum Command {
 
 /// `None` for ordinary chat text; `Some(Err)` for a malformed command.
 pub fn parse(message: &str) -> Option<Result<Command, String>> {
-    let body = message.strip_prefix(PREFIX).or_else(|| (message.trim_end() == ">cs").then_some(""))?;
+    let body = message
+        .strip_prefix(PREFIX)
+        .or_else(|| (message.trim_end() == ">cs").then_some(""))?;
     Some(parse_body(body.trim()))
 }
 
 fn parse_body(body: &str) -> Result<Command, String> {
     let (head, rest) = split(body);
     if let Some(name) = head.strip_prefix('.') {
-        return Ok(Command::Field { name: word(name, ".field")?, value: required(rest, ".field value")? });
+        return Ok(Command::Field {
+            name: word(name, ".field")?,
+            value: required(rest, ".field value")?,
+        });
     }
     if let Some(id) = head.strip_prefix('+') {
-        return Ok(Command::Form { id: word(id, "+formId")? });
+        return Ok(Command::Form {
+            id: word(id, "+formId")?,
+        });
     }
     if let Some(id) = head.strip_prefix('@') {
-        return Ok(Command::Mention { id: word(id, "@id")?, text: rest.to_string() });
+        return Ok(Command::Mention {
+            id: word(id, "@id")?,
+            text: rest.to_string(),
+        });
     }
     match head {
         "/set" => parse_set(rest),
@@ -60,9 +70,14 @@ fn parse_set(rest: &str) -> Result<Command, String> {
         return Err("/set needs a variable: `/set @category Name` or `/set var value`".into());
     }
     if name == "@category" {
-        return Ok(Command::Category { name: required(value, "/set @category Name")? });
+        return Ok(Command::Category {
+            name: required(value, "/set @category Name")?,
+        });
     }
-    Ok(Command::Variable { name: name.to_string(), value: required(value, "/set var value")? })
+    Ok(Command::Variable {
+        name: name.to_string(),
+        value: required(value, "/set var value")?,
+    })
 }
 
 fn split(s: &str) -> (&str, &str) {
@@ -103,7 +118,8 @@ pub fn apply(meta: &mut ChatMeta, command: &Command) {
         Command::Form { id } => meta.forms.push(id.clone()),
         Command::Category { name } => meta.category = Some(name.clone()),
         Command::Variable { name, value } => {
-            meta.variables.insert(name.clone(), Value::String(value.clone()));
+            meta.variables
+                .insert(name.clone(), Value::String(value.clone()));
         }
         Command::Assign { id } => meta.assigned_to = Some(id.clone()),
         Command::Notify { inbox } => meta.notified.push(inbox.clone()),
@@ -121,15 +137,59 @@ mod tests {
 
     #[test]
     fn documented_examples_parse() {
-        assert_eq!(ok(">cs .location 61be87aeafdf672d381a9db4#61be87aeafdf672d381a9db5"), Command::Field { name: "location".into(), value: "61be87aeafdf672d381a9db4#61be87aeafdf672d381a9db5".into() });
-        assert_eq!(ok(">cs +6093490651a8b5629324ae4f"), Command::Form { id: "6093490651a8b5629324ae4f".into() });
-        assert_eq!(ok(">cs .brand Toyota"), Command::Field { name: "brand".into(), value: "Toyota".into() });
-        assert_eq!(ok(">cs /set @category Used Car"), Command::Category { name: "Used Car".into() });
-        assert_eq!(ok(">cs /set isLead yes"), Command::Variable { name: "isLead".into(), value: "yes".into() });
-        assert_eq!(ok(">cs /assign 62c6077ca980127f404b0301"), Command::Assign { id: "62c6077ca980127f404b0301".into() });
-        assert_eq!(ok(">cs /notify 605411853c68d83fd1ac7655"), Command::Notify { inbox: Some("605411853c68d83fd1ac7655".into()) });
+        assert_eq!(
+            ok(">cs .location 61be87aeafdf672d381a9db4#61be87aeafdf672d381a9db5"),
+            Command::Field {
+                name: "location".into(),
+                value: "61be87aeafdf672d381a9db4#61be87aeafdf672d381a9db5".into()
+            }
+        );
+        assert_eq!(
+            ok(">cs +6093490651a8b5629324ae4f"),
+            Command::Form {
+                id: "6093490651a8b5629324ae4f".into()
+            }
+        );
+        assert_eq!(
+            ok(">cs .brand Toyota"),
+            Command::Field {
+                name: "brand".into(),
+                value: "Toyota".into()
+            }
+        );
+        assert_eq!(
+            ok(">cs /set @category Used Car"),
+            Command::Category {
+                name: "Used Car".into()
+            }
+        );
+        assert_eq!(
+            ok(">cs /set isLead yes"),
+            Command::Variable {
+                name: "isLead".into(),
+                value: "yes".into()
+            }
+        );
+        assert_eq!(
+            ok(">cs /assign 62c6077ca980127f404b0301"),
+            Command::Assign {
+                id: "62c6077ca980127f404b0301".into()
+            }
+        );
+        assert_eq!(
+            ok(">cs /notify 605411853c68d83fd1ac7655"),
+            Command::Notify {
+                inbox: Some("605411853c68d83fd1ac7655".into())
+            }
+        );
         assert_eq!(ok(">cs /notify"), Command::Notify { inbox: None });
-        assert_eq!(ok(">cs @6248f0083ab5d5001e523146 Hello this is for you"), Command::Mention { id: "6248f0083ab5d5001e523146".into(), text: "Hello this is for you".into() });
+        assert_eq!(
+            ok(">cs @6248f0083ab5d5001e523146 Hello this is for you"),
+            Command::Mention {
+                id: "6248f0083ab5d5001e523146".into(),
+                text: "Hello this is for you".into()
+            }
+        );
     }
 
     #[test]
@@ -140,16 +200,36 @@ mod tests {
 
     #[test]
     fn malformed_commands_are_reported() {
-        for bad in [">cs .brand", ">cs /set @category", ">cs /set", ">cs /set isLead", ">cs /assign", ">cs /assign a b", ">cs +", ">cs /frobnicate x", ">cs", ">cs ."] {
+        for bad in [
+            ">cs .brand",
+            ">cs /set @category",
+            ">cs /set",
+            ">cs /set isLead",
+            ">cs /assign",
+            ">cs /assign a b",
+            ">cs +",
+            ">cs /frobnicate x",
+            ">cs",
+            ">cs .",
+        ] {
             assert!(parse(bad).unwrap().is_err(), "{bad} should be an error");
         }
-        assert!(parse(">cs /frobnicate").unwrap().unwrap_err().contains("unknown command"));
+        assert!(parse(">cs /frobnicate")
+            .unwrap()
+            .unwrap_err()
+            .contains("unknown command"));
     }
 
     #[test]
     fn apply_fills_the_meta() {
         let mut meta = ChatMeta::default();
-        for c in [">cs /set @category Used Car", ">cs .brand Toyota", ">cs /set isLead yes", ">cs /notify", ">cs @u1 hi"] {
+        for c in [
+            ">cs /set @category Used Car",
+            ">cs .brand Toyota",
+            ">cs /set isLead yes",
+            ">cs /notify",
+            ">cs @u1 hi",
+        ] {
             apply(&mut meta, &ok(c));
         }
         assert_eq!(meta.category.as_deref(), Some("Used Car"));

@@ -24,20 +24,39 @@ impl WidgetDirs {
     pub fn add(&self, dir: PathBuf) -> Result<String, String> {
         for needed in ["manifest.json", "script.js"] {
             if !dir.join(needed).is_file() {
-                return Err(format!("{} has no {needed}; a widget folder holds manifest.json, script.js and i18n/", dir.display()));
+                return Err(format!(
+                    "{} has no {needed}; a widget folder holds manifest.json, script.js and i18n/",
+                    dir.display()
+                ));
             }
         }
-        let name = dir.file_name().and_then(|n| n.to_str()).ok_or_else(|| format!("{} has no folder name", dir.display()))?.to_string();
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).insert(name.clone(), dir);
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| format!("{} has no folder name", dir.display()))?
+            .to_string();
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.clone(), dir);
         Ok(name)
     }
 
     pub fn get(&self, name: &str) -> Option<PathBuf> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).get(name).cloned()
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+            .cloned()
     }
 
     pub fn names(&self) -> Vec<String> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).keys().cloned().collect()
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect()
     }
 }
 
@@ -60,7 +79,10 @@ fn read(sb: &Sandbox, name: &str, path: &str) -> Option<Vec<u8>> {
     }
 }
 
-async fn widget_file(State(sb): State<Arc<Sandbox>>, Path((name, path)): Path<(String, String)>) -> Response {
+async fn widget_file(
+    State(sb): State<Arc<Sandbox>>,
+    Path((name, path)): Path<(String, String)>,
+) -> Response {
     match read(&sb, &name, &path) {
         Some(body) => ([(header::CONTENT_TYPE, assets::content_type(&path)), (header::CACHE_CONTROL, "no-store")], body).into_response(),
         None => error(StatusCode::NOT_FOUND, format!("widget {name:?} has no file {path:?}; register its folder with --widget DIR or POST /_sandbox/widgets")),
@@ -79,7 +101,11 @@ struct Register {
 
 async fn register(State(sb): State<Arc<Sandbox>>, Json(body): Json<Register>) -> Response {
     match sb.widgets.add(body.path) {
-        Ok(name) => (StatusCode::CREATED, Json(json!({"name": name, "url": format!("/widget-host?widget={name}")}))).into_response(),
+        Ok(name) => (
+            StatusCode::CREATED,
+            Json(json!({"name": name, "url": format!("/widget-host?widget={name}")})),
+        )
+            .into_response(),
         Err(e) => error(StatusCode::BAD_REQUEST, e),
     }
 }
@@ -99,15 +125,33 @@ pub struct HostQuery {
 
 async fn host_page(State(sb): State<Arc<Sandbox>>, Query(q): Query<HostQuery>) -> Response {
     if read(&sb, &q.widget, "manifest.json").is_none() {
-        return error(StatusCode::NOT_FOUND, format!("no widget {:?}; known: {:?} plus the examples under /examples/", q.widget, sb.widgets.names()));
+        return error(
+            StatusCode::NOT_FOUND,
+            format!(
+                "no widget {:?}; known: {:?} plus the examples under /examples/",
+                q.widget,
+                sb.widgets.names()
+            ),
+        );
     }
-    let settings: Map<String, Value> = match q.settings.as_deref().map(serde_json::from_str).transpose() {
-        Ok(s) => s.unwrap_or_default(),
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("settings is not a JSON object: {e}")),
-    };
+    let settings: Map<String, Value> =
+        match q.settings.as_deref().map(serde_json::from_str).transpose() {
+            Ok(s) => s.unwrap_or_default(),
+            Err(e) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("settings is not a JSON object: {e}"),
+                )
+            }
+        };
     let world = sb.world();
-    let key = q.account.clone().unwrap_or_else(|| world.accounts[0].amojo_id.clone());
-    let Some(id) = resolve_account(&world, &key) else { return no_account(&key) };
+    let key = q
+        .account
+        .clone()
+        .unwrap_or_else(|| world.accounts[0].amojo_id.clone());
+    let Some(id) = resolve_account(&world, &key) else {
+        return no_account(&key);
+    };
     let account = world.account(&id).expect("resolved");
     let context = host_context(account, &q, settings, sb.base_url());
     let page = assets::file("pages/widget-host.html").expect("embedded");
@@ -120,10 +164,22 @@ pub fn script_json(v: &Value) -> String {
 }
 
 /// Everything `APP` needs, from the sandbox state.
-pub fn host_context(account: &Account, q: &HostQuery, settings: Map<String, Value>, base_url: &str) -> Value {
-    let user = q.user.and_then(|id| account.users.iter().find(|u| u.id == id)).unwrap_or(&account.users[0]);
+pub fn host_context(
+    account: &Account,
+    q: &HostQuery,
+    settings: Map<String, Value>,
+    base_url: &str,
+) -> Value {
+    let user = q
+        .user
+        .and_then(|id| account.users.iter().find(|u| u.id == id))
+        .unwrap_or(&account.users[0]);
     let area = q.area.clone().unwrap_or_else(|| "lcard".into());
-    let managers: Map<String, Value> = account.users.iter().map(|u| (u.id.to_string(), manager(u))).collect();
+    let managers: Map<String, Value> = account
+        .users
+        .iter()
+        .map(|u| (u.id.to_string(), manager(u)))
+        .collect();
     json!({
         "base_url": base_url,
         "account_key": account.amojo_id,
@@ -154,8 +210,22 @@ fn manager(u: &crate::domain::User) -> Value {
 /// The open card: a lead (element_type 2), contact (1) or company (3); id 0 = a new, unsaved card.
 fn card(account: &Account, area: &str, card_id: Option<i64>) -> Value {
     let (element_type, name) = match area {
-        "lcard" => (2, account.leads.iter().find(|l| Some(l.id) == card_id).map(|l| l.name.clone())),
-        "ccard" => (1, account.contacts.iter().find(|c| Some(c.id) == card_id).map(|c| c.name.clone())),
+        "lcard" => (
+            2,
+            account
+                .leads
+                .iter()
+                .find(|l| Some(l.id) == card_id)
+                .map(|l| l.name.clone()),
+        ),
+        "ccard" => (
+            1,
+            account
+                .contacts
+                .iter()
+                .find(|c| Some(c.id) == card_id)
+                .map(|c| c.name.clone()),
+        ),
         "comcard" => (3, None),
         "cucard" => (12, None),
         _ => return Value::Null,
@@ -178,14 +248,20 @@ mod tests {
 
     #[test]
     fn script_json_cannot_close_the_script() {
-        assert_eq!(script_json(&json!({"a": "</script>"})), r#"{"a":"<\/script>"}"#);
+        assert_eq!(
+            script_json(&json!({"a": "</script>"})),
+            r#"{"a":"<\/script>"}"#
+        );
     }
 
     #[test]
     fn registering_needs_manifest_and_script() {
         let dir = tempfile::tempdir().unwrap();
         let dirs = WidgetDirs::default();
-        assert!(dirs.add(dir.path().to_path_buf()).unwrap_err().contains("manifest.json"));
+        assert!(dirs
+            .add(dir.path().to_path_buf())
+            .unwrap_err()
+            .contains("manifest.json"));
         std::fs::write(dir.path().join("manifest.json"), "{}").unwrap();
         std::fs::write(dir.path().join("script.js"), "").unwrap();
         assert!(dirs.add(dir.path().to_path_buf()).is_ok());
@@ -194,10 +270,18 @@ mod tests {
     #[test]
     fn context_has_managers_and_new_card() {
         let world = crate::domain::World::from_config(&Default::default());
-        let q = HostQuery { widget: "w".into(), ..Default::default() };
+        let q = HostQuery {
+            widget: "w".into(),
+            ..Default::default()
+        };
         let ctx = host_context(&world.accounts[0], &q, Map::new(), "http://127.0.0.1:1");
         let uid = world.accounts[0].users[0].id.to_string();
-        assert_eq!(ctx["managers"][&uid]["is_admin"].as_str().map(|s| s == "Y" || s == "N"), Some(true));
+        assert_eq!(
+            ctx["managers"][&uid]["is_admin"]
+                .as_str()
+                .map(|s| s == "Y" || s == "N"),
+            Some(true)
+        );
         assert_eq!(ctx["card"]["id"], json!(0));
         assert_eq!(ctx["card"]["element_type"], json!(2));
     }

@@ -12,26 +12,43 @@ pub fn create(call: &Call, scope_id: &str) -> Result<Reply> {
     let req: CreateChatRequest = wire::parse(call.body)?;
     wire::check_source(&req.source)?;
     if req.conversation_id.is_empty() {
-        return Err(AmojoError::bad_request("`conversation_id` must be a non-empty string"));
+        return Err(AmojoError::bad_request(
+            "`conversation_id` must be a non-empty string",
+        ));
     }
     wire::non_empty(&req.user.id, "user.id")?;
     wire::non_empty(&req.user.name, "user.name")?;
     let mut world = call.sandbox.world();
-    let (scope, account) = world.scope_and_account_mut(scope_id).ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))?;
+    let (scope, account) = world
+        .scope_and_account_mut(scope_id)
+        .ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))?;
     let participant = client_participant(scope, account, &req.user)?;
     let conv = match scope.conversation_idx_by_client(&req.conversation_id) {
         Some(i) => i,
         None => {
             let id = account.ids.uuid();
-            scope.add_conversation(Conversation::new(id, Some(req.conversation_id.clone()), participant.clone(), req.source.as_ref().map(|s| s.external_id.clone()), call.now))
+            scope.add_conversation(Conversation::new(
+                id,
+                Some(req.conversation_id.clone()),
+                participant.clone(),
+                req.source.as_ref().map(|s| s.external_id.clone()),
+                call.now,
+            ))
         }
     };
     let p = scope.participant(&participant).expect("participant exists");
-    Ok(Reply::Json(StatusCode::OK, json!({ "id": scope.conversations[conv].id, "user": user_view(p) })))
+    Ok(Reply::Json(
+        StatusCode::OK,
+        json!({ "id": scope.conversations[conv].id, "user": user_view(p) }),
+    ))
 }
 
 /// Finds the client by integration id (an existing one is returned as is) or creates it.
-pub fn client_participant(scope: &mut Scope, account: &mut Account, person: &Person) -> Result<String> {
+pub fn client_participant(
+    scope: &mut Scope,
+    account: &mut Account,
+    person: &Person,
+) -> Result<String> {
     let client_id = wire::non_empty(&person.id, "id")?;
     if let Some(i) = scope.participant_idx_by_client(client_id) {
         return Ok(scope.participants[i].id.clone());
@@ -43,7 +60,12 @@ pub fn client_participant(scope: &mut Scope, account: &mut Account, person: &Per
             .participant_by_id
             .get(ref_id)
             .copied()
-            .ok_or_else(|| AmojoError::not_found("PARTICIPANT_NOT_FOUND", format!("no participant with ref_id {ref_id} in this scope")))?;
+            .ok_or_else(|| {
+                AmojoError::not_found(
+                    "PARTICIPANT_NOT_FOUND",
+                    format!("no participant with ref_id {ref_id} in this scope"),
+                )
+            })?;
         scope.bind_participant(i, client_id);
         return Ok(scope.participants[i].id.clone());
     }

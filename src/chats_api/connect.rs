@@ -11,16 +11,29 @@ pub fn connect(call: &Call, channel_id: &str) -> Result<Reply> {
     let req: ConnectRequest = wire::parse(call.body)?;
     let version = req.hook_api_version.clone().unwrap_or_else(|| "v1".into());
     if version != "v1" && version != "v2" {
-        return Err(AmojoError::bad_request(format!("`hook_api_version` {version:?} is not supported; use \"v2\"")));
+        return Err(AmojoError::bad_request(format!(
+            "`hook_api_version` {version:?} is not supported; use \"v2\""
+        )));
     }
     let mut world = call.sandbox.world();
     check_account(&world, channel_id, &req.account_id)?;
-    let channel_title = world.channel(channel_id).map(|c| c.title.clone()).unwrap_or_default();
+    let channel_title = world
+        .channel(channel_id)
+        .map(|c| c.title.clone())
+        .unwrap_or_default();
     let id = scope_id(channel_id, &req.account_id);
     if world.scope(&id).is_none() {
-        world.scopes.push(Scope::new(id.clone(), channel_id.to_string(), req.account_id.clone()));
+        world.scopes.push(Scope::new(
+            id.clone(),
+            channel_id.to_string(),
+            req.account_id.clone(),
+        ));
     }
-    let scope = world.scopes.iter_mut().find(|s| s.scope_id == id).expect("just inserted");
+    let scope = world
+        .scopes
+        .iter_mut()
+        .find(|s| s.scope_id == id)
+        .expect("just inserted");
     scope.title = req.title.clone().unwrap_or(channel_title);
     scope.hook_api_version = version;
     scope.is_time_window_disabled = req.is_time_window_disabled.unwrap_or(false);
@@ -56,7 +69,9 @@ fn check_account(world: &crate::domain::World, channel_id: &str, account_id: &st
     if uuid::Uuid::parse_str(account_id).is_err() {
         return Err(AmojoError::bad_request(format!("`account_id` {account_id:?} is not a UUID; send the account's amojo_id (GET /api/v4/account?with=amojo_id)")));
     }
-    let channel = world.channel(channel_id).ok_or_else(|| AmojoError::not_registered(format!("channel {channel_id} is not registered")))?;
+    let channel = world.channel(channel_id).ok_or_else(|| {
+        AmojoError::not_registered(format!("channel {channel_id} is not registered"))
+    })?;
     if world.account(account_id).is_none() {
         return Err(AmojoError::not_found("ACCOUNT_NOT_FOUND", format!("no account with amojo_id {account_id} in this sandbox; add it under `accounts` in the config or POST /_sandbox/accounts")));
     }

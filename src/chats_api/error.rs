@@ -11,8 +11,16 @@ pub struct AmojoError {
 }
 
 impl AmojoError {
-    pub fn new(status: StatusCode, error_type: &'static str, description: impl Into<String>) -> Self {
-        AmojoError { status, error_type, description: description.into() }
+    pub fn new(
+        status: StatusCode,
+        error_type: &'static str,
+        description: impl Into<String>,
+    ) -> Self {
+        AmojoError {
+            status,
+            error_type,
+            description: description.into(),
+        }
     }
 
     pub fn bad_request(description: impl Into<String>) -> Self {

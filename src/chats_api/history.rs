@@ -13,7 +13,9 @@ pub const MAX_LIMIT: u64 = 50;
 pub fn get(call: &Call, scope_id: &str, chat_id: &str) -> Result<Reply> {
     let (offset, limit) = paging(call.query)?;
     let world = call.sandbox.world();
-    let scope = world.scope(scope_id).ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))?;
+    let scope = world
+        .scope(scope_id)
+        .ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))?;
     if scope.conversation(chat_id).is_none() {
         return Ok(Reply::Empty(StatusCode::NO_CONTENT));
     }
@@ -36,7 +38,13 @@ fn paging(query: &str) -> Result<(u64, u64)> {
     let (mut offset, mut limit) = (0, MAX_LIMIT);
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let parse = |v: &str| v.parse::<u64>().map_err(|_| AmojoError::bad_request(format!("`{key}` must be a non-negative integer, got {v:?}")));
+        let parse = |v: &str| {
+            v.parse::<u64>().map_err(|_| {
+                AmojoError::bad_request(format!(
+                    "`{key}` must be a non-negative integer, got {v:?}"
+                ))
+            })
+        };
         match key {
             "offset" => offset = parse(value)?,
             "limit" => limit = parse(value)?,
@@ -44,19 +52,38 @@ fn paging(query: &str) -> Result<(u64, u64)> {
         }
     }
     if limit == 0 || limit > MAX_LIMIT {
-        return Err(AmojoError::bad_request(format!("`limit` must be between 1 and {MAX_LIMIT}, got {limit}")));
+        return Err(AmojoError::bad_request(format!(
+            "`limit` must be between 1 and {MAX_LIMIT}, got {limit}"
+        )));
     }
     Ok((offset, limit))
 }
 
 fn item(scope: &Scope, m: &Message) -> Value {
-    let person = |id: &str| scope.participant(id).map(user_view).unwrap_or_else(|| json!({"id": id}));
+    let person = |id: &str| {
+        scope
+            .participant(id)
+            .map(user_view)
+            .unwrap_or_else(|| json!({"id": id}))
+    };
     let mut message = Map::new();
     message.insert("id".into(), json!(m.id));
     if let Some(c) = &m.client_id {
         message.insert("client_id".into(), json!(c));
     }
-    for key in ["type", "text", "media", "thumbnail", "file_name", "file_size", "media_group_id", "location", "contact", "sticker_id", "media_duration"] {
+    for key in [
+        "type",
+        "text",
+        "media",
+        "thumbnail",
+        "file_name",
+        "file_size",
+        "media_group_id",
+        "location",
+        "contact",
+        "sticker_id",
+        "media_duration",
+    ] {
         if let Some(v) = m.message.get(key) {
             message.insert(key.into(), v.clone());
         }

@@ -6,11 +6,16 @@ use super::error::{AmojoError, Result};
 use super::wire::{self, MessageBody, MessageEnvelope, Payload, QuotedMessage};
 use super::{Call, Reply};
 use crate::domain::effects::{on_incoming_message, Incoming};
-use crate::domain::{Account, Channel, Conversation, Direction, Message, Participant, ParticipantKind, Scope, StatusChange, World};
+use crate::domain::{
+    Account, Channel, Conversation, Direction, Message, Participant, ParticipantKind, Scope,
+    StatusChange, World,
+};
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
-pub const MESSAGE_TYPES: [&str; 9] = ["text", "contact", "file", "video", "picture", "voice", "audio", "sticker", "location"];
+pub const MESSAGE_TYPES: [&str; 9] = [
+    "text", "contact", "file", "video", "picture", "voice", "audio", "sticker", "location",
+];
 
 pub fn post(call: &Call, scope_id: &str) -> Result<Reply> {
     // Typed for validation, raw to keep the message object exactly as sent; one parse.
@@ -19,13 +24,20 @@ pub fn post(call: &Call, scope_id: &str) -> Result<Reply> {
     match envelope.event_type.as_str() {
         "new_message" => new_message(call, scope_id, &envelope.payload, raw_payload),
         "edit_message" => edit_message(call, scope_id, &envelope.payload, raw_payload),
-        other => Err(AmojoError::bad_request(format!("`event_type` {other:?} is not supported; use \"new_message\" or \"edit_message\""))),
+        other => Err(AmojoError::bad_request(format!(
+            "`event_type` {other:?} is not supported; use \"new_message\" or \"edit_message\""
+        ))),
     }
 }
 
 /// Required fields per message type (spec §4.4 `message` table).
 pub fn validate_message(m: &MessageBody, editing: bool) -> Result<()> {
-    let missing = |field: &str| AmojoError::bad_request(format!("`payload.message.{field}` is required for a {:?} message", m.kind));
+    let missing = |field: &str| {
+        AmojoError::bad_request(format!(
+            "`payload.message.{field}` is required for a {:?} message",
+            m.kind
+        ))
+    };
     let has = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
     match m.kind.as_str() {
         "text" if !has(&m.text) => return Err(missing("text")),
@@ -41,21 +53,30 @@ pub fn validate_message(m: &MessageBody, editing: bool) -> Result<()> {
             }
         }
         "voice" | "audio" if !editing && !has(&m.media) => return Err(missing("media")),
-        "sticker" if !editing && !has(&m.media) && !has(&m.sticker_id) => return Err(missing("media` or `sticker_id")),
+        "sticker" if !editing && !has(&m.media) && !has(&m.sticker_id) => {
+            return Err(missing("media` or `sticker_id"))
+        }
         "location" if m.location.is_none() => return Err(missing("location")),
         "contact" => match &m.contact {
             None => return Err(missing("contact")),
-            Some(c) if c.name.is_empty() || c.phone.is_empty() => return Err(missing("contact.name` and `contact.phone")),
+            Some(c) if c.name.is_empty() || c.phone.is_empty() => {
+                return Err(missing("contact.name` and `contact.phone"))
+            }
             _ => {}
         },
         kind if !MESSAGE_TYPES.contains(&kind) => {
-            return Err(AmojoError::bad_request(format!("`payload.message.type` {kind:?} is not one of {}", MESSAGE_TYPES.join(", "))))
+            return Err(AmojoError::bad_request(format!(
+                "`payload.message.type` {kind:?} is not one of {}",
+                MESSAGE_TYPES.join(", ")
+            )))
         }
         _ => {}
     }
     if let Some(size) = m.file_size {
         if size < 0 {
-            return Err(AmojoError::bad_request("`payload.message.file_size` must be a byte count (>= 0)"));
+            return Err(AmojoError::bad_request(
+                "`payload.message.file_size` must be a byte count (>= 0)",
+            ));
         }
     }
     Ok(())
@@ -69,10 +90,14 @@ fn new_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result<
     let message = wire::required(&p.message, "payload.message")?;
     validate_message(message, false)?;
     if p.id.is_some() {
-        return Err(AmojoError::bad_request("`payload.id` is only allowed with edit_message"));
+        return Err(AmojoError::bad_request(
+            "`payload.id` is only allowed with edit_message",
+        ));
     }
     if message.delivery_status.is_some() {
-        return Err(AmojoError::bad_request("`payload.message.delivery_status` is only allowed with edit_message"));
+        return Err(AmojoError::bad_request(
+            "`payload.message.delivery_status` is only allowed with edit_message",
+        ));
     }
     wire::check_source(&p.source)?;
     let mut world = call.sandbox.world();
@@ -85,7 +110,11 @@ fn new_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result<
             format!("msgid {msgid:?} was already used by message {} (sent at {}); every message needs a new msgid", earlier.id, earlier.timestamp),
         ));
     }
-    let direction = if p.receiver.is_some() { Direction::Outgoing } else { Direction::Incoming };
+    let direction = if p.receiver.is_some() {
+        Direction::Outgoing
+    } else {
+        Direction::Incoming
+    };
     // Everything that can refuse the message is checked before anything is
     // created, so a refused message leaves the account exactly as it was.
     check_participants(scope, account, channel, p, direction)?;
@@ -93,7 +122,15 @@ fn new_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result<
     let reply_to = resolve_reply(scope, p, existing, raw)?;
     let forwards = resolve_forwards(scope, p, raw)?;
     let (sender_id, receiver_id, client_id) = participants(scope, account, channel, p, direction)?;
-    let conv = conversation(call, scope, account, p, conversation_id, &client_id, existing);
+    let conv = conversation(
+        call,
+        scope,
+        account,
+        p,
+        conversation_id,
+        &client_id,
+        existing,
+    );
     let silent = p.silent.unwrap_or(false);
     let msg = Message {
         id: account.ids.uuid(),
@@ -111,7 +148,12 @@ fn new_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result<
         reply_to,
         forwards,
         statuses: match direction {
-            Direction::Outgoing => vec![StatusChange { status: "sent".into(), error_code: None, error: None, at: call.now }],
+            Direction::Outgoing => vec![StatusChange {
+                status: "sent".into(),
+                error_code: None,
+                error: None,
+                at: call.now,
+            }],
             Direction::Incoming => vec![],
         },
         edits: vec![],
@@ -128,9 +170,26 @@ fn new_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result<
     scope.add_message(msg);
     if direction == Direction::Incoming && !silent {
         scope.conversations[conv].last_incoming_at = Some(call.now);
-        let client = scope.participant(&client_id).cloned().expect("client exists");
-        let text = message.text.clone().or_else(|| Some(format!("[{}]", message.kind)));
-        let events = on_incoming_message(account, channel, scope, Incoming { conversation: conv, message_id, client: &client, text, now: call.now });
+        let client = scope
+            .participant(&client_id)
+            .cloned()
+            .expect("client exists");
+        let text = message
+            .text
+            .clone()
+            .or_else(|| Some(format!("[{}]", message.kind)));
+        let events = on_incoming_message(
+            account,
+            channel,
+            scope,
+            Incoming {
+                conversation: conv,
+                message_id,
+                client: &client,
+                text,
+                now: call.now,
+            },
+        );
         events.into_iter().for_each(|e| world.emit(e));
     }
     Ok(Reply::Json(StatusCode::OK, response))
@@ -139,33 +198,60 @@ fn new_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result<
 /// The scope, its account and its channel at once. They live in separate
 /// lists of the world, so they are borrowed side by side instead of cloning
 /// the channel on every message.
-fn parts<'w>(world: &'w mut World, scope_id: &str) -> Result<(&'w mut Scope, &'w mut Account, &'w Channel)> {
+fn parts<'w>(
+    world: &'w mut World,
+    scope_id: &str,
+) -> Result<(&'w mut Scope, &'w mut Account, &'w Channel)> {
     let gone = || AmojoError::not_registered(scope_id.to_string());
-    let scope = world.scopes.iter_mut().find(|s| s.scope_id == scope_id).ok_or_else(gone)?;
-    let account = world.accounts.iter_mut().find(|a| a.amojo_id == scope.account_id).ok_or_else(gone)?;
-    let channel = world.channels.iter().find(|c| c.id == scope.channel_id).ok_or_else(gone)?;
+    let scope = world
+        .scopes
+        .iter_mut()
+        .find(|s| s.scope_id == scope_id)
+        .ok_or_else(gone)?;
+    let account = world
+        .accounts
+        .iter_mut()
+        .find(|a| a.amojo_id == scope.account_id)
+        .ok_or_else(gone)?;
+    let channel = world
+        .channels
+        .iter()
+        .find(|c| c.id == scope.channel_id)
+        .ok_or_else(gone)?;
     Ok((scope, account, channel))
 }
 
 /// Sender, receiver and the client among them. Direction is decided by which
 /// participants are present (spec §4.4): outgoing messages name their Kommo
 /// author in `sender.ref_id` (a user's amojo_id or the channel bot id).
-fn participants(scope: &mut Scope, account: &mut Account, channel: &Channel, p: &Payload, direction: Direction) -> Result<(String, Option<String>, String)> {
+fn participants(
+    scope: &mut Scope,
+    account: &mut Account,
+    channel: &Channel,
+    p: &Payload,
+    direction: Direction,
+) -> Result<(String, Option<String>, String)> {
     let sender = p.sender.as_ref().expect("checked");
     match direction {
         Direction::Incoming => {
             wire::non_empty(&sender.id, "payload.sender.id")?;
-            if scope.participant_idx_by_client(sender.id.as_deref().unwrap_or("")).is_none() && sender.ref_id.is_none() {
+            if scope
+                .participant_idx_by_client(sender.id.as_deref().unwrap_or(""))
+                .is_none()
+                && sender.ref_id.is_none()
+            {
                 wire::non_empty(&sender.name, "payload.sender.name")?;
             }
-            let client = client_participant(scope, account, sender).map_err(|e| prefix(e, "payload.sender"))?;
+            let client = client_participant(scope, account, sender)
+                .map_err(|e| prefix(e, "payload.sender"))?;
             Ok((client.clone(), None, client))
         }
         Direction::Outgoing => {
             let author = kommo_author(scope, account, channel, sender)?;
             let receiver = p.receiver.as_ref().expect("outgoing has a receiver");
             wire::non_empty(&receiver.id, "payload.receiver.id")?;
-            let client = client_participant(scope, account, receiver).map_err(|e| prefix(e, "payload.receiver"))?;
+            let client = client_participant(scope, account, receiver)
+                .map_err(|e| prefix(e, "payload.receiver"))?;
             Ok((author, Some(client.clone()), client))
         }
     }
@@ -177,7 +263,13 @@ fn prefix(mut e: AmojoError, path: &str) -> AmojoError {
 }
 
 /// The checks of [`participants`], made before anything changes.
-fn check_participants(scope: &Scope, account: &Account, channel: &Channel, p: &Payload, direction: Direction) -> Result<()> {
+fn check_participants(
+    scope: &Scope,
+    account: &Account,
+    channel: &Channel,
+    p: &Payload,
+    direction: Direction,
+) -> Result<()> {
     let sender = p.sender.as_ref().expect("checked");
     match direction {
         Direction::Incoming => {
@@ -195,8 +287,16 @@ fn check_participants(scope: &Scope, account: &Account, channel: &Channel, p: &P
 
 /// A client is known by its id, bound through `ref_id` to a participant Kommo
 /// made (write first), or new, and then it needs a name.
-fn check_client(scope: &Scope, person: &wire::Person, path: &str, name_required: bool) -> Result<()> {
-    if scope.participant_idx_by_client(person.id.as_deref().unwrap_or("")).is_some() {
+fn check_client(
+    scope: &Scope,
+    person: &wire::Person,
+    path: &str,
+    name_required: bool,
+) -> Result<()> {
+    if scope
+        .participant_idx_by_client(person.id.as_deref().unwrap_or(""))
+        .is_some()
+    {
         return Ok(());
     }
     match person.ref_id.as_deref() {
@@ -210,7 +310,11 @@ fn check_client(scope: &Scope, person: &wire::Person, path: &str, name_required:
 }
 
 /// Who at Kommo wrote an outgoing message: a user (by amojo_id) or the channel bot.
-fn author_kind(account: &Account, channel: &Channel, sender: &wire::Person) -> Result<(ParticipantKind, String)> {
+fn author_kind(
+    account: &Account,
+    channel: &Channel,
+    sender: &wire::Person,
+) -> Result<(ParticipantKind, String)> {
     let ref_id = sender.ref_id.as_deref().unwrap_or("");
     if let Some(user) = account.user_by_amojo(ref_id) {
         Ok((ParticipantKind::User, user.name.clone()))
@@ -224,7 +328,12 @@ fn author_kind(account: &Account, channel: &Channel, sender: &wire::Person) -> R
     }
 }
 
-fn kommo_author(scope: &mut Scope, account: &Account, channel: &Channel, sender: &wire::Person) -> Result<String> {
+fn kommo_author(
+    scope: &mut Scope,
+    account: &Account,
+    channel: &Channel,
+    sender: &wire::Person,
+) -> Result<String> {
     let ref_id = sender.ref_id.as_deref().unwrap_or("");
     let (kind, name) = author_kind(account, channel, sender)?;
     if scope.participant(ref_id).is_none() {
@@ -244,12 +353,23 @@ fn kommo_author(scope: &mut Scope, account: &Account, channel: &Channel, sender:
 
 /// The chat a message goes to, if it exists already: by `conversation_ref_id`
 /// (binding a write-first chat, checked here) or by the integration's `conversation_id`.
-fn existing_conversation(scope: &Scope, p: &Payload, conversation_id: &str) -> Result<Option<usize>> {
+fn existing_conversation(
+    scope: &Scope,
+    p: &Payload,
+    conversation_id: &str,
+) -> Result<Option<usize>> {
     if let Some(ref_id) = p.conversation_ref_id.as_deref() {
-        let i = scope
-            .conversation_idx(ref_id)
-            .ok_or_else(|| AmojoError::not_found("CHAT_NOT_FOUND", format!("`payload.conversation_ref_id` {ref_id} is not a chat of this scope")))?;
-        if let Some(bound) = scope.conversations[i].client_id.as_deref().filter(|b| *b != conversation_id) {
+        let i = scope.conversation_idx(ref_id).ok_or_else(|| {
+            AmojoError::not_found(
+                "CHAT_NOT_FOUND",
+                format!("`payload.conversation_ref_id` {ref_id} is not a chat of this scope"),
+            )
+        })?;
+        if let Some(bound) = scope.conversations[i]
+            .client_id
+            .as_deref()
+            .filter(|b| *b != conversation_id)
+        {
             return Err(AmojoError::bad_request(format!(
                 "chat {ref_id} is already bound to conversation_id {bound:?}; it cannot be bound to {conversation_id:?}"
             )));
@@ -261,7 +381,15 @@ fn existing_conversation(scope: &Scope, p: &Payload, conversation_id: &str) -> R
 
 /// The message's chat: the existing one (bound to `conversation_id` if it was
 /// a write-first chat) or a new one.
-fn conversation(call: &Call, scope: &mut Scope, account: &mut Account, p: &Payload, conversation_id: &str, client: &str, existing: Option<usize>) -> usize {
+fn conversation(
+    call: &Call,
+    scope: &mut Scope,
+    account: &mut Account,
+    p: &Payload,
+    conversation_id: &str,
+    client: &str,
+    existing: Option<usize>,
+) -> usize {
     if let Some(i) = existing {
         if scope.conversations[i].client_id.is_none() {
             scope.bind_conversation(i, conversation_id);
@@ -270,35 +398,64 @@ fn conversation(call: &Call, scope: &mut Scope, account: &mut Account, p: &Paylo
     }
     let id = account.ids.uuid();
     let source = p.source.as_ref().map(|s| s.external_id.clone());
-    scope.add_conversation(Conversation::new(id, Some(conversation_id.to_string()), client.to_string(), source, call.now))
+    scope.add_conversation(Conversation::new(
+        id,
+        Some(conversation_id.to_string()),
+        client.to_string(),
+        source,
+        call.now,
+    ))
 }
 
 fn quoted_idx(scope: &Scope, q: &QuotedMessage) -> Result<Option<usize>> {
     if let Some(id) = q.id.as_deref() {
-        return scope.message_idx(id).map(Some).ok_or_else(|| AmojoError::not_found("MESSAGE_NOT_FOUND", format!("quoted message id {id} does not exist")));
+        return scope.message_idx(id).map(Some).ok_or_else(|| {
+            AmojoError::not_found(
+                "MESSAGE_NOT_FOUND",
+                format!("quoted message id {id} does not exist"),
+            )
+        });
     }
     if let Some(msgid) = q.msgid.as_deref() {
-        return scope.message_idx_by_client(msgid).map(Some).ok_or_else(|| AmojoError::not_found("MESSAGE_NOT_FOUND", format!("quoted message msgid {msgid} does not exist")));
+        return scope.message_idx_by_client(msgid).map(Some).ok_or_else(|| {
+            AmojoError::not_found(
+                "MESSAGE_NOT_FOUND",
+                format!("quoted message msgid {msgid} does not exist"),
+            )
+        });
     }
     if q.kind.is_none() {
-        return Err(AmojoError::bad_request("a quoted message needs `id`, `msgid`, or a full description with `type`"));
+        return Err(AmojoError::bad_request(
+            "a quoted message needs `id`, `msgid`, or a full description with `type`",
+        ));
     }
     Ok(None)
 }
 
 /// The quote must be of the same chat; a chat that does not exist yet holds no message to quote.
-fn resolve_reply(scope: &Scope, p: &Payload, conv: Option<usize>, raw: &Value) -> Result<Option<Value>> {
-    let Some(reply) = &p.reply_to else { return Ok(None) };
+fn resolve_reply(
+    scope: &Scope,
+    p: &Payload,
+    conv: Option<usize>,
+    raw: &Value,
+) -> Result<Option<Value>> {
+    let Some(reply) = &p.reply_to else {
+        return Ok(None);
+    };
     if let Some(i) = quoted_idx(scope, &reply.message)? {
         if conv.is_none_or(|c| scope.messages[i].conversation_id != scope.conversations[c].id) {
-            return Err(AmojoError::bad_request("`payload.reply_to.message` must belong to the same chat"));
+            return Err(AmojoError::bad_request(
+                "`payload.reply_to.message` must belong to the same chat",
+            ));
         }
     }
     Ok(Some(raw["reply_to"].clone()))
 }
 
 fn resolve_forwards(scope: &Scope, p: &Payload, raw: &Value) -> Result<Option<Value>> {
-    let Some(forwards) = &p.forwards else { return Ok(None) };
+    let Some(forwards) = &p.forwards else {
+        return Ok(None);
+    };
     if forwards.messages.len() != 1 {
         return Err(AmojoError::bad_request("`payload.forwards.messages` must hold exactly 1 message (Kommo forwards one at a time)"));
     }
@@ -310,26 +467,49 @@ fn edit_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result
     let message = wire::required(&p.message, "payload.message")?;
     validate_message(message, true)?;
     if p.id.is_none() && p.msgid.is_none() {
-        return Err(AmojoError::bad_request("edit_message needs `payload.id` (sandbox message id) or `payload.msgid` (your id)"));
+        return Err(AmojoError::bad_request(
+            "edit_message needs `payload.id` (sandbox message id) or `payload.msgid` (your id)",
+        ));
     }
     let mut world = call.sandbox.world();
-    let (scope, _) = world.scope_and_account_mut(scope_id).ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))?;
+    let (scope, _) = world
+        .scope_and_account_mut(scope_id)
+        .ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))?;
     let i = match (p.id.as_deref(), p.msgid.as_deref()) {
         (Some(id), _) => scope.message_idx(id),
         (None, Some(msgid)) => scope.message_idx_by_client(msgid),
         _ => None,
     }
-    .ok_or_else(|| AmojoError::not_found("MESSAGE_NOT_FOUND", "the message to edit does not exist in this scope"))?;
+    .ok_or_else(|| {
+        AmojoError::not_found(
+            "MESSAGE_NOT_FOUND",
+            "the message to edit does not exist in this scope",
+        )
+    })?;
     // Checks first, changes after: a refused edit leaves the message as it was.
     let new_msgid = match (p.id.as_deref(), p.msgid.as_deref()) {
         (Some(_), Some(msgid)) => match scope.message_idx_by_client(msgid) {
-            Some(j) if j != i => return Err(AmojoError::new(StatusCode::BAD_REQUEST, "DUPLICATE_MSGID", format!("msgid {msgid:?} already belongs to message {}", scope.messages[j].id))),
+            Some(j) if j != i => {
+                return Err(AmojoError::new(
+                    StatusCode::BAD_REQUEST,
+                    "DUPLICATE_MSGID",
+                    format!(
+                        "msgid {msgid:?} already belongs to message {}",
+                        scope.messages[j].id
+                    ),
+                ))
+            }
             _ => Some(msgid),
         },
         _ => None,
     };
     let status = match &message.delivery_status {
-        Some(ds) => Some(status_change(ds.status_code, ds.error_code, ds.error.clone(), call.now)?),
+        Some(ds) => Some(status_change(
+            ds.status_code,
+            ds.error_code,
+            ds.error.clone(),
+            call.now,
+        )?),
         None => None,
     };
     if let Some(msgid) = new_msgid {
@@ -348,11 +528,14 @@ fn edit_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result
     let previous = std::mem::replace(&mut m.message, new_body);
     m.edits.push(json!({"at": call.now, "previous": previous}));
     let m = &scope.messages[i];
-    Ok(Reply::Json(StatusCode::OK, json!({"new_message": {
-        "conversation_id": m.conversation_id,
-        "sender_id": m.sender_id,
-        "receiver_id": m.receiver_id,
-        "msgid": m.id,
-        "ref_id": m.client_id,
-    }})))
+    Ok(Reply::Json(
+        StatusCode::OK,
+        json!({"new_message": {
+            "conversation_id": m.conversation_id,
+            "sender_id": m.sender_id,
+            "receiver_id": m.receiver_id,
+            "msgid": m.id,
+            "ref_id": m.client_id,
+        }}),
+    ))
 }

@@ -60,18 +60,33 @@ pub fn route(method: &Method, path: &str) -> Result<Endpoint> {
     let s = |i: usize| segs[i].to_string();
     let (endpoint, allowed) = match segs.as_slice() {
         [id, "connect"] if !id.is_empty() => (Endpoint::Connect { channel_id: s(0) }, Method::POST),
-        [id, "disconnect"] if !id.is_empty() => (Endpoint::Disconnect { channel_id: s(0) }, Method::DELETE),
+        [id, "disconnect"] if !id.is_empty() => {
+            (Endpoint::Disconnect { channel_id: s(0) }, Method::DELETE)
+        }
         [id, "chats"] if !id.is_empty() => (Endpoint::CreateChat { scope_id: s(0) }, Method::POST),
         [id, "typing"] if !id.is_empty() => (Endpoint::Typing { scope_id: s(0) }, Method::POST),
         [id, "react"] if !id.is_empty() => (Endpoint::React { scope_id: s(0) }, Method::POST),
-        [id, m, "delivery_status"] if !id.is_empty() && !m.is_empty() => {
-            (Endpoint::DeliveryStatus { scope_id: s(0), msgid: s(1) }, Method::POST)
-        }
-        [id, "chats", c, "history"] if !id.is_empty() && !c.is_empty() => {
-            (Endpoint::History { scope_id: s(0), chat_id: s(2) }, Method::GET)
-        }
+        [id, m, "delivery_status"] if !id.is_empty() && !m.is_empty() => (
+            Endpoint::DeliveryStatus {
+                scope_id: s(0),
+                msgid: s(1),
+            },
+            Method::POST,
+        ),
+        [id, "chats", c, "history"] if !id.is_empty() && !c.is_empty() => (
+            Endpoint::History {
+                scope_id: s(0),
+                chat_id: s(2),
+            },
+            Method::GET,
+        ),
         [id] if !id.is_empty() => (Endpoint::Message { scope_id: s(0) }, Method::POST),
-        _ => return Err(AmojoError::not_found("NOT_FOUND", format!("no Chats API method at {path}; see the endpoint list at /_sandbox/"))),
+        _ => {
+            return Err(AmojoError::not_found(
+                "NOT_FOUND",
+                format!("no Chats API method at {path}; see the endpoint list at /_sandbox/"),
+            ))
+        }
     };
     if *method != allowed {
         return Err(AmojoError::new(
@@ -98,7 +113,13 @@ pub struct Call<'a> {
     pub now: i64,
 }
 
-pub async fn handle(State(sandbox): State<Arc<Sandbox>>, method: Method, uri: Uri, headers: HeaderMap, body: Body) -> Response {
+pub async fn handle(
+    State(sandbox): State<Arc<Sandbox>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     // One reading of the clock per request: the signature check, the method
     // and the journal all see the same instant.
     let now_ms = sandbox.clock.now_ms();
@@ -107,16 +128,31 @@ pub async fn handle(State(sandbox): State<Arc<Sandbox>>, method: Method, uri: Ur
     let (bytes, outcome) = match axum::body::to_bytes(body, sandbox.settings.max_body_bytes).await {
         Ok(bytes) => {
             let mut verdict = None;
-            let outcome = process(&sandbox, &method, &path, &query, &headers, &bytes, now_ms, &mut verdict);
+            let outcome = process(
+                &sandbox,
+                &method,
+                &path,
+                &query,
+                &headers,
+                &bytes,
+                now_ms,
+                &mut verdict,
+            );
             (bytes, (outcome, verdict))
         }
         Err(_) => (
             Bytes::new(),
-            (Err(AmojoError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "REQUEST_TOO_LARGE",
-                format!("the body is over the {} byte limit", sandbox.settings.max_body_bytes),
-            )), None),
+            (
+                Err(AmojoError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "REQUEST_TOO_LARGE",
+                    format!(
+                        "the body is over the {} byte limit",
+                        sandbox.settings.max_body_bytes
+                    ),
+                )),
+                None,
+            ),
         ),
     };
     let (result, verdict) = outcome;
@@ -125,16 +161,34 @@ pub async fn handle(State(sandbox): State<Arc<Sandbox>>, method: Method, uri: Ur
         Ok(Reply::Empty(status)) => (status, String::new()),
         Err(err) => (err.status, err.body().to_string()),
     };
-    record(&sandbox, &method, &path, &query, &headers, &bytes, status, &response_body, verdict, now_ms);
+    record(
+        &sandbox,
+        &method,
+        &path,
+        &query,
+        &headers,
+        &bytes,
+        status,
+        &response_body,
+        verdict,
+        now_ms,
+    );
     sandbox.flush();
     let mut response = (status, response_body).into_response();
     if status != StatusCode::NO_CONTENT {
-        response.headers_mut().insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
     }
     if status == StatusCode::METHOD_NOT_ALLOWED {
         // HTTP requires a 405 to say which method the path takes.
-        if let Some(allowed) = [Method::POST, Method::GET, Method::DELETE].into_iter().find(|m| route(m, &path).is_ok()) {
-            response.headers_mut().insert(header::ALLOW, allowed.as_str().parse().unwrap());
+        if let Some(allowed) = [Method::POST, Method::GET, Method::DELETE]
+            .into_iter()
+            .find(|m| route(m, &path).is_ok())
+        {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, allowed.as_str().parse().unwrap());
         }
     }
     response
@@ -159,10 +213,20 @@ fn process(
     let problems = v.problems.join("; ");
     *verdict = Some(v);
     if !ok {
-        return Err(AmojoError::new(StatusCode::FORBIDDEN, "ORIGIN_INVALID_SIGNATURE", format!("invalid signature: {problems}")));
+        return Err(AmojoError::new(
+            StatusCode::FORBIDDEN,
+            "ORIGIN_INVALID_SIGNATURE",
+            format!("invalid signature: {problems}"),
+        ));
     }
     check_content_type(method, headers)?;
-    let call = Call { sandbox, endpoint: &endpoint, body, query, now };
+    let call = Call {
+        sandbox,
+        endpoint: &endpoint,
+        body,
+        query,
+        now,
+    };
     dispatch(&call)
 }
 
@@ -184,7 +248,9 @@ fn channel_secret(sandbox: &Sandbox, endpoint: &Endpoint) -> Result<String> {
     let world = sandbox.world();
     let channel_id = match endpoint.scope_id() {
         None => match endpoint {
-            Endpoint::Connect { channel_id } | Endpoint::Disconnect { channel_id } => channel_id.as_str(),
+            Endpoint::Connect { channel_id } | Endpoint::Disconnect { channel_id } => {
+                channel_id.as_str()
+            }
             _ => unreachable!("only connect and disconnect carry no scope"),
         },
         Some(scope_id) => {
@@ -193,7 +259,10 @@ fn channel_secret(sandbox: &Sandbox, endpoint: &Endpoint) -> Result<String> {
                     "scope {scope_id} is not connected; call POST {PREFIX}{{channel_id}}/connect for the account first (scope_id = channel_id + \"_\" + account amojo_id)"
                 ))
             })?;
-            return world.channel(&scope.channel_id).map(|c| c.secret.clone()).ok_or_else(|| AmojoError::not_registered("channel is gone"));
+            return world
+                .channel(&scope.channel_id)
+                .map(|c| c.secret.clone())
+                .ok_or_else(|| AmojoError::not_registered("channel is gone"));
         }
     };
     world
@@ -203,11 +272,23 @@ fn channel_secret(sandbox: &Sandbox, endpoint: &Endpoint) -> Result<String> {
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
-    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 #[allow(clippy::too_many_arguments)]
-fn verify(sandbox: &Sandbox, secret: &str, method: &Method, path: &str, query: &str, headers: &HeaderMap, body: &[u8], now: i64) -> Verdict {
+fn verify(
+    sandbox: &Sandbox,
+    secret: &str,
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: i64,
+) -> Verdict {
     let received = Received {
         method: method.as_str(),
         path,
@@ -217,10 +298,19 @@ fn verify(sandbox: &Sandbox, secret: &str, method: &Method, path: &str, query: &
         signature: header_str(headers, "x-signature"),
         body,
     };
-    let policy = Policy { max_age_secs: sandbox.settings.signature_max_age, strict_md5: sandbox.settings.strict_md5 };
+    let policy = Policy {
+        max_age_secs: sandbox.settings.signature_max_age,
+        strict_md5: sandbox.settings.strict_md5,
+    };
     let mut verdict = signature::verify(secret, &received, now, policy);
-    if !verdict.expected_signature.eq_ignore_ascii_case(received.signature) {
-        if let (Some(hint), Some(problem)) = (signature::diagnose(secret, &received, query), verdict.problems.first_mut()) {
+    if !verdict
+        .expected_signature
+        .eq_ignore_ascii_case(received.signature)
+    {
+        if let (Some(hint), Some(problem)) = (
+            signature::diagnose(secret, &received, query),
+            verdict.problems.first_mut(),
+        ) {
             problem.push_str(&format!("; your signature matches when {hint}"));
         }
     }
@@ -260,8 +350,15 @@ fn record(
 ) {
     // Every scope method's first segment is the scope id (`{channel}_{account}`);
     // connect/disconnect carry a bare channel id.
-    let scope_id = path.strip_prefix(PREFIX).and_then(|r| r.split('/').next()).filter(|s| s.contains('_')).map(str::to_string);
-    let account_id = scope_id.as_deref().and_then(crate::domain::split_scope).map(|(_, a)| a.to_string());
+    let scope_id = path
+        .strip_prefix(PREFIX)
+        .and_then(|r| r.split('/').next())
+        .filter(|s| s.contains('_'))
+        .map(str::to_string);
+    let account_id = scope_id
+        .as_deref()
+        .and_then(crate::domain::split_scope)
+        .map(|(_, a)| a.to_string());
     sandbox.journal.push(Entry {
         seq: 0,
         at_ms: now_ms,
@@ -269,7 +366,15 @@ fn record(
         method: method.to_string(),
         path: path.to_string(),
         query: query.to_string(),
-        headers: headers.iter().map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
         body: String::from_utf8_lossy(body).into_owned(),
         status: status.as_u16(),
         response_body: response_body.to_string(),
@@ -286,12 +391,45 @@ mod tests {
     #[test]
     fn routes_every_method() {
         let p = |s: &str| format!("{PREFIX}{s}");
-        assert_eq!(route(&Method::POST, &p("c/connect")).unwrap(), Endpoint::Connect { channel_id: "c".into() });
-        assert_eq!(route(&Method::DELETE, &p("c/disconnect")).unwrap(), Endpoint::Disconnect { channel_id: "c".into() });
-        assert_eq!(route(&Method::POST, &p("s")).unwrap(), Endpoint::Message { scope_id: "s".into() });
-        assert_eq!(route(&Method::POST, &p("s/m/delivery_status")).unwrap(), Endpoint::DeliveryStatus { scope_id: "s".into(), msgid: "m".into() });
-        assert_eq!(route(&Method::GET, &p("s/chats/c/history")).unwrap(), Endpoint::History { scope_id: "s".into(), chat_id: "c".into() });
-        assert_eq!(route(&Method::GET, &p("s/chats")).unwrap_err().status, StatusCode::METHOD_NOT_ALLOWED);
-        assert_eq!(route(&Method::POST, &p("s/x/y/z/w")).unwrap_err().status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            route(&Method::POST, &p("c/connect")).unwrap(),
+            Endpoint::Connect {
+                channel_id: "c".into()
+            }
+        );
+        assert_eq!(
+            route(&Method::DELETE, &p("c/disconnect")).unwrap(),
+            Endpoint::Disconnect {
+                channel_id: "c".into()
+            }
+        );
+        assert_eq!(
+            route(&Method::POST, &p("s")).unwrap(),
+            Endpoint::Message {
+                scope_id: "s".into()
+            }
+        );
+        assert_eq!(
+            route(&Method::POST, &p("s/m/delivery_status")).unwrap(),
+            Endpoint::DeliveryStatus {
+                scope_id: "s".into(),
+                msgid: "m".into()
+            }
+        );
+        assert_eq!(
+            route(&Method::GET, &p("s/chats/c/history")).unwrap(),
+            Endpoint::History {
+                scope_id: "s".into(),
+                chat_id: "c".into()
+            }
+        );
+        assert_eq!(
+            route(&Method::GET, &p("s/chats")).unwrap_err().status,
+            StatusCode::METHOD_NOT_ALLOWED
+        );
+        assert_eq!(
+            route(&Method::POST, &p("s/x/y/z/w")).unwrap_err().status,
+            StatusCode::NOT_FOUND
+        );
     }
 }

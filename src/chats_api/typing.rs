@@ -13,23 +13,45 @@ pub fn post(call: &Call, scope_id: &str) -> Result<Reply> {
     }
     let duration_ms = req.duration_ms.unwrap_or(5000);
     if duration_ms <= 0 {
-        return Err(AmojoError::bad_request("`duration_ms` must be a positive number of milliseconds"));
+        return Err(AmojoError::bad_request(
+            "`duration_ms` must be a positive number of milliseconds",
+        ));
     }
     let mut world = call.sandbox.world();
-    let (scope, _) = world.scope_and_account_mut(scope_id).ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))?;
-    let i = find_conversation(scope, req.conversation_id.as_deref(), req.conversation_ref_id.as_deref())?;
+    let (scope, _) = world
+        .scope_and_account_mut(scope_id)
+        .ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))?;
+    let i = find_conversation(
+        scope,
+        req.conversation_id.as_deref(),
+        req.conversation_ref_id.as_deref(),
+    )?;
     scope.conversations[i].client_typing_until = Some(call.now + (duration_ms + 999) / 1000);
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }
 
 /// A chat by the integration's id or the sandbox's; one of them is required.
-pub fn find_conversation(scope: &Scope, conversation_id: Option<&str>, ref_id: Option<&str>) -> Result<usize> {
+pub fn find_conversation(
+    scope: &Scope,
+    conversation_id: Option<&str>,
+    ref_id: Option<&str>,
+) -> Result<usize> {
     let found = match (conversation_id, ref_id) {
         (Some(c), _) => scope.conversation_idx_by_client(c),
         (None, Some(r)) => scope.conversation_idx(r),
-        (None, None) => return Err(AmojoError::bad_request("`conversation_id` (or `conversation_ref_id`) is required")),
+        (None, None) => {
+            return Err(AmojoError::bad_request(
+                "`conversation_id` (or `conversation_ref_id`) is required",
+            ))
+        }
     };
     found.ok_or_else(|| {
-        AmojoError::not_found("CHAT_NOT_FOUND", format!("chat {} does not exist in this scope", conversation_id.or(ref_id).unwrap_or("")))
+        AmojoError::not_found(
+            "CHAT_NOT_FOUND",
+            format!(
+                "chat {} does not exist in this scope",
+                conversation_id.or(ref_id).unwrap_or("")
+            ),
+        )
     })
 }

@@ -10,7 +10,9 @@ use serde_json::Value;
 /// Parses a body, naming the field and position of the first problem.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
     if body.is_empty() {
-        return Err(AmojoError::bad_request("the request body is empty; this method takes a JSON object"));
+        return Err(AmojoError::bad_request(
+            "the request body is empty; this method takes a JSON object",
+        ));
     }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
@@ -19,9 +21,16 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
         if inner.is_syntax() || inner.is_eof() {
             malformed(&inner)
         } else if path == "." && !starts_as_object(body) {
-            AmojoError::bad_request(format!("the body must be a JSON object ({})", strip_position(&inner.to_string())))
+            AmojoError::bad_request(format!(
+                "the body must be a JSON object ({})",
+                strip_position(&inner.to_string())
+            ))
         } else {
-            let field = if path == "." { "body".to_string() } else { format!("`{path}`") };
+            let field = if path == "." {
+                "body".to_string()
+            } else {
+                format!("`{path}`")
+            };
             AmojoError::bad_request(format!("{field}: {}", strip_position(&inner.to_string())))
         }
     })?;
@@ -34,7 +43,9 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
 /// verbatim), from a single pass over the bytes.
 pub fn parse_with_raw<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Value)> {
     if body.is_empty() {
-        return Err(AmojoError::bad_request("the request body is empty; this method takes a JSON object"));
+        return Err(AmojoError::bad_request(
+            "the request body is empty; this method takes a JSON object",
+        ));
     }
     // `from_slice` refuses trailing bytes too.
     let raw: Value = serde_json::from_slice(body).map_err(|e| malformed(&e))?;
@@ -42,9 +53,16 @@ pub fn parse_with_raw<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Value)> {
         let path = err.path().to_string();
         let inner = err.into_inner();
         if path == "." && !raw.is_object() {
-            AmojoError::bad_request(format!("the body must be a JSON object ({})", strip_position(&inner.to_string())))
+            AmojoError::bad_request(format!(
+                "the body must be a JSON object ({})",
+                strip_position(&inner.to_string())
+            ))
         } else {
-            let field = if path == "." { "body".to_string() } else { format!("`{path}`") };
+            let field = if path == "." {
+                "body".to_string()
+            } else {
+                format!("`{path}`")
+            };
             AmojoError::bad_request(format!("{field}: {}", strip_position(&inner.to_string())))
         }
     })?;
@@ -53,7 +71,11 @@ pub fn parse_with_raw<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Value)> {
 
 fn malformed(e: &serde_json::Error) -> AmojoError {
     let at = format!("line {} column {}", e.line(), e.column());
-    AmojoError::new(axum::http::StatusCode::BAD_REQUEST, "INVALID_JSON", format!("malformed JSON at {at}: {}", strip_position(&e.to_string())))
+    AmojoError::new(
+        axum::http::StatusCode::BAD_REQUEST,
+        "INVALID_JSON",
+        format!("malformed JSON at {at}: {}", strip_position(&e.to_string())),
+    )
 }
 
 fn starts_as_object(body: &[u8]) -> bool {
@@ -61,7 +83,11 @@ fn starts_as_object(body: &[u8]) -> bool {
 }
 
 fn strip_position(message: &str) -> String {
-    message.split(" at line ").next().unwrap_or(message).to_string()
+    message
+        .split(" at line ")
+        .next()
+        .unwrap_or(message)
+        .to_string()
 }
 
 #[derive(Debug, Deserialize)]
@@ -228,7 +254,9 @@ pub fn check_source(source: &Option<SourceRef>) -> Result<()> {
     if let Some(s) = source {
         let ok = !s.external_id.is_empty()
             && s.external_id.len() <= 40
-            && s.external_id.chars().all(|c| c.is_ascii_graphic() || c == ' ');
+            && s.external_id
+                .chars()
+                .all(|c| c.is_ascii_graphic() || c == ' ');
         if !ok {
             return Err(AmojoError::bad_request(format!(
                 "`source.external_id` {:?} must be 1 to 40 printable ASCII characters (spaces allowed); leave `source` out if unused",
@@ -240,12 +268,16 @@ pub fn check_source(source: &Option<SourceRef>) -> Result<()> {
 }
 
 pub fn required<'a, T>(value: &'a Option<T>, path: &str) -> Result<&'a T> {
-    value.as_ref().ok_or_else(|| AmojoError::bad_request(format!("`{path}` is required")))
+    value
+        .as_ref()
+        .ok_or_else(|| AmojoError::bad_request(format!("`{path}` is required")))
 }
 
 pub fn non_empty<'a>(value: &'a Option<String>, path: &str) -> Result<&'a str> {
     match value.as_deref() {
         Some(s) if !s.is_empty() => Ok(s),
-        _ => Err(AmojoError::bad_request(format!("`{path}` is required and must be a non-empty string"))),
+        _ => Err(AmojoError::bad_request(format!(
+            "`{path}` is required and must be a non-empty string"
+        ))),
     }
 }

@@ -2,8 +2,8 @@
 
 mod check;
 mod run;
-mod scenario_tools;
 mod say;
+mod scenario_tools;
 mod serve;
 mod sign;
 

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 /// Run scenarios: each in its own sandbox account, conformance rules checked, transcripts snapshotted.
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  kommo-sandbox run                                   # everything under scenarios/\n  kommo-sandbox run scenarios/conformance --command 'target/debug/examples/reference_integration'\n  kommo-sandbox run --filter write_first --jobs 8 --junit junit.xml\n  kommo-sandbox run --shard 2/4 --json report.json\n\nSnapshots follow insta: INSTA_UPDATE=auto|always|unseen|new|no|force, CI, INSTA_FORCE_PASS=1.")]
+#[command(
+    after_help = "Examples:\n  kommo-sandbox run                                   # everything under scenarios/\n  kommo-sandbox run scenarios/conformance --command 'target/debug/examples/reference_integration'\n  kommo-sandbox run --filter write_first --jobs 8 --junit junit.xml\n  kommo-sandbox run --shard 2/4 --json report.json\n\nSnapshots follow insta: INSTA_UPDATE=auto|always|unseen|new|no|force, CI, INSTA_FORCE_PASS=1."
+)]
 pub struct Args {
     /// Scenario files or directories (default: scenarios/).
     paths: Vec<PathBuf>,
@@ -44,11 +46,21 @@ pub struct Args {
 /// Screenshots of failing browser steps go beside the reports.
 fn report_dir(args: &Args) -> Option<PathBuf> {
     let report = args.json.as_ref().or(args.junit.as_ref())?;
-    Some(report.parent().map(|p| p.to_path_buf()).filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| PathBuf::from(".")))
+    Some(
+        report
+            .parent()
+            .map(|p| p.to_path_buf())
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from(".")),
+    )
 }
 
 pub fn run(args: Args) -> Result<(), String> {
-    let paths = if args.paths.is_empty() { vec![PathBuf::from("scenarios")] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("scenarios")]
+    } else {
+        args.paths.clone()
+    };
     let options = Options {
         jobs: args.jobs,
         filter: args.filter.clone(),
@@ -60,13 +72,18 @@ pub fn run(args: Args) -> Result<(), String> {
         print: true,
         report_dir: report_dir(&args),
     };
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     let summary = rt.block_on(runner::run(&paths, options))?;
     if let Some(path) = &args.junit {
-        std::fs::write(path, junit(&summary.results, summary.seconds)).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(path, junit(&summary.results, summary.seconds))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
     }
     if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(&json_report(&summary.results, summary.seconds)).unwrap_or_default();
+        let text = serde_json::to_string_pretty(&json_report(&summary.results, summary.seconds))
+            .unwrap_or_default();
         std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     if summary.results.is_empty() && summary.load_errors.is_empty() {

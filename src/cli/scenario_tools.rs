@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 /// Print the JSON Schema of scenario files (for `# yaml-language-server: $schema=`).
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  kommo-sandbox schema > scenario.schema.json\n  # then, first line of a scenario file:\n  # yaml-language-server: $schema=./scenario.schema.json")]
+#[command(
+    after_help = "Examples:\n  kommo-sandbox schema > scenario.schema.json\n  # then, first line of a scenario file:\n  # yaml-language-server: $schema=./scenario.schema.json"
+)]
 pub struct SchemaArgs {}
 
 pub fn schema(_: SchemaArgs) -> Result<(), String> {
@@ -16,7 +18,9 @@ pub fn schema(_: SchemaArgs) -> Result<(), String> {
 
 /// Write a new scenario skeleton.
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  kommo-sandbox new order_status   # writes scenarios/order_status.yaml")]
+#[command(
+    after_help = "Examples:\n  kommo-sandbox new order_status   # writes scenarios/order_status.yaml"
+)]
 pub struct NewArgs {
     /// Scenario name (file name without extension), or a path ending in .yaml.
     name: String,
@@ -26,24 +30,38 @@ pub struct NewArgs {
 }
 
 pub fn new(args: NewArgs) -> Result<(), String> {
-    let path = if args.name.ends_with(".yaml") || args.name.ends_with(".yml") { PathBuf::from(&args.name) } else { args.dir.join(format!("{}.yaml", args.name)) };
+    let path = if args.name.ends_with(".yaml") || args.name.ends_with(".yml") {
+        PathBuf::from(&args.name)
+    } else {
+        args.dir.join(format!("{}.yaml", args.name))
+    };
     if path.exists() {
         return Err(format!("{} exists; pick another name", path.display()));
     }
-    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let depth = path.parent().map(|p| p.components().count()).unwrap_or(0);
     let schema = format!("{}docs/scenario.schema.json", "../".repeat(depth));
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     }
-    std::fs::write(&path, scaffold(&name, &schema)).map_err(|e| format!("{}: {e}", path.display()))?;
-    println!("wrote {}; run it with `kommo-sandbox run {}`", path.display(), path.display());
+    std::fs::write(&path, scaffold(&name, &schema))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    println!(
+        "wrote {}; run it with `kommo-sandbox run {}`",
+        path.display(),
+        path.display()
+    );
     Ok(())
 }
 
 /// Review pending snapshots (`.snap.new`) one by one.
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  kommo-sandbox review\n  kommo-sandbox review scenarios/conformance")]
+#[command(
+    after_help = "Examples:\n  kommo-sandbox review\n  kommo-sandbox review scenarios/conformance"
+)]
 pub struct ReviewArgs {
     /// Where to look (default: scenarios/).
     paths: Vec<PathBuf>,
@@ -69,9 +87,15 @@ pub fn review(args: ReviewArgs) -> Result<(), String> {
         print!("[a]ccept, [r]eject, [s]kip? ");
         let _ = std::io::stdout().flush();
         let mut answer = String::new();
-        stdin.lock().read_line(&mut answer).map_err(|e| e.to_string())?;
+        stdin
+            .lock()
+            .read_line(&mut answer)
+            .map_err(|e| e.to_string())?;
         match answer.trim() {
-            "a" | "accept" => println!("accepted {}", snapshot::accept(&p).map_err(|e| e.to_string())?.display()),
+            "a" | "accept" => println!(
+                "accepted {}",
+                snapshot::accept(&p).map_err(|e| e.to_string())?.display()
+            ),
             "r" | "reject" => {
                 std::fs::remove_file(&p).map_err(|e| e.to_string())?;
                 println!("rejected");
@@ -85,7 +109,9 @@ pub fn review(args: ReviewArgs) -> Result<(), String> {
 fn show(p: &Path) -> Result<(), String> {
     let new = std::fs::read_to_string(p).map_err(|e| e.to_string())?;
     let old_path = PathBuf::from(p.to_string_lossy().trim_end_matches(".new"));
-    let old = std::fs::read_to_string(&old_path).map(|t| snapshot::body_of(&t)).unwrap_or_default();
+    let old = std::fs::read_to_string(&old_path)
+        .map(|t| snapshot::body_of(&t))
+        .unwrap_or_default();
     println!("── {} ──", old_path.display());
     print!("{}", snapshot::unified(&old, &snapshot::body_of(&new)));
     Ok(())
@@ -93,7 +119,9 @@ fn show(p: &Path) -> Result<(), String> {
 
 /// Accept every pending snapshot.
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  kommo-sandbox accept\n  kommo-sandbox accept scenarios/examples")]
+#[command(
+    after_help = "Examples:\n  kommo-sandbox accept\n  kommo-sandbox accept scenarios/examples"
+)]
 pub struct AcceptArgs {
     /// Where to look (default: scenarios/).
     paths: Vec<PathBuf>,
@@ -102,7 +130,10 @@ pub struct AcceptArgs {
 pub fn accept(args: AcceptArgs) -> Result<(), String> {
     let pending = snapshot::pending_under(&roots(args.paths));
     for p in &pending {
-        println!("accepted {}", snapshot::accept(p).map_err(|e| e.to_string())?.display());
+        println!(
+            "accepted {}",
+            snapshot::accept(p).map_err(|e| e.to_string())?.display()
+        );
     }
     println!("{} snapshot(s) accepted", pending.len());
     Ok(())

@@ -10,7 +10,9 @@ use std::path::PathBuf;
 
 /// Start the sandbox, ready at once with a demo account, channel and secret.
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  kommo-sandbox serve                         # demo account on http://127.0.0.1:8787\n  kommo-sandbox serve --port 0                # ephemeral port; the address is printed\n  kommo-sandbox serve --config sandbox.yaml   # your accounts, channels, sources\n  kommo-sandbox serve --clock 'Thu, 16 Dec 2021 13:15:29 +0000' --seed 7\n  kommo-sandbox serve --widget ./my-widget    # then open /widget-host?widget=my-widget")]
+#[command(
+    after_help = "Examples:\n  kommo-sandbox serve                         # demo account on http://127.0.0.1:8787\n  kommo-sandbox serve --port 0                # ephemeral port; the address is printed\n  kommo-sandbox serve --config sandbox.yaml   # your accounts, channels, sources\n  kommo-sandbox serve --clock 'Thu, 16 Dec 2021 13:15:29 +0000' --seed 7\n  kommo-sandbox serve --widget ./my-widget    # then open /widget-host?widget=my-widget"
+)]
 pub struct Args {
     /// Port to listen on (0 picks a free one).
     #[arg(long, default_value_t = DEFAULT_PORT)]
@@ -56,14 +58,29 @@ pub fn run(args: Args) -> Result<(), String> {
     }
     let sandbox = Sandbox::new(config)?;
     for dir in args.widgets {
-        sandbox.widgets.add(dir).map_err(|e| format!("--widget: {e}"))?;
+        sandbox
+            .widgets
+            .add(dir)
+            .map_err(|e| format!("--widget: {e}"))?;
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         let server = server::start(sandbox.clone(), SocketAddr::new(args.host, args.port))
             .await
-            .map_err(|e| format!("cannot listen on {}:{}: {e} (try --port 0)", args.host, args.port))?;
-        println!("kommo-sandbox {} listening on {}", env!("CARGO_PKG_VERSION"), server.url());
+            .map_err(|e| {
+                format!(
+                    "cannot listen on {}:{}: {e} (try --port 0)",
+                    args.host, args.port
+                )
+            })?;
+        println!(
+            "kommo-sandbox {} listening on {}",
+            env!("CARGO_PKG_VERSION"),
+            server.url()
+        );
         if !args.quiet {
             print_banner(&sandbox);
         }
@@ -95,7 +112,10 @@ fn print_banner(sandbox: &Sandbox) {
     println!("  manager amojo_id  {}", c.manager_amojo_id);
     println!("  scope id          {}", c.scope_id);
     println!("  webhooks go to    {}", c.webhook_url);
-    println!("  REST v4 token     {} (Authorization: Bearer ...)", c.api_token);
+    println!(
+        "  REST v4 token     {} (Authorization: Bearer ...)",
+        c.api_token
+    );
     println!("  OAuth client      {} / {}", c.client_id, c.client_secret);
     println!("  state & journal   {}/_sandbox/", c.amojo_base_url);
     println!();
@@ -105,7 +125,10 @@ fn print_banner(sandbox: &Sandbox) {
 
 fn connect_curl(sandbox: &Sandbox, c: &Credentials) -> String {
     let path = format!("/v2/origin/custom/{}/connect", c.channel_id);
-    let body = format!(r#"{{"account_id":"{}","title":"My integration","hook_api_version":"v2"}}"#, c.amojo_account_id);
+    let body = format!(
+        r#"{{"account_id":"{}","title":"My integration","hook_api_version":"v2"}}"#,
+        c.amojo_account_id
+    );
     let date = clock::format_rfc2822(sandbox.clock.now_secs());
     let h = sign_request(&c.secret, "POST", &path, body.as_bytes(), &date);
     super::sign::curl_line("POST", &format!("{}{path}", c.amojo_base_url), &h, &body)

@@ -1,13 +1,15 @@
 //! `kommo-sandbox sign`: the four amojo headers for any request, to reproduce a signed call by hand.
 
+use kommo_sandbox::clock;
 use kommo_sandbox::config::DEMO_SECRET;
 use kommo_sandbox::signature::{sign_request, string_to_sign, SignedHeaders};
-use kommo_sandbox::clock;
 use std::path::PathBuf;
 
 /// Print the Date, Content-Type, Content-MD5 and X-Signature headers for a Chats API request.
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  kommo-sandbox sign --path /v2/origin/custom/344a5002-f8ca-454d-af3d-396180102ac7/connect \\\n      --body '{\"account_id\":\"52e591f7-c98f-4255-8495-827210138c81\",\"title\":\"ChatsIntegration\",\"hook_api_version\":\"v2\"}' \\\n      --date 'Wed, 15 Dec 2021 23:12:55 +0000'\n  kommo-sandbox sign --method GET --path /v2/origin/custom/SCOPE/chats/CHAT/history --curl\n  kommo-sandbox sign --path /v2/origin/custom/SCOPE --body-file message.json --secret $SECRET --curl")]
+#[command(
+    after_help = "Examples:\n  kommo-sandbox sign --path /v2/origin/custom/344a5002-f8ca-454d-af3d-396180102ac7/connect \\\n      --body '{\"account_id\":\"52e591f7-c98f-4255-8495-827210138c81\",\"title\":\"ChatsIntegration\",\"hook_api_version\":\"v2\"}' \\\n      --date 'Wed, 15 Dec 2021 23:12:55 +0000'\n  kommo-sandbox sign --method GET --path /v2/origin/custom/SCOPE/chats/CHAT/history --curl\n  kommo-sandbox sign --path /v2/origin/custom/SCOPE --body-file message.json --secret $SECRET --curl"
+)]
 pub struct Args {
     /// HTTP method.
     #[arg(long, short = 'X', default_value = "POST")]
@@ -41,21 +43,42 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), String> {
     let body = match (&args.body, &args.body_file) {
         (Some(b), _) => b.clone().into_bytes(),
-        (None, Some(f)) => std::fs::read(f).map_err(|e| format!("--body-file {}: {e}", f.display()))?,
+        (None, Some(f)) => {
+            std::fs::read(f).map_err(|e| format!("--body-file {}: {e}", f.display()))?
+        }
         (None, None) => vec![],
     };
-    let date = args.date.clone().unwrap_or_else(|| clock::format_rfc2822(clock::Clock::real().now_secs()));
+    let date = args
+        .date
+        .clone()
+        .unwrap_or_else(|| clock::format_rfc2822(clock::Clock::real().now_secs()));
     if clock::parse_rfc2822(&date).is_none() {
-        return Err(format!("--date {date:?} is not an RFC 2822 date such as 'Thu, 16 Dec 2021 13:15:29 +0000'"));
+        return Err(format!(
+            "--date {date:?} is not an RFC 2822 date such as 'Thu, 16 Dec 2021 13:15:29 +0000'"
+        ));
     }
     let h = sign_request(&args.secret, &args.method, &args.path, &body, &date);
     if args.verbose {
-        let text = string_to_sign(&args.method, &h.content_md5, &h.content_type, &h.date, &args.path);
+        let text = string_to_sign(
+            &args.method,
+            &h.content_md5,
+            &h.content_type,
+            &h.date,
+            &args.path,
+        );
         eprintln!("string to sign:\n{text}\n");
     }
     if args.curl {
         let url = format!("{}{}", args.base_url.trim_end_matches('/'), args.path);
-        println!("{}", curl_line(&args.method.to_uppercase(), &url, &h, &String::from_utf8_lossy(&body)));
+        println!(
+            "{}",
+            curl_line(
+                &args.method.to_uppercase(),
+                &url,
+                &h,
+                &String::from_utf8_lossy(&body)
+            )
+        );
     } else {
         for (name, value) in h.pairs() {
             println!("{name}: {value}");

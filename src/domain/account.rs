@@ -69,7 +69,10 @@ pub struct Source {
 
 impl Account {
     pub fn main_pipeline(&self) -> &Pipeline {
-        self.pipelines.iter().find(|p| p.is_main).unwrap_or(&self.pipelines[0])
+        self.pipelines
+            .iter()
+            .find(|p| p.is_main)
+            .unwrap_or(&self.pipelines[0])
     }
 
     pub fn user_by_amojo(&self, amojo_id: &str) -> Option<&User> {
@@ -78,8 +81,16 @@ impl Account {
 
     /// Resolves a chat's source as Kommo does (spec §7.3): the named source of
     /// this integration, else its default source, else none (the integration itself).
-    pub fn resolve_source(&self, integration_id: &str, external_id: Option<&str>) -> Option<&Source> {
-        let own = || self.sources.iter().filter(|s| s.integration_id == integration_id);
+    pub fn resolve_source(
+        &self,
+        integration_id: &str,
+        external_id: Option<&str>,
+    ) -> Option<&Source> {
+        let own = || {
+            self.sources
+                .iter()
+                .filter(|s| s.integration_id == integration_id)
+        };
         external_id
             .and_then(|ext| own().find(|s| s.external_id == ext))
             .or_else(|| own().find(|s| s.default))

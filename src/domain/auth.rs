@@ -61,7 +61,13 @@ pub enum Refusal {
 
 impl Auth {
     pub fn new(seed: u64) -> Auth {
-        Auth { integrations: vec![], tokens: vec![], codes: vec![], ids: Ids::new(derive_seed(seed, "oauth"), 1), seed }
+        Auth {
+            integrations: vec![],
+            tokens: vec![],
+            codes: vec![],
+            ids: Ids::new(derive_seed(seed, "oauth"), 1),
+            seed,
+        }
     }
 
     pub fn integration(&self, client_id: &str) -> Option<&Integration> {
@@ -72,11 +78,19 @@ impl Auth {
     /// long-lived token for the account, so the sandbox works out of the box.
     pub fn ensure_defaults(&mut self, client_id: &str, account_id: &str) {
         if self.integration(client_id).is_none() {
-            let secret = Ids::new(derive_seed(self.seed, &format!("secret-{client_id}")), 0).hex(64);
-            self.integrations.push(Integration { client_id: client_id.into(), client_secret: secret });
+            let secret =
+                Ids::new(derive_seed(self.seed, &format!("secret-{client_id}")), 0).hex(64);
+            self.integrations.push(Integration {
+                client_id: client_id.into(),
+                client_secret: secret,
+            });
         }
         if self.long_lived(client_id, account_id).is_none() {
-            let token = Ids::new(derive_seed(self.seed, &format!("token-{client_id}-{account_id}")), 0).hex(64);
+            let token = Ids::new(
+                derive_seed(self.seed, &format!("token-{client_id}-{account_id}")),
+                0,
+            )
+            .hex(64);
             self.tokens.push(Token {
                 access_token: token,
                 refresh_token: None,
@@ -91,18 +105,30 @@ impl Auth {
     }
 
     pub fn long_lived(&self, client_id: &str, account_id: &str) -> Option<&Token> {
-        self.tokens.iter().find(|t| t.long_lived && t.client_id == client_id && t.account_id == account_id)
+        self.tokens
+            .iter()
+            .find(|t| t.long_lived && t.client_id == client_id && t.account_id == account_id)
     }
 
     pub fn mint_code(&mut self, client_id: &str, account_id: &str, now: i64) -> AuthCode {
-        let code = AuthCode { code: self.ids.hex(64), account_id: account_id.into(), client_id: client_id.into(), expires_at: now + CODE_TTL, used: false };
+        let code = AuthCode {
+            code: self.ids.hex(64),
+            account_id: account_id.into(),
+            client_id: client_id.into(),
+            expires_at: now + CODE_TTL,
+            used: false,
+        };
         self.codes.push(code.clone());
         code
     }
 
     /// Checks a bearer token; returns (account amojo id, integration id).
     pub fn check(&self, access_token: &str, now: i64) -> Result<(String, String), Refusal> {
-        let token = self.tokens.iter().find(|t| t.access_token == access_token).ok_or(Refusal::Unknown)?;
+        let token = self
+            .tokens
+            .iter()
+            .find(|t| t.access_token == access_token)
+            .ok_or(Refusal::Unknown)?;
         match token.expires_at {
             Some(at) if at <= now => Err(Refusal::Expired),
             _ => Ok((token.account_id.clone(), token.client_id.clone())),
@@ -110,8 +136,17 @@ impl Auth {
     }
 
     /// `grant_type=authorization_code`: a code is good once, for 20 minutes.
-    pub fn exchange_code(&mut self, client_id: &str, code: &str, now: i64) -> Result<Token, &'static str> {
-        let found = self.codes.iter_mut().find(|c| c.code == code && c.client_id == client_id).ok_or("Authorization code is invalid")?;
+    pub fn exchange_code(
+        &mut self,
+        client_id: &str,
+        code: &str,
+        now: i64,
+    ) -> Result<Token, &'static str> {
+        let found = self
+            .codes
+            .iter_mut()
+            .find(|c| c.code == code && c.client_id == client_id)
+            .ok_or("Authorization code is invalid")?;
         if found.used {
             return Err("Authorization code has been revoked");
         }
@@ -124,7 +159,12 @@ impl Auth {
     }
 
     /// `grant_type=refresh_token`: rotates; the old refresh token dies at once.
-    pub fn refresh(&mut self, client_id: &str, refresh_token: &str, now: i64) -> Result<Token, &'static str> {
+    pub fn refresh(
+        &mut self,
+        client_id: &str,
+        refresh_token: &str,
+        now: i64,
+    ) -> Result<Token, &'static str> {
         let old = self
             .tokens
             .iter_mut()
@@ -175,8 +215,14 @@ mod tests {
         let token = a.long_lived("int-1", "acc-1").unwrap().access_token.clone();
         a.ensure_defaults("int-1", "acc-1");
         assert_eq!(a.tokens.len(), 1);
-        assert_eq!(auth().long_lived("int-1", "acc-1").unwrap().access_token, token);
-        assert_eq!(a.check(&token, i64::MAX - 1), Ok(("acc-1".into(), "int-1".into())));
+        assert_eq!(
+            auth().long_lived("int-1", "acc-1").unwrap().access_token,
+            token
+        );
+        assert_eq!(
+            a.check(&token, i64::MAX - 1),
+            Ok(("acc-1".into(), "int-1".into()))
+        );
     }
 
     #[test]
@@ -185,11 +231,20 @@ mod tests {
         let code = a.mint_code("int-1", "acc-1", 100).code;
         assert!(a.exchange_code("int-2", &code, 100).is_err());
         let t = a.exchange_code("int-1", &code, 100).unwrap();
-        assert_eq!(a.check(&t.access_token, 100 + ACCESS_TTL - 1).unwrap().0, "acc-1");
-        assert_eq!(a.check(&t.access_token, 100 + ACCESS_TTL), Err(Refusal::Expired));
+        assert_eq!(
+            a.check(&t.access_token, 100 + ACCESS_TTL - 1).unwrap().0,
+            "acc-1"
+        );
+        assert_eq!(
+            a.check(&t.access_token, 100 + ACCESS_TTL),
+            Err(Refusal::Expired)
+        );
         assert!(a.exchange_code("int-1", &code, 100).is_err());
         let late = a.mint_code("int-1", "acc-1", 0).code;
-        assert_eq!(a.exchange_code("int-1", &late, CODE_TTL).unwrap_err(), "Authorization code has expired");
+        assert_eq!(
+            a.exchange_code("int-1", &late, CODE_TTL).unwrap_err(),
+            "Authorization code has expired"
+        );
     }
 
     #[test]
@@ -197,9 +252,15 @@ mod tests {
         let mut a = auth();
         let code = a.mint_code("int-1", "acc-1", 0).code;
         let first = a.exchange_code("int-1", &code, 0).unwrap();
-        let second = a.refresh("int-1", first.refresh_token.as_deref().unwrap(), 10).unwrap();
+        let second = a
+            .refresh("int-1", first.refresh_token.as_deref().unwrap(), 10)
+            .unwrap();
         assert_ne!(first.refresh_token, second.refresh_token);
-        assert_eq!(a.refresh("int-1", first.refresh_token.as_deref().unwrap(), 11).unwrap_err(), "Token has been revoked");
+        assert_eq!(
+            a.refresh("int-1", first.refresh_token.as_deref().unwrap(), 11)
+                .unwrap_err(),
+            "Token has been revoked"
+        );
         assert_eq!(a.check(&first.access_token, 11), Err(Refusal::Expired));
     }
 }

@@ -30,7 +30,13 @@ pub struct SdkCall {
 impl BrowserState {
     pub fn record(&mut self, method: &str, args: Vec<Value>, page: &str, at: i64) -> u64 {
         let seq = self.sdk_calls.len() as u64 + 1;
-        self.sdk_calls.push(SdkCall { seq, method: method.into(), args, page: page.into(), at });
+        self.sdk_calls.push(SdkCall {
+            seq,
+            method: method.into(),
+            args,
+            page: page.into(),
+            at,
+        });
         seq
     }
 }

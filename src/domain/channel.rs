@@ -94,7 +94,10 @@ impl Scope {
     }
 
     pub fn conversation(&self, id: &str) -> Option<&Conversation> {
-        self.index.conversation_by_id.get(id).map(|&i| &self.conversations[i])
+        self.index
+            .conversation_by_id
+            .get(id)
+            .map(|&i| &self.conversations[i])
     }
 
     pub fn conversation_idx_by_client(&self, client_id: &str) -> Option<usize> {
@@ -106,7 +109,10 @@ impl Scope {
     }
 
     pub fn participant(&self, id: &str) -> Option<&Participant> {
-        self.index.participant_by_id.get(id).map(|&i| &self.participants[i])
+        self.index
+            .participant_by_id
+            .get(id)
+            .map(|&i| &self.participants[i])
     }
 
     pub fn participant_idx_by_client(&self, client_id: &str) -> Option<usize> {
@@ -125,7 +131,9 @@ impl Scope {
         let i = self.conversations.len();
         self.index.conversation_by_id.insert(c.id.clone(), i);
         if let Some(client) = &c.client_id {
-            self.index.conversation_by_client_id.insert(client.clone(), i);
+            self.index
+                .conversation_by_client_id
+                .insert(client.clone(), i);
         }
         self.conversations.push(c);
         i
@@ -134,14 +142,18 @@ impl Scope {
     /// Binds an integration chat id to an existing conversation (write first).
     pub fn bind_conversation(&mut self, i: usize, client_id: &str) {
         self.conversations[i].client_id = Some(client_id.to_string());
-        self.index.conversation_by_client_id.insert(client_id.to_string(), i);
+        self.index
+            .conversation_by_client_id
+            .insert(client_id.to_string(), i);
     }
 
     pub fn add_participant(&mut self, p: Participant) -> usize {
         let i = self.participants.len();
         self.index.participant_by_id.insert(p.id.clone(), i);
         if let Some(client) = &p.client_id {
-            self.index.participant_by_client_id.insert(client.clone(), i);
+            self.index
+                .participant_by_client_id
+                .insert(client.clone(), i);
         }
         self.participants.push(p);
         i
@@ -149,7 +161,9 @@ impl Scope {
 
     pub fn bind_participant(&mut self, i: usize, client_id: &str) {
         self.participants[i].client_id = Some(client_id.to_string());
-        self.index.participant_by_client_id.insert(client_id.to_string(), i);
+        self.index
+            .participant_by_client_id
+            .insert(client_id.to_string(), i);
     }
 
     pub fn add_message(&mut self, m: Message) -> usize {
@@ -167,6 +181,8 @@ impl Scope {
             self.index.message_by_client_id.remove(&old);
         }
         self.messages[i].client_id = Some(client_id.to_string());
-        self.index.message_by_client_id.insert(client_id.to_string(), i);
+        self.index
+            .message_by_client_id
+            .insert(client_id.to_string(), i);
     }
 }

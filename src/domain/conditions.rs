@@ -26,8 +26,15 @@ pub fn holds(c: &Condition, values: &[(String, String)]) -> Result<bool, String>
 }
 
 /// `and` (all) or `or` (any) over a list, as the plural `conditions` handler does.
-pub fn holds_all(list: &[Condition], logic: &str, values: &[(String, String)]) -> Result<bool, String> {
-    let results: Vec<bool> = list.iter().map(|c| holds(c, values)).collect::<Result<_, _>>()?;
+pub fn holds_all(
+    list: &[Condition],
+    logic: &str,
+    values: &[(String, String)],
+) -> Result<bool, String> {
+    let results: Vec<bool> = list
+        .iter()
+        .map(|c| holds(c, values))
+        .collect::<Result<_, _>>()?;
     match logic {
         "or" => Ok(results.iter().any(|&r| r)),
         "and" | "" => Ok(results.iter().all(|&r| r)),
@@ -43,7 +50,10 @@ pub fn evaluate(term1: &str, term2: &Value, operation: &str) -> Result<bool, Str
         "in" => Ok(any_shared(term1, &scalar(term2))),
         "not_in" => Ok(!any_shared(term1, &scalar(term2))),
         "in_range" => in_range(term1, term2),
-        other => Err(format!("`operation` {other:?} is not one of {}", OPERATIONS.join(", "))),
+        other => Err(format!(
+            "`operation` {other:?} is not one of {}",
+            OPERATIONS.join(", ")
+        )),
     }
 }
 
@@ -56,7 +66,10 @@ fn scalar(v: &Value) -> String {
 }
 
 fn split(list: &str) -> Vec<&str> {
-    list.split(',').map(str::trim).filter(|s| !s.is_empty()).collect()
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 /// `in`: true if any comma-separated value of term2 is among those of term1.
@@ -69,9 +82,16 @@ fn any_shared(term1: &str, term2: &str) -> bool {
 fn in_range(term1: &str, term2: &Value) -> Result<bool, String> {
     let bound = |key: &str| -> Result<i64, String> {
         match &term2[key] {
-            Value::Number(n) => n.as_i64().ok_or_else(|| format!("`term2.{key}` must be an integer")),
-            Value::String(s) => s.trim().parse().map_err(|_| format!("`term2.{key}` must be an integer")),
-            _ => Err(format!("`in_range` needs `term2` as {{\"from\": int, \"to\": int}}; `{key}` is missing")),
+            Value::Number(n) => n
+                .as_i64()
+                .ok_or_else(|| format!("`term2.{key}` must be an integer")),
+            Value::String(s) => s
+                .trim()
+                .parse()
+                .map_err(|_| format!("`term2.{key}` must be an integer")),
+            _ => Err(format!(
+                "`in_range` needs `term2` as {{\"from\": int, \"to\": int}}; `{key}` is missing"
+            )),
         }
     };
     let (from, to) = (bound("from")?, bound("to")?);
@@ -80,7 +100,9 @@ fn in_range(term1: &str, term2: &Value) -> Result<bool, String> {
 
 fn integers(text: &str) -> Vec<i64> {
     let re = regex::Regex::new(r"-?\d+").expect("static regex");
-    re.find_iter(text).filter_map(|m| m.as_str().parse().ok()).collect()
+    re.find_iter(text)
+        .filter_map(|m| m.as_str().parse().ok())
+        .collect()
 }
 
 #[cfg(test)]
@@ -116,12 +138,21 @@ mod tests {
 
     #[test]
     fn markers_are_filled_first() {
-        let values = vec![("{{contact.name}}".to_string(), "Jane".to_string()), ("{{lead.price}}".to_string(), "150".to_string())];
-        let named: Condition = serde_json::from_value(json!({"term1": "{{contact.name}}", "term2": "Jane", "operation": "="})).unwrap();
+        let values = vec![
+            ("{{contact.name}}".to_string(), "Jane".to_string()),
+            ("{{lead.price}}".to_string(), "150".to_string()),
+        ];
+        let named: Condition = serde_json::from_value(
+            json!({"term1": "{{contact.name}}", "term2": "Jane", "operation": "="}),
+        )
+        .unwrap();
         let priced: Condition = serde_json::from_value(json!({"term1": "{{lead.price}}", "term2": {"from": 100, "to": 200}, "operation": "in_range"})).unwrap();
         assert!(holds(&named, &values).unwrap());
         assert!(holds_all(&[named.clone(), priced.clone()], "and", &values).unwrap());
-        let other: Condition = serde_json::from_value(json!({"term1": "{{contact.name}}", "term2": "Bob", "operation": "="})).unwrap();
+        let other: Condition = serde_json::from_value(
+            json!({"term1": "{{contact.name}}", "term2": "Bob", "operation": "="}),
+        )
+        .unwrap();
         assert!(!holds_all(&[named.clone(), other.clone()], "and", &values).unwrap());
         assert!(holds_all(&[named, other], "or", &values).unwrap());
     }

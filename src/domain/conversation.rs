@@ -27,7 +27,13 @@ pub struct Conversation {
 }
 
 impl Conversation {
-    pub fn new(id: String, client_id: Option<String>, client_participant_id: String, source: Option<String>, now: i64) -> Conversation {
+    pub fn new(
+        id: String,
+        client_id: Option<String>,
+        client_participant_id: String,
+        source: Option<String>,
+        now: i64,
+    ) -> Conversation {
         Conversation {
             id,
             client_id,
@@ -123,7 +129,10 @@ pub struct Message {
 
 impl Message {
     pub fn kind(&self) -> &str {
-        self.message.get("type").and_then(Value::as_str).unwrap_or("text")
+        self.message
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("text")
     }
 
     pub fn current_status(&self) -> Option<&StatusChange> {

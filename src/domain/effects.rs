@@ -2,7 +2,10 @@
 //! the first one in a new chat creates a contact, an incoming lead in the
 //! source's pipeline, and a talk; every non-silent one notifies the managers.
 
-use super::{Account, AccountEvent, Channel, Contact, IncomingLead, Lead, Notification, Participant, Scope, Talk};
+use super::{
+    Account, AccountEvent, Channel, Contact, IncomingLead, Lead, Notification, Participant, Scope,
+    Talk,
+};
 use serde_json::json;
 
 pub struct Incoming<'a> {
@@ -15,7 +18,12 @@ pub struct Incoming<'a> {
 
 /// Applies the CRM effects and returns the account events they raise (the
 /// caller queues them with [`super::World::emit`] once its borrows end).
-pub fn on_incoming_message(account: &mut Account, channel: &Channel, scope: &mut Scope, msg: Incoming) -> Vec<AccountEvent> {
+pub fn on_incoming_message(
+    account: &mut Account,
+    channel: &Channel,
+    scope: &mut Scope,
+    msg: Incoming,
+) -> Vec<AccountEvent> {
     let mut events = vec![];
     let conv = &scope.conversations[msg.conversation];
     let chat_id = conv.id.clone();
@@ -24,7 +32,14 @@ pub fn on_incoming_message(account: &mut Account, channel: &Channel, scope: &mut
         Some(id) => id,
         None => {
             let id = create_contact(account, msg.client, &chat_id, msg.now);
-            events.push(event(account, "contacts", "add", "add_contact", json!({"id": id, "name": msg.client.name, "type": "contact"}), msg.now));
+            events.push(event(
+                account,
+                "contacts",
+                "add",
+                "add_contact",
+                json!({"id": id, "name": msg.client.name, "type": "contact"}),
+                msg.now,
+            ));
             id
         }
     };
@@ -33,14 +48,30 @@ pub fn on_incoming_message(account: &mut Account, channel: &Channel, scope: &mut
         .talk_id
         .and_then(|id| account.talks.iter().find(|t| t.talk_id == id && !t.closed));
     if open_talk.is_none() {
-        let talk_id = open_incoming_lead(account, channel, &chat_id, contact_id, source_ext.as_deref(), msg.client, msg.text.clone(), msg.now);
+        let talk_id = open_incoming_lead(
+            account,
+            channel,
+            &chat_id,
+            contact_id,
+            source_ext.as_deref(),
+            msg.client,
+            msg.text.clone(),
+            msg.now,
+        );
         scope.conversations[msg.conversation].talk_id = Some(talk_id);
         events.extend(incoming_lead_events(account, talk_id, msg.now));
-    } else if let Some(lead) = account.incoming_leads.iter_mut().rev().find(|l| l.chat_id == chat_id) {
+    } else if let Some(lead) = account
+        .incoming_leads
+        .iter_mut()
+        .rev()
+        .find(|l| l.chat_id == chat_id)
+    {
         lead.last_message_text = msg.text.clone();
     }
     let talk_id = scope.conversations[msg.conversation].talk_id;
-    let lead_id = talk_id.and_then(|t| account.talks.iter().find(|x| x.talk_id == t)).and_then(|t| t.entity_id);
+    let lead_id = talk_id
+        .and_then(|t| account.talks.iter().find(|x| x.talk_id == t))
+        .and_then(|t| t.entity_id);
     events.push(event(
         account,
         "message",
@@ -60,19 +91,67 @@ pub fn on_incoming_message(account: &mut Account, channel: &Channel, scope: &mut
     events
 }
 
-pub fn event(account: &Account, entity: &str, action: &str, code: &str, data: serde_json::Value, now: i64) -> AccountEvent {
-    AccountEvent { account_id: account.amojo_id.clone(), entity: entity.into(), action: action.into(), event: code.into(), data, at: now }
+pub fn event(
+    account: &Account,
+    entity: &str,
+    action: &str,
+    code: &str,
+    data: serde_json::Value,
+    now: i64,
+) -> AccountEvent {
+    AccountEvent {
+        account_id: account.amojo_id.clone(),
+        entity: entity.into(),
+        action: action.into(),
+        event: code.into(),
+        data,
+        at: now,
+    }
 }
 
 /// `leads.add`, `unsorted.add` and `talk.add` for a freshly opened incoming lead.
 fn incoming_lead_events(account: &Account, talk_id: i64, now: i64) -> Vec<AccountEvent> {
-    let talk = account.talks.iter().find(|t| t.talk_id == talk_id).expect("talk just created");
-    let lead = account.leads.iter().find(|l| Some(l.id) == talk.entity_id).expect("lead just created");
-    let unsorted = account.incoming_leads.iter().rev().find(|u| u.lead_id == lead.id).expect("incoming lead just created");
+    let talk = account
+        .talks
+        .iter()
+        .find(|t| t.talk_id == talk_id)
+        .expect("talk just created");
+    let lead = account
+        .leads
+        .iter()
+        .find(|l| Some(l.id) == talk.entity_id)
+        .expect("lead just created");
+    let unsorted = account
+        .incoming_leads
+        .iter()
+        .rev()
+        .find(|u| u.lead_id == lead.id)
+        .expect("incoming lead just created");
     vec![
-        event(account, "leads", "add", "add_lead", json!({"id": lead.id, "name": lead.name, "status_id": lead.status_id, "pipeline_id": lead.pipeline_id, "price": lead.price, "responsible_user_id": lead.responsible_user_id, "created_at": lead.created_at, "account_id": account.id}), now),
-        event(account, "unsorted", "add", "add_unsorted", json!({"uid": unsorted.uid, "category": "chats", "pipeline_id": unsorted.pipeline_id, "account_id": account.id, "source": unsorted.source_uid, "data": {"leads": [{"id": lead.id}], "contacts": [{"id": unsorted.contact_id}]}, "created_at": unsorted.created_at}), now),
-        event(account, "talk", "add", "add_talk", json!({"talk_id": talk.talk_id, "chat_id": talk.chat_id, "contact_id": talk.contact_id, "entity_id": talk.entity_id, "entity_type": talk.entity_type, "is_in_work": talk.is_in_work, "is_read": talk.is_read, "origin": talk.origin, "created_at": talk.created_at, "updated_at": talk.updated_at, "account_id": account.id}), now),
+        event(
+            account,
+            "leads",
+            "add",
+            "add_lead",
+            json!({"id": lead.id, "name": lead.name, "status_id": lead.status_id, "pipeline_id": lead.pipeline_id, "price": lead.price, "responsible_user_id": lead.responsible_user_id, "created_at": lead.created_at, "account_id": account.id}),
+            now,
+        ),
+        event(
+            account,
+            "unsorted",
+            "add",
+            "add_unsorted",
+            json!({"uid": unsorted.uid, "category": "chats", "pipeline_id": unsorted.pipeline_id, "account_id": account.id, "source": unsorted.source_uid, "data": {"leads": [{"id": lead.id}], "contacts": [{"id": unsorted.contact_id}]}, "created_at": unsorted.created_at}),
+            now,
+        ),
+        event(
+            account,
+            "talk",
+            "add",
+            "add_talk",
+            json!({"talk_id": talk.talk_id, "chat_id": talk.chat_id, "contact_id": talk.contact_id, "entity_id": talk.entity_id, "entity_type": talk.entity_type, "is_in_work": talk.is_in_work, "is_read": talk.is_read, "origin": talk.origin, "created_at": talk.created_at, "updated_at": talk.updated_at, "account_id": account.id}),
+            now,
+        ),
     ]
 }
 
@@ -108,7 +187,9 @@ fn open_incoming_lead(
     text: Option<String>,
     now: i64,
 ) -> i64 {
-    let source = account.resolve_source(&channel.integration_id, source_ext).cloned();
+    let source = account
+        .resolve_source(&channel.integration_id, source_ext)
+        .cloned();
     let pipeline = account.pipeline_for(source.as_ref()).clone();
     let lead_id = account.ids.number();
     account.leads.push(Lead {
@@ -124,10 +205,20 @@ fn open_incoming_lead(
         updated_at: now,
     });
     let uid = account.ids.hex(40);
-    let source_name = source.as_ref().map(|s| s.name.clone()).unwrap_or_else(|| channel.title.clone());
+    let source_name = source
+        .as_ref()
+        .map(|s| s.name.clone())
+        .unwrap_or_else(|| channel.title.clone());
     account.incoming_leads.push(IncomingLead {
         uid,
-        source_uid: format!("{}:{}", channel.code, source.as_ref().map(|s| s.external_id.as_str()).unwrap_or("")),
+        source_uid: format!(
+            "{}:{}",
+            channel.code,
+            source
+                .as_ref()
+                .map(|s| s.external_id.as_str())
+                .unwrap_or("")
+        ),
         source_name,
         category: "chats".into(),
         pipeline_id: pipeline.id,
@@ -158,7 +249,14 @@ fn open_incoming_lead(
     talk_id
 }
 
-fn notify(account: &mut Account, chat_id: &str, contact_id: i64, client: &Participant, text: Option<String>, now: i64) {
+fn notify(
+    account: &mut Account,
+    chat_id: &str,
+    contact_id: i64,
+    client: &Participant,
+    text: Option<String>,
+    now: i64,
+) {
     let id = account.ids.number();
     let user_ids = account.users.iter().map(|u| u.id).collect();
     account.notifications.push(Notification {

@@ -19,10 +19,12 @@ pub mod webhooks;
 
 pub use account::{Account, Pipeline, Source, User};
 pub use channel::{Bot, Channel, Features, Scope};
-pub use conversation::{Conversation, Direction, Message, Participant, ParticipantKind, Reaction, StatusChange};
+pub use conversation::{
+    Conversation, Direction, Message, Participant, ParticipantKind, Reaction, StatusChange,
+};
 pub use crm::{Contact, IncomingLead, Lead, Notification, Talk};
-pub use template::{Salesbot, Template};
 pub use outbox::{AccountEvent, ChatHook, Outbound};
+pub use template::{Salesbot, Template};
 pub use webhooks::{BotRun, ChatLink, HookRetry, Webhook};
 
 use crate::config::Config;
@@ -69,7 +71,10 @@ impl World {
     /// The scope and its account, mutably at once (they live in separate lists).
     pub fn scope_and_account_mut(&mut self, scope_id: &str) -> Option<(&mut Scope, &mut Account)> {
         let scope = self.scopes.iter_mut().find(|s| s.scope_id == scope_id)?;
-        let account = self.accounts.iter_mut().find(|a| a.amojo_id == scope.account_id)?;
+        let account = self
+            .accounts
+            .iter_mut()
+            .find(|a| a.amojo_id == scope.account_id)?;
         Some((scope, account))
     }
 
@@ -77,8 +82,13 @@ impl World {
     /// Only events some `/api/v4/webhooks` subscription wants are queued for
     /// delivery; the log keeps the last [`EVENT_LOG_CAP`] so memory stays flat.
     pub fn emit(&mut self, event: AccountEvent) {
-        let Some(account) = self.account_mut(&event.account_id) else { return };
-        let wanted = account.webhooks.iter().any(|w| !w.disabled && w.settings.contains(&event.event));
+        let Some(account) = self.account_mut(&event.account_id) else {
+            return;
+        };
+        let wanted = account
+            .webhooks
+            .iter()
+            .any(|w| !w.disabled && w.settings.contains(&event.event));
         if account.events.len() >= EVENT_LOG_CAP {
             account.events.drain(..EVENT_LOG_CAP / 2);
         }
@@ -96,7 +106,9 @@ impl World {
         if self.hook_retries.iter().all(|r| r.due_at > now) {
             return (queued, vec![]);
         }
-        let (due, later) = std::mem::take(&mut self.hook_retries).into_iter().partition(|r| r.due_at <= now);
+        let (due, later) = std::mem::take(&mut self.hook_retries)
+            .into_iter()
+            .partition(|r| r.due_at <= now);
         self.hook_retries = later;
         (queued, due)
     }

@@ -5,7 +5,10 @@
 //! in [`ChatMeta`].
 
 use super::effects::{on_incoming_message, Incoming};
-use super::{Bot, Channel, Conversation, Direction, Features, Message, Participant, ParticipantKind, Scope, StatusChange, World};
+use super::{
+    Bot, Channel, Conversation, Direction, Features, Message, Participant, ParticipantKind, Scope,
+    StatusChange, World,
+};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -85,7 +88,11 @@ fn channel_for(world: &mut World, amojo_id: &str) -> Channel {
     let id = account.ids.uuid();
     let integration_id = account.ids.uuid();
     Channel {
-        bot: Bot { id: account.ids.uuid(), client_id: "online-chat-bot".into(), name: "Online chat bot".into() },
+        bot: Bot {
+            id: account.ids.uuid(),
+            client_id: "online-chat-bot".into(),
+            name: "Online chat bot".into(),
+        },
         id,
         code: CHANNEL_CODE.into(),
         secret: account.ids.hex(40),
@@ -93,13 +100,26 @@ fn channel_for(world: &mut World, amojo_id: &str) -> Channel {
         // Nothing listens for the website chat's hooks; port 9 refuses at once.
         webhook_url: "http://127.0.0.1:9/online-chat/:scope_id".into(),
         integration_id,
-        features: Features { write_first: false, time_window: None, block_after_window: false, typing_hooks: false, reactions: vec![] },
+        features: Features {
+            write_first: false,
+            time_window: None,
+            block_after_window: false,
+            typing_hooks: false,
+            reactions: vec![],
+        },
         accounts: vec![amojo_id.to_string()],
     }
 }
 
 /// The visitor's conversation (created if new) and its index in the scope.
-pub fn conversation_for(world: &mut World, amojo_id: &str, visitor: &str, widget: &str, name: &str, now: i64) -> Option<(String, usize)> {
+pub fn conversation_for(
+    world: &mut World,
+    amojo_id: &str,
+    visitor: &str,
+    widget: &str,
+    name: &str,
+    now: i64,
+) -> Option<(String, usize)> {
     let scope_id = ensure_scope(world, amojo_id, now)?;
     let (scope, account) = world.scope_and_account_mut(&scope_id)?;
     if let Some(i) = scope.conversation_idx_by_client(visitor) {
@@ -115,23 +135,58 @@ pub fn conversation_for(world: &mut World, amojo_id: &str, visitor: &str, widget
         email: None,
         profile_link: None,
     };
-    let conversation = Conversation::new(account.ids.uuid(), Some(visitor.to_string()), participant.id.clone(), None, now);
-    let meta = ChatMeta { conversation_id: conversation.id.clone(), visitor: visitor.into(), widget: widget.into(), ..Default::default() };
+    let conversation = Conversation::new(
+        account.ids.uuid(),
+        Some(visitor.to_string()),
+        participant.id.clone(),
+        None,
+        now,
+    );
+    let meta = ChatMeta {
+        conversation_id: conversation.id.clone(),
+        visitor: visitor.into(),
+        widget: widget.into(),
+        ..Default::default()
+    };
     account.browser.online_chat.chats.push(meta);
     scope.add_participant(participant);
     Some((scope_id, scope.add_conversation(conversation)))
 }
 
 /// Stores the visitor's message and applies the CRM effects of an incoming message.
-pub fn visitor_message(world: &mut World, scope_id: &str, conv: usize, text: &str, now_ms: i64) -> Option<String> {
-    let channel = world.scope(scope_id).and_then(|s| world.channel(&s.channel_id)).cloned()?;
+pub fn visitor_message(
+    world: &mut World,
+    scope_id: &str,
+    conv: usize,
+    text: &str,
+    now_ms: i64,
+) -> Option<String> {
+    let channel = world
+        .scope(scope_id)
+        .and_then(|s| world.channel(&s.channel_id))
+        .cloned()?;
     let (scope, account) = world.scope_and_account_mut(scope_id)?;
-    let client = scope.participant(&scope.conversations[conv].client_participant_id).cloned()?;
-    let msg = message(account.ids.uuid(), &scope.conversations[conv].id, &client.id, Direction::Incoming, text, now_ms);
+    let client = scope
+        .participant(&scope.conversations[conv].client_participant_id)
+        .cloned()?;
+    let msg = message(
+        account.ids.uuid(),
+        &scope.conversations[conv].id,
+        &client.id,
+        Direction::Incoming,
+        text,
+        now_ms,
+    );
     let message_id = msg.id.clone();
     scope.add_message(msg);
     scope.conversations[conv].last_incoming_at = Some(now_ms / 1000);
-    let incoming = Incoming { conversation: conv, message_id: message_id.clone(), client: &client, text: Some(text.into()), now: now_ms / 1000 };
+    let incoming = Incoming {
+        conversation: conv,
+        message_id: message_id.clone(),
+        client: &client,
+        text: Some(text.into()),
+        now: now_ms / 1000,
+    };
     let events = on_incoming_message(account, &channel, scope, incoming);
     events.into_iter().for_each(|e| world.emit(e));
     apply_site_meta(world, scope_id, conv);
@@ -142,44 +197,107 @@ pub fn visitor_message(world: &mut World, scope_id: &str, conv: usize, text: &st
 /// visitor names the chat's client, its contact and its lead (latest payload wins).
 /// Idempotent, so it runs after every payload and every visitor message.
 pub fn apply_site_meta(world: &mut World, scope_id: &str, conv: usize) {
-    let Some((scope, account)) = world.scope_and_account_mut(scope_id) else { return };
+    let Some((scope, account)) = world.scope_and_account_mut(scope_id) else {
+        return;
+    };
     let conversation = scope.conversations[conv].clone();
-    let Some(meta) = account.browser.online_chat.chats.iter().find(|c| c.conversation_id == conversation.id) else { return };
-    let last = |path: &[&str]| meta.meta.iter().rev().find_map(|p| path.iter().try_fold(p, |v, k| v.get(*k)).cloned());
-    let (contact_name, lead_name, sale) = (last(&["contact", "name"]), last(&["lead", "name"]), last(&["lead", "sale"]));
+    let Some(meta) = account
+        .browser
+        .online_chat
+        .chats
+        .iter()
+        .find(|c| c.conversation_id == conversation.id)
+    else {
+        return;
+    };
+    let last = |path: &[&str]| {
+        meta.meta
+            .iter()
+            .rev()
+            .find_map(|p| path.iter().try_fold(p, |v, k| v.get(*k)).cloned())
+    };
+    let (contact_name, lead_name, sale) = (
+        last(&["contact", "name"]),
+        last(&["lead", "name"]),
+        last(&["lead", "sale"]),
+    );
     if let Some(name) = contact_name.as_ref().and_then(Value::as_str) {
-        if let Some(i) = scope.index.participant_by_id.get(&conversation.client_participant_id).copied() {
+        if let Some(i) = scope
+            .index
+            .participant_by_id
+            .get(&conversation.client_participant_id)
+            .copied()
+        {
             scope.participants[i].name = name.to_string();
         }
-        if let Some(c) = account.contacts.iter_mut().find(|c| Some(c.id) == conversation.contact_id) {
+        if let Some(c) = account
+            .contacts
+            .iter_mut()
+            .find(|c| Some(c.id) == conversation.contact_id)
+        {
             c.name = name.to_string();
         }
     }
-    let lead_id = conversation.talk_id.and_then(|t| account.talks.iter().find(|x| x.talk_id == t)).and_then(|t| t.entity_id);
-    let Some(lead) = account.leads.iter_mut().find(|l| Some(l.id) == lead_id) else { return };
+    let lead_id = conversation
+        .talk_id
+        .and_then(|t| account.talks.iter().find(|x| x.talk_id == t))
+        .and_then(|t| t.entity_id);
+    let Some(lead) = account.leads.iter_mut().find(|l| Some(l.id) == lead_id) else {
+        return;
+    };
     if let Some(name) = lead_name.as_ref().and_then(Value::as_str) {
         lead.name = name.to_string();
     }
-    if let Some(sale) = sale.as_ref().and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))) {
+    if let Some(sale) = sale.as_ref().and_then(|v| {
+        v.as_i64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+    }) {
         lead.price = sale;
     }
 }
 
 /// A reply to the visitor from the bot (`user_id` None) or a manager.
-pub fn reply(world: &mut World, scope_id: &str, conv: usize, user_id: Option<i64>, text: &str, now_ms: i64) -> Option<String> {
-    let bot = world.scope(scope_id).and_then(|s| world.channel(&s.channel_id)).map(|c| c.bot.clone())?;
+pub fn reply(
+    world: &mut World,
+    scope_id: &str,
+    conv: usize,
+    user_id: Option<i64>,
+    text: &str,
+    now_ms: i64,
+) -> Option<String> {
+    let bot = world
+        .scope(scope_id)
+        .and_then(|s| world.channel(&s.channel_id))
+        .map(|c| c.bot.clone())?;
     let (scope, account) = world.scope_and_account_mut(scope_id)?;
-    let (author_key, name) = match user_id.and_then(|id| account.users.iter().find(|u| u.id == id)) {
+    let (author_key, name) = match user_id.and_then(|id| account.users.iter().find(|u| u.id == id))
+    {
         Some(u) => (u.amojo_id.clone(), u.name.clone()),
         None if user_id.is_some() => return None,
         None => (bot.id.clone(), bot.name.clone()),
     };
-    let kind = if user_id.is_some() { ParticipantKind::User } else { ParticipantKind::Bot };
+    let kind = if user_id.is_some() {
+        ParticipantKind::User
+    } else {
+        ParticipantKind::Bot
+    };
     let sender = author_participant(scope, &author_key, kind, &name);
-    let mut msg = message(account.ids.uuid(), &scope.conversations[conv].id, &sender, Direction::Outgoing, text, now_ms);
+    let mut msg = message(
+        account.ids.uuid(),
+        &scope.conversations[conv].id,
+        &sender,
+        Direction::Outgoing,
+        text,
+        now_ms,
+    );
     msg.origin = "kommo".into();
     msg.receiver_id = Some(scope.conversations[conv].client_participant_id.clone());
-    msg.statuses.push(StatusChange { status: "sent".into(), error_code: None, error: None, at: now_ms / 1000 });
+    msg.statuses.push(StatusChange {
+        status: "sent".into(),
+        error_code: None,
+        error: None,
+        at: now_ms / 1000,
+    });
     let id = msg.id.clone();
     scope.add_message(msg);
     Some(id)
@@ -190,12 +308,28 @@ fn author_participant(scope: &mut Scope, key: &str, kind: ParticipantKind, name:
     if let Some(i) = scope.participant_idx_by_client(key) {
         return scope.participants[i].id.clone();
     }
-    let p = Participant { id: key.to_string(), client_id: Some(key.to_string()), kind, name: name.into(), avatar: String::new(), phone: None, email: None, profile_link: None };
+    let p = Participant {
+        id: key.to_string(),
+        client_id: Some(key.to_string()),
+        kind,
+        name: name.into(),
+        avatar: String::new(),
+        phone: None,
+        email: None,
+        profile_link: None,
+    };
     scope.add_participant(p);
     key.to_string()
 }
 
-fn message(id: String, conversation_id: &str, sender: &str, direction: Direction, text: &str, now_ms: i64) -> Message {
+fn message(
+    id: String,
+    conversation_id: &str,
+    sender: &str,
+    direction: Direction,
+    text: &str,
+    now_ms: i64,
+) -> Message {
     Message {
         id,
         client_id: None,
@@ -219,22 +353,49 @@ fn message(id: String, conversation_id: &str, sender: &str, direction: Direction
 
 /// The visitor has seen every message so far: outgoing ones become `read`.
 pub fn mark_read(world: &mut World, scope_id: &str, conversation_id: &str, now: i64) -> usize {
-    let Some((scope, account)) = world.scope_and_account_mut(scope_id) else { return 0 };
+    let Some((scope, account)) = world.scope_and_account_mut(scope_id) else {
+        return 0;
+    };
     let mut changed = 0;
-    for m in scope.messages.iter_mut().filter(|m| m.conversation_id == conversation_id && m.direction == Direction::Outgoing) {
+    for m in scope
+        .messages
+        .iter_mut()
+        .filter(|m| m.conversation_id == conversation_id && m.direction == Direction::Outgoing)
+    {
         if m.current_status().map(|s| s.status.as_str()) != Some("read") {
-            m.statuses.push(StatusChange { status: "read".into(), error_code: None, error: None, at: now });
+            m.statuses.push(StatusChange {
+                status: "read".into(),
+                error_code: None,
+                error: None,
+                at: now,
+            });
             changed += 1;
         }
     }
-    if let Some(meta) = account.browser.online_chat.chats.iter_mut().find(|c| c.conversation_id == conversation_id) {
+    if let Some(meta) = account
+        .browser
+        .online_chat
+        .chats
+        .iter_mut()
+        .find(|c| c.conversation_id == conversation_id)
+    {
         meta.read_until = scope.messages.len();
     }
     changed
 }
 
-pub fn meta_mut<'a>(world: &'a mut World, amojo_id: &str, conversation_id: &str) -> Option<&'a mut ChatMeta> {
-    world.account_mut(amojo_id)?.browser.online_chat.chats.iter_mut().find(|c| c.conversation_id == conversation_id)
+pub fn meta_mut<'a>(
+    world: &'a mut World,
+    amojo_id: &str,
+    conversation_id: &str,
+) -> Option<&'a mut ChatMeta> {
+    world
+        .account_mut(amojo_id)?
+        .browser
+        .online_chat
+        .chats
+        .iter_mut()
+        .find(|c| c.conversation_id == conversation_id)
 }
 
 #[cfg(test)]
@@ -251,7 +412,8 @@ mod tests {
     #[test]
     fn visitor_message_creates_contact_lead_and_notification() {
         let (mut w, acc) = world();
-        let (scope, conv) = conversation_for(&mut w, &acc, "v1", "button", "Ann Lee", 1_000).unwrap();
+        let (scope, conv) =
+            conversation_for(&mut w, &acc, "v1", "button", "Ann Lee", 1_000).unwrap();
         visitor_message(&mut w, &scope, conv, "hi", 1_000_000).unwrap();
         let a = w.account(&acc).unwrap();
         assert_eq!(a.contacts.len(), 1);
@@ -262,14 +424,18 @@ mod tests {
     #[test]
     fn set_meta_names_the_contact_and_the_lead() {
         let (mut w, acc) = world();
-        let (scope, conv) = conversation_for(&mut w, &acc, "v2", "button", "Visitor v2", 1).unwrap();
+        let (scope, conv) =
+            conversation_for(&mut w, &acc, "v2", "button", "Visitor v2", 1).unwrap();
         let conv_id = w.scope(&scope).unwrap().conversations[conv].id.clone();
         let meta = serde_json::json!({"contact": {"name": "Maria Silva"}, "lead": {"name": "Website order", "sale": "1500"}});
         meta_mut(&mut w, &acc, &conv_id).unwrap().meta.push(meta);
         visitor_message(&mut w, &scope, conv, "hi", 1_000).unwrap();
         let a = w.account(&acc).unwrap();
         assert_eq!(a.contacts[0].name, "Maria Silva");
-        assert_eq!((a.leads[0].name.as_str(), a.leads[0].price), ("Website order", 1500));
+        assert_eq!(
+            (a.leads[0].name.as_str(), a.leads[0].price),
+            ("Website order", 1500)
+        );
     }
 
     #[test]
@@ -282,6 +448,12 @@ mod tests {
         reply(&mut w, &scope, a, Some(user), "hello", 2_000).unwrap();
         let conv_id = w.scope(&scope).unwrap().conversations[a].id.clone();
         assert_eq!(mark_read(&mut w, &scope, &conv_id, 3), 1);
-        assert_eq!(w.scope(&scope).unwrap().messages[0].current_status().unwrap().status, "read");
+        assert_eq!(
+            w.scope(&scope).unwrap().messages[0]
+                .current_status()
+                .unwrap()
+                .status,
+            "read"
+        );
     }
 }

@@ -30,9 +30,13 @@ struct Window {
 pub enum Verdict {
     Allowed,
     /// 429; seconds until the next window.
-    TooMany { retry_after: i64 },
+    TooMany {
+        retry_after: i64,
+    },
     /// 403 until `until` (seconds).
-    Blocked { until: i64 },
+    Blocked {
+        until: i64,
+    },
 }
 
 impl RateLimits {
@@ -41,7 +45,9 @@ impl RateLimits {
         let now = now_ms.div_euclid(1000);
         let w = self.accounts.entry(account.to_string()).or_default();
         if now < w.blocked_until {
-            return Verdict::Blocked { until: w.blocked_until };
+            return Verdict::Blocked {
+                until: w.blocked_until,
+            };
         }
         if w.second != now {
             w.second = now;
@@ -55,7 +61,9 @@ impl RateLimits {
         if w.strikes.len() >= STRIKES_TO_BLOCK {
             w.strikes.clear();
             w.blocked_until = now + BLOCK_SECS;
-            return Verdict::Blocked { until: w.blocked_until };
+            return Verdict::Blocked {
+                until: w.blocked_until,
+            };
         }
         w.strikes.push(now);
         Verdict::TooMany { retry_after: 1 }
@@ -72,11 +80,20 @@ mod tests {
         for _ in 0..7 {
             assert_eq!(r.hit("a", 7, 1_000), Verdict::Allowed);
         }
-        assert_eq!(r.hit("b", 7, 1_000), Verdict::Allowed, "accounts are counted apart");
+        assert_eq!(
+            r.hit("b", 7, 1_000),
+            Verdict::Allowed,
+            "accounts are counted apart"
+        );
         for _ in 0..STRIKES_TO_BLOCK {
             assert_eq!(r.hit("a", 7, 1_500), Verdict::TooMany { retry_after: 1 });
         }
-        assert_eq!(r.hit("a", 7, 1_900), Verdict::Blocked { until: 1 + BLOCK_SECS });
+        assert_eq!(
+            r.hit("a", 7, 1_900),
+            Verdict::Blocked {
+                until: 1 + BLOCK_SECS
+            }
+        );
         assert!(matches!(r.hit("a", 7, 30_000), Verdict::Blocked { .. }));
         assert_eq!(r.hit("a", 7, (1 + BLOCK_SECS) * 1000), Verdict::Allowed);
     }

@@ -20,15 +20,40 @@ pub struct Target {
 }
 
 /// Runs bot `bot_id` now; the run (with its log) is kept in `account.bot_runs`.
-pub fn run(world: &mut World, account_id: &str, bot_id: i64, target: &Target, now: i64) -> Result<BotRun, String> {
+pub fn run(
+    world: &mut World,
+    account_id: &str,
+    bot_id: i64,
+    target: &Target,
+    now: i64,
+) -> Result<BotRun, String> {
     let account = world.account(account_id).ok_or("no such account")?;
-    let bot = account.salesbots.iter().find(|b| b.id == bot_id).ok_or_else(|| format!("bot {bot_id} not found"))?.clone();
+    let bot = account
+        .salesbots
+        .iter()
+        .find(|b| b.id == bot_id)
+        .ok_or_else(|| format!("bot {bot_id} not found"))?
+        .clone();
     let (contact_id, lead_id, chat_id) = resolve(account, target)?;
     let contact = account.contacts.iter().find(|c| Some(c.id) == contact_id);
     let lead = account.leads.iter().find(|l| Some(l.id) == lead_id);
     let values = placeholders(account, contact, lead);
-    let mut run = BotRun { bot_id, entity_id: target.entity_id, entity_type: target.entity_type.clone(), chat_id, at: now, stopped: false, log: vec![] };
-    let mut ctx = Ctx { world, account_id, values: &values, now, run: &mut run };
+    let mut run = BotRun {
+        bot_id,
+        entity_id: target.entity_id,
+        entity_type: target.entity_type.clone(),
+        chat_id,
+        at: now,
+        stopped: false,
+        log: vec![],
+    };
+    let mut ctx = Ctx {
+        world,
+        account_id,
+        values: &values,
+        now,
+        run: &mut run,
+    };
     ctx.steps(&bot.steps, 0);
     let record = run.clone();
     if let Some(account) = world.account_mut(account_id) {
@@ -40,7 +65,9 @@ pub fn run(world: &mut World, account_id: &str, bot_id: i64, target: &Target, no
 /// Marks the runs of a bot on an entity stopped (runs are synchronous, so
 /// nothing is pending; stopping is recorded for the developer to see).
 pub fn stop(account: &mut Account, bot_id: i64, target: &Target) -> usize {
-    let runs = account.bot_runs.iter_mut().filter(|r| r.bot_id == bot_id && r.entity_id == target.entity_id && r.entity_type == target.entity_type);
+    let runs = account.bot_runs.iter_mut().filter(|r| {
+        r.bot_id == bot_id && r.entity_id == target.entity_id && r.entity_type == target.entity_type
+    });
     runs.map(|r| r.stopped = true).count()
 }
 
@@ -51,23 +78,49 @@ type Resolved = (Option<i64>, Option<i64>, Option<String>);
 fn resolve(account: &Account, target: &Target) -> Result<Resolved, String> {
     match target.entity_type.as_str() {
         "leads" => {
-            let lead = account.leads.iter().find(|l| l.id == target.entity_id).ok_or_else(|| format!("lead {} not found", target.entity_id))?;
+            let lead = account
+                .leads
+                .iter()
+                .find(|l| l.id == target.entity_id)
+                .ok_or_else(|| format!("lead {} not found", target.entity_id))?;
             let contact = lead.contact_ids.first().copied();
-            let talk_chat = account.talks.iter().rev().find(|t| t.entity_id == Some(lead.id)).map(|t| t.chat_id.clone());
+            let talk_chat = account
+                .talks
+                .iter()
+                .rev()
+                .find(|t| t.entity_id == Some(lead.id))
+                .map(|t| t.chat_id.clone());
             let chat = talk_chat.or_else(|| contact_chat(account, contact));
             Ok((contact, Some(lead.id), chat))
         }
         "contacts" => {
-            let contact = account.contacts.iter().find(|c| c.id == target.entity_id).ok_or_else(|| format!("contact {} not found", target.entity_id))?;
-            let lead = account.leads.iter().rev().find(|l| l.contact_ids.contains(&contact.id)).map(|l| l.id);
-            Ok((Some(contact.id), lead, contact_chat(account, Some(contact.id))))
+            let contact = account
+                .contacts
+                .iter()
+                .find(|c| c.id == target.entity_id)
+                .ok_or_else(|| format!("contact {} not found", target.entity_id))?;
+            let lead = account
+                .leads
+                .iter()
+                .rev()
+                .find(|l| l.contact_ids.contains(&contact.id))
+                .map(|l| l.id);
+            Ok((
+                Some(contact.id),
+                lead,
+                contact_chat(account, Some(contact.id)),
+            ))
         }
         other => Err(format!("entity_type {other:?} is not leads or contacts")),
     }
 }
 
 fn contact_chat(account: &Account, contact_id: Option<i64>) -> Option<String> {
-    account.contacts.iter().find(|c| Some(c.id) == contact_id).and_then(|c| c.chat_ids.last().cloned())
+    account
+        .contacts
+        .iter()
+        .find(|c| Some(c.id) == contact_id)
+        .and_then(|c| c.chat_ids.last().cloned())
 }
 
 struct Ctx<'a> {
@@ -92,19 +145,36 @@ impl Ctx<'_> {
         let params = &step["params"];
         match step["handler"].as_str().unwrap_or("") {
             "send_message" => {
-                let text = params["value"].as_str().or(params["text"].as_str()).unwrap_or("");
+                let text = params["value"]
+                    .as_str()
+                    .or(params["text"].as_str())
+                    .unwrap_or("");
                 let (text, _) = render(text, self.values);
                 self.send(json!({"type": "text", "text": text}));
             }
             "send_template" => self.send_template(params["template_id"].as_i64().unwrap_or(0)),
-            "condition" => self.branch(serde_json::from_value::<Condition>(params.clone()).map_err(|e| e.to_string()).and_then(|c| holds(&c, self.values)), params, depth),
+            "condition" => self.branch(
+                serde_json::from_value::<Condition>(params.clone())
+                    .map_err(|e| e.to_string())
+                    .and_then(|c| holds(&c, self.values)),
+                params,
+                depth,
+            ),
             "conditions" => {
-                let list: Result<Vec<Condition>, String> = serde_json::from_value(params["conditions"].clone()).map_err(|e| e.to_string());
+                let list: Result<Vec<Condition>, String> =
+                    serde_json::from_value(params["conditions"].clone()).map_err(|e| e.to_string());
                 let logic = params["logic"].as_str().unwrap_or("and");
-                self.branch(list.and_then(|l| holds_all(&l, logic, self.values)), params, depth)
+                self.branch(
+                    list.and_then(|l| holds_all(&l, logic, self.values)),
+                    params,
+                    depth,
+                )
             }
             "stop" => self.run.stopped = true,
-            other => self.run.log.push(format!("skipped unknown handler {other:?}")),
+            other => self
+                .run
+                .log
+                .push(format!("skipped unknown handler {other:?}")),
         }
     }
 
@@ -113,11 +183,20 @@ impl Ctx<'_> {
         match outcome {
             Ok(true) => {
                 self.run.log.push("condition true".into());
-                self.steps(params["result"].as_array().map(Vec::as_slice).unwrap_or(&[]), depth + 1);
+                self.steps(
+                    params["result"]
+                        .as_array()
+                        .map(Vec::as_slice)
+                        .unwrap_or(&[]),
+                    depth + 1,
+                );
             }
             Ok(false) => {
                 self.run.log.push("condition false".into());
-                self.steps(params["else"].as_array().map(Vec::as_slice).unwrap_or(&[]), depth + 1);
+                self.steps(
+                    params["else"].as_array().map(Vec::as_slice).unwrap_or(&[]),
+                    depth + 1,
+                );
             }
             Err(e) => self.run.log.push(format!("condition error: {e}")),
         }
@@ -125,13 +204,26 @@ impl Ctx<'_> {
 
     fn send_template(&mut self, template_id: i64) {
         let Some(chat_id) = self.chat() else { return };
-        let sent = actions::send_template(self.world, self.now, self.account_id, &chat_id, TemplateRef::Id(template_id), None, Author::Bot);
+        let sent = actions::send_template(
+            self.world,
+            self.now,
+            self.account_id,
+            &chat_id,
+            TemplateRef::Id(template_id),
+            None,
+            Author::Bot,
+        );
         self.record(sent.map(|(id, _)| id));
     }
 
     fn send(&mut self, message: Value) {
         let Some(chat_id) = self.chat() else { return };
-        let spec = OutgoingSpec { chat_id, author: Author::Bot, message, ..Default::default() };
+        let spec = OutgoingSpec {
+            chat_id,
+            author: Author::Bot,
+            message,
+            ..Default::default()
+        };
         let sent = actions::send_outgoing(self.world, self.now, self.account_id, spec);
         self.record(sent);
     }
@@ -146,7 +238,10 @@ impl Ctx<'_> {
     fn record(&mut self, sent: actions::Result<String>) {
         match sent {
             Ok(id) => self.run.log.push(format!("sent message {id}")),
-            Err(e) => self.run.log.push(format!("send failed: {} {}", e.code, e.error)),
+            Err(e) => self
+                .run
+                .log
+                .push(format!("send failed: {} {}", e.code, e.error)),
         }
     }
 }
@@ -162,9 +257,36 @@ mod tests {
         let mut w = World::from_config(&Config::default());
         let a = &mut w.accounts[0];
         let user = a.users[0].id;
-        a.contacts.push(Contact { id: 1, name: "Jane".into(), first_name: "Jane".into(), last_name: String::new(), phone: None, email: None, avatar: None, responsible_user_id: user, created_at: 0, updated_at: 0, chat_ids: vec![] });
-        a.leads.push(Lead { id: 2, name: "L".into(), price: 150, status_id: 0, pipeline_id: 0, responsible_user_id: user, contact_ids: vec![1], source_id: None, created_at: 0, updated_at: 0 });
-        a.salesbots.push(Salesbot { id: 7, name: "b".into(), steps });
+        a.contacts.push(Contact {
+            id: 1,
+            name: "Jane".into(),
+            first_name: "Jane".into(),
+            last_name: String::new(),
+            phone: None,
+            email: None,
+            avatar: None,
+            responsible_user_id: user,
+            created_at: 0,
+            updated_at: 0,
+            chat_ids: vec![],
+        });
+        a.leads.push(Lead {
+            id: 2,
+            name: "L".into(),
+            price: 150,
+            status_id: 0,
+            pipeline_id: 0,
+            responsible_user_id: user,
+            contact_ids: vec![1],
+            source_id: None,
+            created_at: 0,
+            updated_at: 0,
+        });
+        a.salesbots.push(Salesbot {
+            id: 7,
+            name: "b".into(),
+            steps,
+        });
         let id = a.amojo_id.clone();
         (w, id)
     }
@@ -177,18 +299,50 @@ mod tests {
             json!({"handler": "send_message", "params": {"value": "after stop"}}),
         ];
         let (mut w, account) = world(steps);
-        let run = run(&mut w, &account, 7, &Target { entity_type: "leads".into(), entity_id: 2 }, 0).unwrap();
+        let run = run(
+            &mut w,
+            &account,
+            7,
+            &Target {
+                entity_type: "leads".into(),
+                entity_id: 2,
+            },
+            0,
+        )
+        .unwrap();
         assert_eq!(run.log, ["condition true"]);
         assert!(run.stopped);
     }
 
     #[test]
     fn a_contact_without_chat_gets_nothing_sent() {
-        let (mut w, account) = world(vec![json!({"handler": "send_message", "params": {"value": "Hi {{contact.name}}"}})]);
-        let run = run(&mut w, &account, 7, &Target { entity_type: "contacts".into(), entity_id: 1 }, 0).unwrap();
+        let (mut w, account) = world(vec![
+            json!({"handler": "send_message", "params": {"value": "Hi {{contact.name}}"}}),
+        ]);
+        let run = run(
+            &mut w,
+            &account,
+            7,
+            &Target {
+                entity_type: "contacts".into(),
+                entity_id: 1,
+            },
+            0,
+        )
+        .unwrap();
         assert_eq!(run.chat_id, None);
         assert_eq!(run.log, ["no chat to send to"]);
-        assert!(super::run(&mut w, &account, 8, &Target { entity_type: "contacts".into(), entity_id: 1 }, 0).is_err());
+        assert!(super::run(
+            &mut w,
+            &account,
+            8,
+            &Target {
+                entity_type: "contacts".into(),
+                entity_id: 1
+            },
+            0
+        )
+        .is_err());
         assert_eq!(w.accounts[0].bot_runs.len(), 1);
     }
 }

@@ -21,14 +21,20 @@ pub fn build(config: &Config) -> World {
         rate_limits: Default::default(),
         hook_retries: vec![],
     };
-    let channels: Vec<ChannelConfig> =
-        if config.channels.is_empty() { vec![ChannelConfig::default()] } else { config.channels.clone() };
+    let channels: Vec<ChannelConfig> = if config.channels.is_empty() {
+        vec![ChannelConfig::default()]
+    } else {
+        config.channels.clone()
+    };
     for (i, c) in channels.iter().enumerate() {
         let channel = channel_from(config.seed, i, c);
         world.channels.push(channel);
     }
-    let accounts: Vec<AccountConfig> =
-        if config.accounts.is_empty() { vec![AccountConfig::default()] } else { config.accounts.clone() };
+    let accounts: Vec<AccountConfig> = if config.accounts.is_empty() {
+        vec![AccountConfig::default()]
+    } else {
+        config.accounts.clone()
+    };
     let owner = world.channels[0].integration_id.clone();
     for (i, a) in accounts.iter().enumerate() {
         let account = account_from(&world, config.seed, i, a, &owner);
@@ -43,7 +49,13 @@ pub fn ensure_api_access(world: &mut World) {
     let pairs: Vec<(String, String)> = world
         .accounts
         .iter()
-        .flat_map(|a| world.channels.iter().filter(|c| c.may_connect(&a.amojo_id)).map(|c| (c.integration_id.clone(), a.amojo_id.clone())))
+        .flat_map(|a| {
+            world
+                .channels
+                .iter()
+                .filter(|c| c.may_connect(&a.amojo_id))
+                .map(|c| (c.integration_id.clone(), a.amojo_id.clone()))
+        })
         .collect();
     for (integration, account) in pairs {
         world.auth.ensure_defaults(&integration, &account);
@@ -53,20 +65,49 @@ pub fn ensure_api_access(world: &mut World) {
 fn channel_from(seed: u64, index: usize, c: &ChannelConfig) -> Channel {
     let mut ids = Ids::new(derive_seed(seed, &format!("channel-{index}")), 1);
     let first = index == 0;
-    let id = c.id.as_ref().map(|u| u.0.clone()).unwrap_or_else(|| if first { config::DEMO_CHANNEL_ID.into() } else { ids.uuid() });
-    let secret = c.secret.as_ref().map(|s| s.0.clone()).unwrap_or_else(|| if first { config::DEMO_SECRET.into() } else { ids.hex(40) });
+    let id = c.id.as_ref().map(|u| u.0.clone()).unwrap_or_else(|| {
+        if first {
+            config::DEMO_CHANNEL_ID.into()
+        } else {
+            ids.uuid()
+        }
+    });
+    let secret = c.secret.as_ref().map(|s| s.0.clone()).unwrap_or_else(|| {
+        if first {
+            config::DEMO_SECRET.into()
+        } else {
+            ids.hex(40)
+        }
+    });
     let bot = c.bot.clone().unwrap_or_default();
     Channel {
-        code: c.code.clone().unwrap_or_else(|| format!("amo.ext.sandbox{}", if first { String::new() } else { index.to_string() })),
+        code: c.code.clone().unwrap_or_else(|| {
+            format!(
+                "amo.ext.sandbox{}",
+                if first {
+                    String::new()
+                } else {
+                    index.to_string()
+                }
+            )
+        }),
         secret,
         title: c.title.clone().unwrap_or_else(|| "Sandbox channel".into()),
-        webhook_url: c.webhook_url.as_ref().map(|w| w.0.clone()).unwrap_or_else(|| DEFAULT_WEBHOOK_URL.into()),
+        webhook_url: c
+            .webhook_url
+            .as_ref()
+            .map(|w| w.0.clone())
+            .unwrap_or_else(|| DEFAULT_WEBHOOK_URL.into()),
         bot: Bot {
             id: bot.id.map(|u| u.0).unwrap_or_else(|| ids.uuid()),
             client_id: bot.client_id.unwrap_or_else(|| "sandbox-bot".into()),
             name: bot.name.unwrap_or_else(|| "Sandbox bot".into()),
         },
-        integration_id: c.integration_id.as_ref().map(|u| u.0.clone()).unwrap_or_else(|| ids.uuid()),
+        integration_id: c
+            .integration_id
+            .as_ref()
+            .map(|u| u.0.clone())
+            .unwrap_or_else(|| ids.uuid()),
         features: Features {
             write_first: c.features.write_first,
             time_window: c.features.time_window,
@@ -81,13 +122,21 @@ fn channel_from(seed: u64, index: usize, c: &ChannelConfig) -> Channel {
 
 fn account_from(world: &World, seed: u64, index: usize, a: &AccountConfig, owner: &str) -> Account {
     let amojo_id = a.amojo_id.as_ref().map(|u| u.0.clone()).unwrap_or_else(|| {
-        if index == 0 { config::DEMO_ACCOUNT_AMOJO_ID.into() } else { Ids::new(derive_seed(seed, &format!("account-{index}")), 0).uuid() }
+        if index == 0 {
+            config::DEMO_ACCOUNT_AMOJO_ID.into()
+        } else {
+            Ids::new(derive_seed(seed, &format!("account-{index}")), 0).uuid()
+        }
     });
     let id = a.id.unwrap_or(30_000_001 + index as i64);
     let mut ids = Ids::new(derive_seed(seed, &amojo_id), 1001);
     let users = users_from(&mut ids, a);
     let pipelines = pipelines_from(a);
-    let main = pipelines.iter().find(|p| p.is_main).unwrap_or(&pipelines[0]).id;
+    let main = pipelines
+        .iter()
+        .find(|p| p.is_main)
+        .unwrap_or(&pipelines[0])
+        .id;
     let sources = a
         .sources
         .iter()
@@ -110,7 +159,13 @@ fn account_from(world: &World, seed: u64, index: usize, a: &AccountConfig, owner
     Account {
         id,
         name: a.name.clone().unwrap_or_else(|| "Sandbox account".into()),
-        subdomain: a.subdomain.clone().unwrap_or_else(|| if index == 0 { "sandbox".into() } else { format!("sandbox{index}") }),
+        subdomain: a.subdomain.clone().unwrap_or_else(|| {
+            if index == 0 {
+                "sandbox".into()
+            } else {
+                format!("sandbox{index}")
+            }
+        }),
         amojo_id,
         users,
         pipelines,
@@ -122,7 +177,16 @@ fn account_from(world: &World, seed: u64, index: usize, a: &AccountConfig, owner
         notifications: vec![],
         events: vec![],
         templates: vec![],
-        salesbots: a.salesbots.iter().enumerate().map(|(i, b)| Salesbot { id: b.id.unwrap_or(1 + i as i64), name: b.name.clone(), steps: b.steps.clone() }).collect(),
+        salesbots: a
+            .salesbots
+            .iter()
+            .enumerate()
+            .map(|(i, b)| Salesbot {
+                id: b.id.unwrap_or(1 + i as i64),
+                name: b.name.clone(),
+                steps: b.steps.clone(),
+            })
+            .collect(),
         webhooks: vec![],
         chat_links: vec![],
         bot_runs: vec![],
@@ -132,7 +196,11 @@ fn account_from(world: &World, seed: u64, index: usize, a: &AccountConfig, owner
 }
 
 fn users_from(ids: &mut Ids, a: &AccountConfig) -> Vec<User> {
-    let configured = if a.users.is_empty() { vec![Default::default()] } else { a.users.clone() };
+    let configured = if a.users.is_empty() {
+        vec![Default::default()]
+    } else {
+        a.users.clone()
+    };
     configured
         .iter()
         .enumerate()
@@ -144,7 +212,11 @@ fn users_from(ids: &mut Ids, a: &AccountConfig) -> Vec<User> {
                 id: u.id.unwrap_or(5_000_001 + i as i64),
                 name: u.name.clone().unwrap_or(format!("{first} {last}")),
                 email: u.email.clone().unwrap_or(email),
-                amojo_id: u.amojo_id.as_ref().map(|x| x.0.clone()).unwrap_or_else(|| ids.uuid()),
+                amojo_id: u
+                    .amojo_id
+                    .as_ref()
+                    .map(|x| x.0.clone())
+                    .unwrap_or_else(|| ids.uuid()),
                 is_admin: u.is_admin.unwrap_or(i == 0),
                 online: u.online.unwrap_or(true),
             }
@@ -153,7 +225,11 @@ fn users_from(ids: &mut Ids, a: &AccountConfig) -> Vec<User> {
 }
 
 fn pipelines_from(a: &AccountConfig) -> Vec<Pipeline> {
-    let configured = if a.pipelines.is_empty() { vec![Default::default()] } else { a.pipelines.clone() };
+    let configured = if a.pipelines.is_empty() {
+        vec![Default::default()]
+    } else {
+        a.pipelines.clone()
+    };
     let any_main = configured.iter().any(|p| p.is_main == Some(true));
     configured
         .iter()
@@ -162,7 +238,13 @@ fn pipelines_from(a: &AccountConfig) -> Vec<Pipeline> {
             let id = p.id.unwrap_or(7_001 + i as i64);
             Pipeline {
                 id,
-                name: p.name.clone().unwrap_or_else(|| if i == 0 { "Sales".into() } else { format!("Pipeline {}", i + 1) }),
+                name: p.name.clone().unwrap_or_else(|| {
+                    if i == 0 {
+                        "Sales".into()
+                    } else {
+                        format!("Pipeline {}", i + 1)
+                    }
+                }),
                 is_main: p.is_main.unwrap_or(!any_main && i == 0),
                 incoming_status_id: id * 10 + 1,
                 first_status_id: id * 10 + 2,

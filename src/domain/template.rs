@@ -37,14 +37,24 @@ pub struct Salesbot {
 }
 
 /// Values for `{{contact.name}}`, `{{lead.id}}` and friends.
-pub fn placeholders(account: &Account, contact: Option<&Contact>, lead: Option<&Lead>) -> Vec<(String, String)> {
+pub fn placeholders(
+    account: &Account,
+    contact: Option<&Contact>,
+    lead: Option<&Lead>,
+) -> Vec<(String, String)> {
     let mut out = vec![];
     if let Some(c) = contact {
         out.push(("{{contact.name}}".into(), c.name.clone()));
         out.push(("{{name}}".into(), c.name.clone()));
         out.push(("{{contact.id}}".into(), c.id.to_string()));
-        out.push(("{{contact.phone}}".into(), c.phone.clone().unwrap_or_default()));
-        out.push(("{{contact.email}}".into(), c.email.clone().unwrap_or_default()));
+        out.push((
+            "{{contact.phone}}".into(),
+            c.phone.clone().unwrap_or_default(),
+        ));
+        out.push((
+            "{{contact.email}}".into(),
+            c.email.clone().unwrap_or_default(),
+        ));
     }
     if let Some(l) = lead {
         out.push(("{{lead.id}}".into(), l.id.to_string()));
@@ -66,10 +76,17 @@ pub fn render(content: &str, values: &[(String, String)]) -> (String, Vec<Value>
     let mut text = content.to_string();
     let mut found: Vec<(usize, &str, &str)> = values
         .iter()
-        .filter_map(|(k, v)| content.find(k.as_str()).map(|at| (at, k.as_str(), v.as_str())))
+        .filter_map(|(k, v)| {
+            content
+                .find(k.as_str())
+                .map(|at| (at, k.as_str(), v.as_str()))
+        })
         .collect();
     found.sort_by_key(|(at, _, _)| *at);
-    let params = found.iter().map(|(_, k, v)| json!({"key": k, "value": v})).collect();
+    let params = found
+        .iter()
+        .map(|(_, k, v)| json!({"key": k, "value": v}))
+        .collect();
     for (k, v) in values {
         text = text.replace(k.as_str(), v);
     }
@@ -82,9 +99,18 @@ mod tests {
 
     #[test]
     fn renders_in_order_of_appearance() {
-        let values = vec![("{{lead.id}}".to_string(), "8080".to_string()), ("{{contact.name}}".to_string(), "Jane".to_string())];
+        let values = vec![
+            ("{{lead.id}}".to_string(), "8080".to_string()),
+            ("{{contact.name}}".to_string(), "Jane".to_string()),
+        ];
         let (text, params) = render("Hi {{contact.name}}, lead {{lead.id}}", &values);
         assert_eq!(text, "Hi Jane, lead 8080");
-        assert_eq!(params, vec![json!({"key": "{{contact.name}}", "value": "Jane"}), json!({"key": "{{lead.id}}", "value": "8080"})]);
+        assert_eq!(
+            params,
+            vec![
+                json!({"key": "{{contact.name}}", "value": "Jane"}),
+                json!({"key": "{{lead.id}}", "value": "8080"})
+            ]
+        );
     }
 }

@@ -97,7 +97,17 @@ mod tests {
     use super::*;
 
     fn hook() -> Webhook {
-        Webhook { id: 1, destination: "d".into(), settings: vec![], sort: 1, disabled: false, created_by: 0, created_at: 0, updated_at: 0, failures: vec![] }
+        Webhook {
+            id: 1,
+            destination: "d".into(),
+            settings: vec![],
+            sort: 1,
+            disabled: false,
+            created_by: 0,
+            created_at: 0,
+            updated_at: 0,
+            failures: vec![],
+        }
     }
 
     #[test]

@@ -33,7 +33,8 @@ async fn account(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult
         body["amojo_id"] = json!(a.amojo_id);
     }
     if api.query.has_with("amojo_rights") {
-        body["_embedded"] = json!({"amojo_rights": {"can_direct": true, "can_create_groups": true}});
+        body["_embedded"] =
+            json!({"amojo_rights": {"can_direct": true, "can_create_groups": true}});
     }
     Ok(ok(body))
 }
@@ -42,7 +43,11 @@ async fn users(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<R
     let page = api.query.page(250)?;
     let world = sb.world();
     let a = account_of(&world, &api)?;
-    let items: Vec<Value> = page.slice(&a.users).iter().map(|u| user_view(&api, a, u)).collect();
+    let items: Vec<Value> = page
+        .slice(&a.users)
+        .iter()
+        .map(|u| user_view(&api, a, u))
+        .collect();
     if items.is_empty() {
         return Ok(no_content());
     }
@@ -53,7 +58,11 @@ async fn users(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<R
     })))
 }
 
-async fn user(State(sb): Shared, Extension(api): Extension<Api>, Path(id): Path<String>) -> ApiResult<Response> {
+async fn user(
+    State(sb): Shared,
+    Extension(api): Extension<Api>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let world = sb.world();
     let a = account_of(&world, &api)?;
     Ok(match a.users.iter().find(|u| u.id.to_string() == id) {

@@ -19,8 +19,14 @@ pub const CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 pub async fn deliver_account_event(sandbox: Arc<Sandbox>, event: AccountEvent) {
     let targets: Vec<i64> = {
         let world = sandbox.world();
-        let Some(a) = world.account(&event.account_id) else { return };
-        a.webhooks.iter().filter(|w| wants(w, &event)).map(|w| w.id).collect()
+        let Some(a) = world.account(&event.account_id) else {
+            return;
+        };
+        a.webhooks
+            .iter()
+            .filter(|w| wants(w, &event))
+            .map(|w| w.id)
+            .collect()
     };
     for id in targets {
         send_one(&sandbox, &event, id, 1).await;
@@ -41,12 +47,27 @@ fn wants(w: &Webhook, event: &AccountEvent) -> bool {
 
 /// One attempt to one subscription; a refused answer schedules the next try.
 async fn send_one(sandbox: &Arc<Sandbox>, event: &AccountEvent, webhook_id: i64, attempt: u32) {
-    let Some((url, body)) = prepare(sandbox, event, webhook_id) else { return };
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(sandbox.settings.webhook_timeout)).build().expect("http client");
+    let Some((url, body)) = prepare(sandbox, event, webhook_id) else {
+        return;
+    };
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(sandbox.settings.webhook_timeout))
+        .build()
+        .expect("http client");
     let sent = post(&client, sandbox, event, &url, &body).await;
     record_outcome(sandbox, &event.account_id, webhook_id, in_time(&sent));
     if let Some(delay) = retry_delay(attempt, sent.status) {
-        schedule(sandbox, HookRetry { due_at: sandbox.clock.now_secs() + delay, attempt: attempt + 1, account_id: event.account_id.clone(), webhook_id, event: event.clone() }, delay);
+        schedule(
+            sandbox,
+            HookRetry {
+                due_at: sandbox.clock.now_secs() + delay,
+                attempt: attempt + 1,
+                account_id: event.account_id.clone(),
+                webhook_id,
+                event: event.clone(),
+            },
+            delay,
+        );
     }
     sandbox.webhooks.push(sent);
 }
@@ -73,7 +94,10 @@ pub fn in_time(a: &Attempt) -> bool {
 fn record_outcome(sandbox: &Sandbox, account_id: &str, webhook_id: i64, valid: bool) {
     let now = sandbox.clock.now_secs();
     let mut world = sandbox.world();
-    if let Some(w) = world.account_mut(account_id).and_then(|a| a.webhooks.iter_mut().find(|w| w.id == webhook_id)) {
+    if let Some(w) = world
+        .account_mut(account_id)
+        .and_then(|a| a.webhooks.iter_mut().find(|w| w.id == webhook_id))
+    {
         w.record(valid, now);
     }
 }
@@ -82,7 +106,10 @@ fn record_outcome(sandbox: &Sandbox, account_id: &str, webhook_id: i64, valid: b
 fn prepare(sandbox: &Sandbox, event: &AccountEvent, webhook_id: i64) -> Option<(String, String)> {
     let world = sandbox.world();
     let a = world.account(&event.account_id)?;
-    let w = a.webhooks.iter().find(|w| w.id == webhook_id && wants(w, event))?;
+    let w = a
+        .webhooks
+        .iter()
+        .find(|w| w.id == webhook_id && wants(w, event))?;
     let payload = json!({
         event.entity.clone(): {event.action.clone(): [event.data]},
         "account": {"subdomain": a.subdomain, "id": a.id, "_links": {"self": sandbox.base_url()}},
@@ -90,10 +117,21 @@ fn prepare(sandbox: &Sandbox, event: &AccountEvent, webhook_id: i64) -> Option<(
     Some((w.destination.clone(), encode(&payload)))
 }
 
-async fn post(client: &reqwest::Client, sandbox: &Sandbox, event: &AccountEvent, url: &str, body: &str) -> Attempt {
+async fn post(
+    client: &reqwest::Client,
+    sandbox: &Sandbox,
+    event: &AccountEvent,
+    url: &str,
+    body: &str,
+) -> Attempt {
     let started = Instant::now();
     let at_ms = sandbox.clock.now_ms();
-    let sent = client.post(url).header("Content-Type", CONTENT_TYPE).body(body.to_string()).send().await;
+    let sent = client
+        .post(url)
+        .header("Content-Type", CONTENT_TYPE)
+        .body(body.to_string())
+        .send()
+        .await;
     let (status, response_body, error) = match sent {
         Ok(r) => {
             let status = r.status().as_u16();
@@ -123,14 +161,25 @@ async fn post(client: &reqwest::Client, sandbox: &Sandbox, event: &AccountEvent,
 pub fn encode(value: &Value) -> String {
     let mut pairs = vec![];
     flatten("", value, &mut pairs);
-    url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
 }
 
 fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
-    let key = |k: &str| if prefix.is_empty() { k.to_string() } else { format!("{prefix}[{k}]") };
+    let key = |k: &str| {
+        if prefix.is_empty() {
+            k.to_string()
+        } else {
+            format!("{prefix}[{k}]")
+        }
+    };
     match value {
         Value::Object(map) => map.iter().for_each(|(k, v)| flatten(&key(k), v, out)),
-        Value::Array(list) => list.iter().enumerate().for_each(|(i, v)| flatten(&key(&i.to_string()), v, out)),
+        Value::Array(list) => list
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| flatten(&key(&i.to_string()), v, out)),
         Value::Null => {}
         Value::Bool(b) => out.push((prefix.to_string(), if *b { "1" } else { "0" }.into())),
         Value::Number(n) => out.push((prefix.to_string(), n.to_string())),
@@ -144,8 +193,12 @@ mod tests {
 
     #[test]
     fn encodes_like_php() {
-        let body = encode(&json!({"leads": {"add": [{"id": 8080, "name": "A b", "x": null, "ok": true}]}, "account": {"id": 1, "subdomain": "acme"}}));
-        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes()).into_owned().collect();
+        let body = encode(
+            &json!({"leads": {"add": [{"id": 8080, "name": "A b", "x": null, "ok": true}]}, "account": {"id": 1, "subdomain": "acme"}}),
+        );
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect();
         assert_eq!(
             pairs,
             vec![

@@ -20,7 +20,10 @@ type Shared = State<Arc<Sandbox>>;
 pub fn routes() -> Router<Arc<Sandbox>> {
     Router::new()
         .route("/_sandbox/accounts/{amojo_id}/oauth/code", post(mint_code))
-        .route("/_sandbox/accounts/{amojo_id}/salesbots", post(add_salesbot))
+        .route(
+            "/_sandbox/accounts/{amojo_id}/salesbots",
+            post(add_salesbot),
+        )
         .route("/_sandbox/account_webhooks", get(attempts))
 }
 
@@ -51,19 +54,43 @@ async fn mint_code(State(sb): Shared, Path(amojo_id): Path<String>, bytes: Bytes
     let now = sb.clock.now_secs();
     let mut world = sb.world();
     let Some(account) = world.account(&amojo_id) else {
-        return error(StatusCode::NOT_FOUND, format!("no account with amojo_id {amojo_id}; GET /_sandbox/accounts lists them"));
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("no account with amojo_id {amojo_id}; GET /_sandbox/accounts lists them"),
+        );
     };
-    let allowed: Vec<String> = world.channels.iter().filter(|c| c.may_connect(&account.amojo_id)).map(|c| c.integration_id.clone()).collect();
+    let allowed: Vec<String> = world
+        .channels
+        .iter()
+        .filter(|c| c.may_connect(&account.amojo_id))
+        .map(|c| c.integration_id.clone())
+        .collect();
     let client_id = match req.client_id {
         Some(id) if allowed.contains(&id) => id,
-        Some(id) => return error(StatusCode::BAD_REQUEST, format!("integration {id} has no channel this account may use; known: {}", allowed.join(", "))),
+        Some(id) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "integration {id} has no channel this account may use; known: {}",
+                    allowed.join(", ")
+                ),
+            )
+        }
         None => match allowed.first() {
             Some(id) => id.clone(),
-            None => return error(StatusCode::BAD_REQUEST, "no integration may use this account"),
+            None => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "no integration may use this account",
+                )
+            }
         },
     };
     let code = world.auth.mint_code(&client_id, &amojo_id, now);
-    let secret = world.auth.integration(&client_id).map(|i| i.client_secret.clone());
+    let secret = world
+        .auth
+        .integration(&client_id)
+        .map(|i| i.client_secret.clone());
     Json(json!({"code": code.code, "client_id": client_id, "client_secret": secret, "expires_in": CODE_TTL, "referer": sb.base_url(), "token_url": format!("{}/oauth2/access_token", sb.base_url())})).into_response()
 }
 
@@ -77,19 +104,31 @@ struct NewSalesbot {
 }
 
 async fn add_salesbot(State(sb): Shared, Path(amojo_id): Path<String>, bytes: Bytes) -> Response {
-    let req: NewSalesbot = match parse(&bytes, "{\"name\": string, \"steps\": [handlers], \"id\"?: int}") {
+    let req: NewSalesbot = match parse(
+        &bytes,
+        "{\"name\": string, \"steps\": [handlers], \"id\"?: int}",
+    ) {
         Ok(r) => r,
         Err(message) => return error(StatusCode::BAD_REQUEST, message),
     };
     let mut world = sb.world();
     let Some(account) = world.account_mut(&amojo_id) else {
-        return error(StatusCode::NOT_FOUND, format!("no account with amojo_id {amojo_id}"));
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("no account with amojo_id {amojo_id}"),
+        );
     };
-    let id = req.id.unwrap_or_else(|| account.salesbots.iter().map(|b| b.id).max().unwrap_or(0) + 1);
+    let id = req
+        .id
+        .unwrap_or_else(|| account.salesbots.iter().map(|b| b.id).max().unwrap_or(0) + 1);
     if account.salesbots.iter().any(|b| b.id == id) {
         return error(StatusCode::CONFLICT, format!("salesbot {id} exists"));
     }
-    let bot = Salesbot { id, name: req.name.unwrap_or_else(|| format!("Salesbot {id}")), steps: req.steps };
+    let bot = Salesbot {
+        id,
+        name: req.name.unwrap_or_else(|| format!("Salesbot {id}")),
+        steps: req.steps,
+    };
     account.salesbots.push(bot.clone());
     (StatusCode::CREATED, Json(json!(bot))).into_response()
 }

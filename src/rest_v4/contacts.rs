@@ -20,7 +20,10 @@ pub const BATCH_LIMIT: usize = 250;
 
 pub fn routes() -> Router<Arc<crate::Sandbox>> {
     Router::new()
-        .route("/api/v4/contacts", get(list).post(create).patch(update_many))
+        .route(
+            "/api/v4/contacts",
+            get(list).post(create).patch(update_many),
+        )
         .route("/api/v4/contacts/{id}", get(one).patch(update_one))
 }
 
@@ -41,7 +44,9 @@ pub fn view(api: &Api, a: &Account, c: &Contact) -> Value {
 
 /// Contacts of an incoming lead stay out of lists until it is accepted (spec §3.1).
 fn pending_unsorted(a: &Account, contact_id: i64) -> bool {
-    a.incoming_leads.iter().any(|u| u.state == "pending" && u.contact_id == contact_id)
+    a.incoming_leads
+        .iter()
+        .any(|u| u.state == "pending" && u.contact_id == contact_id)
 }
 
 async fn list(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<Response> {
@@ -56,18 +61,50 @@ async fn list(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<Re
         .iter()
         .filter(|c| !pending_unsorted(a, c.id))
         .filter(|c| ids.is_empty() || ids.contains(&c.id))
-        .filter(|c| query.is_empty() || [Some(&c.name), c.phone.as_ref(), c.email.as_ref()].iter().flatten().any(|v| v.to_lowercase().contains(&query)))
+        .filter(|c| {
+            query.is_empty()
+                || [Some(&c.name), c.phone.as_ref(), c.email.as_ref()]
+                    .iter()
+                    .flatten()
+                    .any(|v| v.to_lowercase().contains(&query))
+        })
         .collect();
-    sort_by(&mut found, order, |c, f| if f == "id" { c.id } else { c.updated_at });
-    let items: Vec<Value> = page.slice(&found).iter().map(|c| view(&api, a, c)).collect();
-    Ok(paged(&api.base, "/api/v4/contacts", &api.query, page, found.len(), "contacts", items))
+    sort_by(&mut found, order, |c, f| {
+        if f == "id" {
+            c.id
+        } else {
+            c.updated_at
+        }
+    });
+    let items: Vec<Value> = page
+        .slice(&found)
+        .iter()
+        .map(|c| view(&api, a, c))
+        .collect();
+    Ok(paged(
+        &api.base,
+        "/api/v4/contacts",
+        &api.query,
+        page,
+        found.len(),
+        "contacts",
+        items,
+    ))
 }
 
-async fn one(State(sb): Shared, Extension(api): Extension<Api>, Path(id): Path<String>) -> ApiResult<Response> {
+async fn one(
+    State(sb): Shared,
+    Extension(api): Extension<Api>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let id = path_id(&id)?;
     let world = sb.world();
     let a = account_of(&world, &api)?;
-    Ok(a.contacts.iter().find(|c| c.id == id).map(|c| ok(view(&api, a, c))).unwrap_or_else(no_content))
+    Ok(a.contacts
+        .iter()
+        .find(|c| c.id == id)
+        .map(|c| ok(view(&api, a, c)))
+        .unwrap_or_else(no_content))
 }
 
 /// Field checks for a create or update; returns the custom fields it writes.
@@ -75,12 +112,23 @@ pub(super) fn check(a: &Account, item: &Value) -> Result<Written, Vec<FieldError
     let mut e = vec![];
     for key in ["name", "first_name", "last_name"] {
         if !matches!(item[key], Value::Null | Value::String(_)) {
-            e.push(FieldError::new("InvalidType", key, "This value should be of type string."));
+            e.push(FieldError::new(
+                "InvalidType",
+                key,
+                "This value should be of type string.",
+            ));
         }
     }
     if let Some(user) = item.get("responsible_user_id") {
-        if !user.as_i64().is_some_and(|id| a.users.iter().any(|u| u.id == id)) {
-            e.push(FieldError::new("NotSupportedChoice", "responsible_user_id", "The value you selected is not a valid choice."));
+        if !user
+            .as_i64()
+            .is_some_and(|id| a.users.iter().any(|u| u.id == id))
+        {
+            e.push(FieldError::new(
+                "NotSupportedChoice",
+                "responsible_user_id",
+                "The value you selected is not a valid choice.",
+            ));
         }
     }
     let written = match item.get("custom_fields_values") {
@@ -98,13 +146,21 @@ pub(super) fn check(a: &Account, item: &Value) -> Result<Written, Vec<FieldError
 }
 
 fn apply(c: &mut Contact, item: &Value, w: Written, now: i64) {
-    for (key, slot) in [("first_name", &mut c.first_name), ("last_name", &mut c.last_name), ("name", &mut c.name)] {
+    for (key, slot) in [
+        ("first_name", &mut c.first_name),
+        ("last_name", &mut c.last_name),
+        ("name", &mut c.name),
+    ] {
         if let Some(v) = item[key].as_str() {
             *slot = v.to_string();
         }
     }
-    if item["name"].is_null() && (item.get("first_name").is_some() || item.get("last_name").is_some()) {
-        c.name = format!("{} {}", c.first_name, c.last_name).trim().to_string();
+    if item["name"].is_null()
+        && (item.get("first_name").is_some() || item.get("last_name").is_some())
+    {
+        c.name = format!("{} {}", c.first_name, c.last_name)
+            .trim()
+            .to_string();
     }
     if let Some(u) = item["responsible_user_id"].as_i64() {
         c.responsible_user_id = u;
@@ -123,7 +179,11 @@ fn checked(a: &Account, list: &[Value], need_id: bool) -> ApiResult<Vec<Written>
     let mut out = vec![];
     for (i, item) in list.iter().enumerate() {
         let mut result = check(a, item);
-        if need_id && !item["id"].as_i64().is_some_and(|id| a.contacts.iter().any(|c| c.id == id)) {
+        if need_id
+            && !item["id"]
+                .as_i64()
+                .is_some_and(|id| a.contacts.iter().any(|c| c.id == id))
+        {
             let missing = FieldError::new("NotFound", "id", "Contact not found");
             result = match result {
                 Ok(_) => Err(vec![missing]),
@@ -148,8 +208,17 @@ fn checked(a: &Account, list: &[Value], need_id: bool) -> ApiResult<Vec<Written>
 /// Creates a checked contact; returns its id and the `add_contact` event.
 pub(super) fn add(a: &mut Account, item: &Value, w: Written, now: i64) -> (i64, AccountEvent) {
     let mut c = Contact {
-        id: a.ids.number(), name: String::new(), first_name: String::new(), last_name: String::new(), phone: None, email: None, avatar: None,
-        responsible_user_id: a.users[0].id, created_at: now, updated_at: now, chat_ids: vec![],
+        id: a.ids.number(),
+        name: String::new(),
+        first_name: String::new(),
+        last_name: String::new(),
+        phone: None,
+        email: None,
+        avatar: None,
+        responsible_user_id: a.users[0].id,
+        created_at: now,
+        updated_at: now,
+        chat_ids: vec![],
     };
     apply(&mut c, item, w, now);
     let event = contact_event(a, &c, "add", now);
@@ -160,10 +229,21 @@ pub(super) fn add(a: &mut Account, item: &Value, w: Written, now: i64) -> (i64, 
 
 fn contact_event(a: &Account, c: &Contact, action: &str, now: i64) -> AccountEvent {
     let data = json!({"id": c.id, "name": c.name, "responsible_user_id": c.responsible_user_id, "date_create": c.created_at, "last_modified": c.updated_at, "created_at": c.created_at, "updated_at": c.updated_at, "account_id": a.id, "type": "contact"});
-    event(a, "contacts", action, &format!("{action}_contact"), data, now)
+    event(
+        a,
+        "contacts",
+        action,
+        &format!("{action}_contact"),
+        data,
+        now,
+    )
 }
 
-async fn create(State(sb): Shared, Extension(api): Extension<Api>, bytes: Bytes) -> ApiResult<Response> {
+async fn create(
+    State(sb): Shared,
+    Extension(api): Extension<Api>,
+    bytes: Bytes,
+) -> ApiResult<Response> {
     let list = items(&bytes, BATCH_LIMIT)?;
     let mut world = sb.world();
     let a = account_mut_of(&mut world, &api)?;
@@ -176,7 +256,9 @@ async fn create(State(sb): Shared, Extension(api): Extension<Api>, bytes: Bytes)
         events.push(e);
     }
     events.into_iter().for_each(|e| world.emit(e));
-    Ok(ok(json!({"_links": links(&api.base, "/api/v4/contacts"), "_embedded": {"contacts": out}})))
+    Ok(ok(
+        json!({"_links": links(&api.base, "/api/v4/contacts"), "_embedded": {"contacts": out}}),
+    ))
 }
 
 fn update(world: &mut crate::domain::World, api: &Api, list: &[Value]) -> ApiResult<Vec<Value>> {
@@ -196,19 +278,38 @@ fn update(world: &mut crate::domain::World, api: &Api, list: &[Value]) -> ApiRes
     Ok(out)
 }
 
-async fn update_many(State(sb): Shared, Extension(api): Extension<Api>, bytes: Bytes) -> ApiResult<Response> {
+async fn update_many(
+    State(sb): Shared,
+    Extension(api): Extension<Api>,
+    bytes: Bytes,
+) -> ApiResult<Response> {
     let list = items(&bytes, BATCH_LIMIT)?;
     let out = update(&mut sb.world(), &api, &list)?;
-    Ok(ok(json!({"_links": links(&api.base, "/api/v4/contacts"), "_embedded": {"contacts": out}})))
+    Ok(ok(
+        json!({"_links": links(&api.base, "/api/v4/contacts"), "_embedded": {"contacts": out}}),
+    ))
 }
 
-async fn update_one(State(sb): Shared, Extension(api): Extension<Api>, Path(id): Path<String>, bytes: Bytes) -> ApiResult<Response> {
+async fn update_one(
+    State(sb): Shared,
+    Extension(api): Extension<Api>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Response> {
     let id = path_id(&id)?;
     let mut item = body(&bytes)?;
     if !item.is_object() {
-        return Err(Problem::invalid("InvalidType", "", "This value should be of type object."));
+        return Err(Problem::invalid(
+            "InvalidType",
+            "",
+            "This value should be of type object.",
+        ));
     }
-    if sb.world().account(&api.account_id).is_some_and(|a| a.contacts.iter().all(|c| c.id != id)) {
+    if sb
+        .world()
+        .account(&api.account_id)
+        .is_some_and(|a| a.contacts.iter().all(|c| c.id != id))
+    {
         return Err(Problem::not_found(format!("Contact {id} not found")));
     }
     item["id"] = json!(id);

@@ -8,17 +8,36 @@ use serde_json::{json, Value};
 
 pub const PHONE_FIELD_ID: i64 = 501;
 pub const EMAIL_FIELD_ID: i64 = 502;
-pub const PHONE_ENUMS: [(&str, i64); 6] = [("WORK", 9001), ("WORKDD", 9002), ("MOB", 9003), ("FAX", 9004), ("HOME", 9005), ("OTHER", 9006)];
+pub const PHONE_ENUMS: [(&str, i64); 6] = [
+    ("WORK", 9001),
+    ("WORKDD", 9002),
+    ("MOB", 9003),
+    ("FAX", 9004),
+    ("HOME", 9005),
+    ("OTHER", 9006),
+];
 pub const EMAIL_ENUMS: [(&str, i64); 3] = [("WORK", 9011), ("PRIV", 9012), ("OTHER", 9013)];
 
 /// `custom_fields_values` of a contact, or null when it has neither.
 pub fn values(c: &Contact) -> Value {
     let mut fields = vec![];
     if let Some(phone) = &c.phone {
-        fields.push(field(PHONE_FIELD_ID, "Phone", "PHONE", phone, PHONE_ENUMS[0]));
+        fields.push(field(
+            PHONE_FIELD_ID,
+            "Phone",
+            "PHONE",
+            phone,
+            PHONE_ENUMS[0],
+        ));
     }
     if let Some(email) = &c.email {
-        fields.push(field(EMAIL_FIELD_ID, "Email", "EMAIL", email, EMAIL_ENUMS[0]));
+        fields.push(field(
+            EMAIL_FIELD_ID,
+            "Email",
+            "EMAIL",
+            email,
+            EMAIL_ENUMS[0],
+        ));
     }
     if fields.is_empty() {
         Value::Null
@@ -44,7 +63,11 @@ pub fn read(list: &Value) -> Result<Written, Vec<FieldError>> {
     let mut out = Written::default();
     let mut errors = vec![];
     let Some(list) = list.as_array() else {
-        return Err(vec![FieldError::new("InvalidType", "custom_fields_values", "This value should be of type array.")]);
+        return Err(vec![FieldError::new(
+            "InvalidType",
+            "custom_fields_values",
+            "This value should be of type array.",
+        )]);
     };
     for (i, f) in list.iter().enumerate() {
         let by_id = f["field_id"].as_i64();
@@ -53,11 +76,19 @@ pub fn read(list: &Value) -> Result<Written, Vec<FieldError>> {
             (Some(PHONE_FIELD_ID), _) | (None, Some("PHONE")) => (&mut out.phone, &PHONE_ENUMS[..]),
             (Some(EMAIL_FIELD_ID), _) | (None, Some("EMAIL")) => (&mut out.email, &EMAIL_ENUMS[..]),
             (None, Some(_)) => {
-                errors.push(FieldError::new("NotSupportedChoice", format!("custom_fields_values.{i}.field_code"), "The value you selected is not a valid choice."));
+                errors.push(FieldError::new(
+                    "NotSupportedChoice",
+                    format!("custom_fields_values.{i}.field_code"),
+                    "The value you selected is not a valid choice.",
+                ));
                 continue;
             }
             _ => {
-                errors.push(FieldError::new("NotSupportedChoice", format!("custom_fields_values.{i}.field_id"), "The value you selected is not a valid choice."));
+                errors.push(FieldError::new(
+                    "NotSupportedChoice",
+                    format!("custom_fields_values.{i}.field_id"),
+                    "The value you selected is not a valid choice.",
+                ));
                 continue;
             }
         };
@@ -73,31 +104,54 @@ pub fn read(list: &Value) -> Result<Written, Vec<FieldError>> {
     }
 }
 
-fn first_value(values: &Value, enums: &[(&str, i64)], i: usize) -> Result<Option<String>, Vec<FieldError>> {
+fn first_value(
+    values: &Value,
+    enums: &[(&str, i64)],
+    i: usize,
+) -> Result<Option<String>, Vec<FieldError>> {
     let Some(values) = values.as_array() else {
-        return Err(vec![FieldError::new("InvalidType", format!("custom_fields_values.{i}.values"), "This value should be of type array.")]);
+        return Err(vec![FieldError::new(
+            "InvalidType",
+            format!("custom_fields_values.{i}.values"),
+            "This value should be of type array.",
+        )]);
     };
     let mut errors = vec![];
     for (j, v) in values.iter().enumerate() {
         let path = |k: &str| format!("custom_fields_values.{i}.values.{j}.{k}");
         if v["value"].as_str().is_none_or(|s| s.trim().is_empty()) {
-            errors.push(FieldError::new("NotBlank", path("value"), "This value should not be blank."));
+            errors.push(FieldError::new(
+                "NotBlank",
+                path("value"),
+                "This value should not be blank.",
+            ));
         }
         if let Some(code) = v.get("enum_code") {
             if !enums.iter().any(|(c, _)| Some(*c) == code.as_str()) {
-                errors.push(FieldError::new("NotSupportedChoice", path("enum_code"), "The value you selected is not a valid choice."));
+                errors.push(FieldError::new(
+                    "NotSupportedChoice",
+                    path("enum_code"),
+                    "The value you selected is not a valid choice.",
+                ));
             }
         }
         if let Some(id) = v.get("enum_id") {
             if !enums.iter().any(|(_, e)| Some(*e) == id.as_i64()) {
-                errors.push(FieldError::new("NotSupportedChoice", path("enum_id"), "The value you selected is not a valid choice."));
+                errors.push(FieldError::new(
+                    "NotSupportedChoice",
+                    path("enum_id"),
+                    "The value you selected is not a valid choice.",
+                ));
             }
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(values.first().and_then(|v| v["value"].as_str()).map(|s| s.trim().to_string()))
+    Ok(values
+        .first()
+        .and_then(|v| v["value"].as_str())
+        .map(|s| s.trim().to_string()))
 }
 
 #[cfg(test)]

@@ -8,7 +8,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 pub fn hal(status: StatusCode, body: Value) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/hal+json")], body.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/hal+json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 pub fn ok(body: Value) -> Response {
@@ -33,11 +38,19 @@ pub struct Query {
 
 impl Query {
     pub fn parse(raw: &str) -> Query {
-        Query { raw: raw.to_string(), pairs: url::form_urlencoded::parse(raw.as_bytes()).into_owned().collect() }
+        Query {
+            raw: raw.to_string(),
+            pairs: url::form_urlencoded::parse(raw.as_bytes())
+                .into_owned()
+                .collect(),
+        }
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Every value of `key`, written `key=a`, `key[]=a` or `key[0]=a` (values
@@ -46,7 +59,12 @@ impl Query {
         self.pairs
             .iter()
             .filter(|(k, _)| {
-                k == key || k.strip_prefix(key).is_some_and(|rest| rest.starts_with('[') && rest.ends_with(']') && rest[1..rest.len() - 1].chars().all(|c| c.is_ascii_digit()))
+                k == key
+                    || k.strip_prefix(key).is_some_and(|rest| {
+                        rest.starts_with('[')
+                            && rest.ends_with(']')
+                            && rest[1..rest.len() - 1].chars().all(|c| c.is_ascii_digit())
+                    })
             })
             .map(|(_, v)| v.clone())
             .filter(|v| !v.is_empty())
@@ -60,14 +78,33 @@ impl Query {
 
     /// Integer filter values; a non-number is a 400.
     pub fn filter_ids(&self, name: &str) -> ApiResult<Vec<i64>> {
-        self.filter(name).iter().map(|v| v.parse().map_err(|_| Problem::invalid("InvalidType", &format!("filter.{name}"), "This value should be of type int."))).collect()
+        self.filter(name)
+            .iter()
+            .map(|v| {
+                v.parse().map_err(|_| {
+                    Problem::invalid(
+                        "InvalidType",
+                        &format!("filter.{name}"),
+                        "This value should be of type int.",
+                    )
+                })
+            })
+            .collect()
     }
 
     /// `order[<field>]=asc|desc` for one of `fields`; anything else is a 400.
     pub fn order(&self, fields: &[&str]) -> ApiResult<Option<(String, bool)>> {
-        let Some((key, dir)) = self.pairs.iter().find(|(k, _)| k.starts_with("order[")) else { return Ok(None) };
+        let Some((key, dir)) = self.pairs.iter().find(|(k, _)| k.starts_with("order[")) else {
+            return Ok(None);
+        };
         let field = key.trim_start_matches("order[").trim_end_matches(']');
-        let bad = || Problem::invalid("NotSupportedChoice", &format!("order.{field}"), "The value you selected is not a valid choice.");
+        let bad = || {
+            Problem::invalid(
+                "NotSupportedChoice",
+                &format!("order.{field}"),
+                "The value you selected is not a valid choice.",
+            )
+        };
         if !fields.contains(&field) {
             return Err(bad());
         }
@@ -79,7 +116,9 @@ impl Query {
     }
 
     pub fn with(&self) -> Vec<String> {
-        self.get("with").map(|w| w.split(',').map(|s| s.trim().to_string()).collect()).unwrap_or_default()
+        self.get("with")
+            .map(|w| w.split(',').map(|s| s.trim().to_string()).collect())
+            .unwrap_or_default()
     }
 
     pub fn has_with(&self, name: &str) -> bool {
@@ -91,14 +130,23 @@ impl Query {
         let number = |key: &str, default: usize| -> ApiResult<usize> {
             match self.get(key) {
                 None | Some("") => Ok(default),
-                Some(v) => v.parse::<usize>().ok().filter(|&n| n >= 1).ok_or_else(|| Problem::invalid("InvalidType", key, "This value should be a positive integer.")),
+                Some(v) => v.parse::<usize>().ok().filter(|&n| n >= 1).ok_or_else(|| {
+                    Problem::invalid(
+                        "InvalidType",
+                        key,
+                        "This value should be a positive integer.",
+                    )
+                }),
             }
         };
         let limit = number("limit", max.min(50))?;
         if limit > max {
             return Err(Problem::over_limit(max));
         }
-        Ok(Page { page: number("page", 1)?, limit })
+        Ok(Page {
+            page: number("page", 1)?,
+            limit,
+        })
     }
 }
 
@@ -110,7 +158,12 @@ pub struct Page {
 
 impl Page {
     pub fn slice<T: Clone>(&self, items: &[T]) -> Vec<T> {
-        items.iter().skip((self.page - 1) * self.limit).take(self.limit).cloned().collect()
+        items
+            .iter()
+            .skip((self.page - 1) * self.limit)
+            .take(self.limit)
+            .cloned()
+            .collect()
     }
 }
 
@@ -126,14 +179,27 @@ pub fn sort_by<T>(items: &mut [T], order: Option<(String, bool)>, key: impl Fn(&
 
 /// A paged list: `_page`, `_links` (self, next, prev) and `_embedded.<key>`;
 /// 204 when the page is empty.
-pub fn paged(base: &str, path: &str, query: &Query, page: Page, total: usize, key: &str, items: Vec<Value>) -> Response {
+pub fn paged(
+    base: &str,
+    path: &str,
+    query: &Query,
+    page: Page,
+    total: usize,
+    key: &str,
+    items: Vec<Value>,
+) -> Response {
     if items.is_empty() {
         return no_content();
     }
     let at = |n: usize| {
-        let mut q: Vec<(String, String)> = url::form_urlencoded::parse(query.raw.as_bytes()).into_owned().filter(|(k, _)| k != "page").collect();
+        let mut q: Vec<(String, String)> = url::form_urlencoded::parse(query.raw.as_bytes())
+            .into_owned()
+            .filter(|(k, _)| k != "page")
+            .collect();
         q.push(("page".into(), n.to_string()));
-        let qs = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(q).finish();
+        let qs = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(q)
+            .finish();
         json!({"href": format!("{base}{path}?{qs}")})
     };
     let mut links = json!({"self": at(page.page)});
@@ -156,14 +222,19 @@ pub fn body(bytes: &[u8]) -> ApiResult<Value> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Problem::bad_request("Request data can not be empty"));
     }
-    serde_json::from_slice(bytes).map_err(|e| Problem::bad_request(format!("Request body is not valid JSON: {e}")))
+    serde_json::from_slice(bytes)
+        .map_err(|e| Problem::bad_request(format!("Request body is not valid JSON: {e}")))
 }
 
 /// A batch body: a JSON array of objects, at most `max` of them (else 422).
 pub fn items(bytes: &[u8], max: usize) -> ApiResult<Vec<Value>> {
     let value = body(bytes)?;
     let Value::Array(list) = value else {
-        return Err(Problem::invalid("InvalidType", "", "This value should be of type array."));
+        return Err(Problem::invalid(
+            "InvalidType",
+            "",
+            "This value should be of type array.",
+        ));
     };
     if list.is_empty() {
         return Err(Problem::bad_request("Request data can not be empty"));
@@ -172,7 +243,14 @@ pub fn items(bytes: &[u8], max: usize) -> ApiResult<Vec<Value>> {
         return Err(Problem::over_limit(max));
     }
     if let Some(i) = list.iter().position(|v| !v.is_object()) {
-        return Err(Problem::validation(vec![(i.to_string(), vec![super::problem::FieldError::new("InvalidType", "", "This value should be of type object.")])]));
+        return Err(Problem::validation(vec![(
+            i.to_string(),
+            vec![super::problem::FieldError::new(
+                "InvalidType",
+                "",
+                "This value should be of type object.",
+            )],
+        )]));
     }
     Ok(list)
 }
@@ -203,11 +281,20 @@ mod tests {
     fn page_and_limit() {
         assert_eq!(Query::parse("").page(250).unwrap().limit, 50);
         assert_eq!(Query::parse("limit=250&page=2").page(250).unwrap().page, 2);
-        assert_eq!(Query::parse("limit=251").page(250).unwrap_err().status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(Query::parse("limit=x").page(50).unwrap_err().status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            Query::parse("limit=251").page(250).unwrap_err().status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            Query::parse("limit=x").page(50).unwrap_err().status,
+            StatusCode::BAD_REQUEST
+        );
         assert_eq!(request_id(&json!({"request_id": "r"}), 3), "r");
         assert_eq!(request_id(&json!({}), 3), "3");
-        assert_eq!(Query::parse("order[id]=desc").order(&["id"]).unwrap(), Some(("id".into(), true)));
+        assert_eq!(
+            Query::parse("order[id]=desc").order(&["id"]).unwrap(),
+            Some(("id".into(), true))
+        );
         assert!(Query::parse("order[name]=asc").order(&["id"]).is_err());
         let mut v = vec![2, 3, 1];
         sort_by(&mut v, Some(("id".into(), true)), |x, _| *x);

@@ -37,7 +37,10 @@ pub fn view(api: &Api, a: &Account, l: &Lead) -> Value {
         embedded["contacts"] = json!(contacts);
     }
     if api.query.has_with("source") {
-        if let Some(s) = l.source_id.and_then(|id| a.sources.iter().find(|s| s.id == id)) {
+        if let Some(s) = l
+            .source_id
+            .and_then(|id| a.sources.iter().find(|s| s.id == id))
+        {
             embedded["source"] = json!({"id": s.id, "name": s.name});
         }
     }
@@ -75,15 +78,35 @@ async fn list(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<Re
         "created_at" => l.created_at,
         _ => l.updated_at,
     });
-    let items: Vec<Value> = page.slice(&found).iter().map(|l| view(&api, a, l)).collect();
-    Ok(paged(&api.base, "/api/v4/leads", &api.query, page, found.len(), "leads", items))
+    let items: Vec<Value> = page
+        .slice(&found)
+        .iter()
+        .map(|l| view(&api, a, l))
+        .collect();
+    Ok(paged(
+        &api.base,
+        "/api/v4/leads",
+        &api.query,
+        page,
+        found.len(),
+        "leads",
+        items,
+    ))
 }
 
-async fn one(State(sb): Shared, Extension(api): Extension<Api>, Path(id): Path<String>) -> ApiResult<Response> {
+async fn one(
+    State(sb): Shared,
+    Extension(api): Extension<Api>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let id = path_id(&id)?;
     let world = sb.world();
     let a = account_of(&world, &api)?;
-    Ok(a.leads.iter().find(|l| l.id == id).map(|l| ok(view(&api, a, l))).unwrap_or_else(no_content))
+    Ok(a.leads
+        .iter()
+        .find(|l| l.id == id)
+        .map(|l| ok(view(&api, a, l)))
+        .unwrap_or_else(no_content))
 }
 
 /// Ordinary stages a lead may be put in by the API (not "Incoming leads").
@@ -99,61 +122,108 @@ pub(super) struct Plan {
     pub contacts: Option<Vec<i64>>,
 }
 
-pub(super) fn check(a: &Account, api: &Api, item: &Value, current: Option<&Lead>) -> Result<Plan, Vec<FieldError>> {
+pub(super) fn check(
+    a: &Account,
+    api: &Api,
+    item: &Value,
+    current: Option<&Lead>,
+) -> Result<Plan, Vec<FieldError>> {
     let mut e = vec![];
     let int = |key: &str, e: &mut Vec<FieldError>| match &item[key] {
         Value::Null => None,
         Value::Number(n) if n.as_i64().is_some() => n.as_i64(),
         _ => {
-            e.push(FieldError::new("InvalidType", key, "This value should be of type int."));
+            e.push(FieldError::new(
+                "InvalidType",
+                key,
+                "This value should be of type int.",
+            ));
             None
         }
     };
     if !matches!(item["name"], Value::Null | Value::String(_)) {
-        e.push(FieldError::new("InvalidType", "name", "This value should be of type string."));
+        e.push(FieldError::new(
+            "InvalidType",
+            "name",
+            "This value should be of type string.",
+        ));
     }
     int("price", &mut e);
     if let Some(u) = int("responsible_user_id", &mut e) {
         if a.users.iter().all(|x| x.id != u) {
-            e.push(FieldError::new("NotSupportedChoice", "responsible_user_id", "The value you selected is not a valid choice."));
+            e.push(FieldError::new(
+                "NotSupportedChoice",
+                "responsible_user_id",
+                "The value you selected is not a valid choice.",
+            ));
         }
     }
     let mut source_id = None;
     let mut pipeline_id = int("pipeline_id", &mut e);
     if let Some(ext) = item["_embedded"]["source"].get("external_id") {
-        match a.sources.iter().find(|s| s.integration_id == api.integration_id && Some(s.external_id.as_str()) == ext.as_str()) {
+        match a.sources.iter().find(|s| {
+            s.integration_id == api.integration_id && Some(s.external_id.as_str()) == ext.as_str()
+        }) {
             Some(s) => {
                 source_id = Some(s.id);
                 pipeline_id = pipeline_id.or(Some(s.pipeline_id));
             }
-            None => e.push(FieldError::new("NotFound", "_embedded.source.external_id", "Source not found")),
+            None => e.push(FieldError::new(
+                "NotFound",
+                "_embedded.source.external_id",
+                "Source not found",
+            )),
         }
     }
     let pipeline = match pipeline_id {
         Some(id) => a.pipelines.iter().find(|p| p.id == id).or_else(|| {
-            e.push(FieldError::new("NotSupportedChoice", "pipeline_id", "The value you selected is not a valid choice."));
+            e.push(FieldError::new(
+                "NotSupportedChoice",
+                "pipeline_id",
+                "The value you selected is not a valid choice.",
+            ));
             None
         }),
-        None => current.and_then(|l| a.pipelines.iter().find(|p| p.id == l.pipeline_id)).or(Some(a.main_pipeline())),
+        None => current
+            .and_then(|l| a.pipelines.iter().find(|p| p.id == l.pipeline_id))
+            .or(Some(a.main_pipeline())),
     };
     let status_id = int("status_id", &mut e);
     if let (Some(s), Some(p)) = (status_id, pipeline) {
         if !status_allowed(p, s) && current.is_none_or(|l| l.status_id != s) {
-            e.push(FieldError::new("NotSupportedChoice", "status_id", "The value you selected is not a valid choice."));
+            e.push(FieldError::new(
+                "NotSupportedChoice",
+                "status_id",
+                "The value you selected is not a valid choice.",
+            ));
         }
     }
     let contacts = item["_embedded"].get("contacts").map(|list| {
-        let ids: Vec<Option<i64>> = list.as_array().map(|l| l.iter().map(|c| c["id"].as_i64()).collect()).unwrap_or_default();
+        let ids: Vec<Option<i64>> = list
+            .as_array()
+            .map(|l| l.iter().map(|c| c["id"].as_i64()).collect())
+            .unwrap_or_default();
         for (i, id) in ids.iter().enumerate() {
             if !id.is_some_and(|id| a.contacts.iter().any(|c| c.id == id)) {
-                e.push(FieldError::new("NotFound", format!("_embedded.contacts.{i}.id"), "Contact not found"));
+                e.push(FieldError::new(
+                    "NotFound",
+                    format!("_embedded.contacts.{i}.id"),
+                    "Contact not found",
+                ));
             }
         }
         ids.into_iter().flatten().collect()
     });
-    let default_status = pipeline.filter(|_| current.is_none() || pipeline_id.is_some()).map(|p| p.first_status_id);
+    let default_status = pipeline
+        .filter(|_| current.is_none() || pipeline_id.is_some())
+        .map(|p| p.first_status_id);
     if e.is_empty() {
-        Ok(Plan { pipeline_id: pipeline.map(|p| p.id), status_id: status_id.or(default_status), source_id, contacts })
+        Ok(Plan {
+            pipeline_id: pipeline.map(|p| p.id),
+            status_id: status_id.or(default_status),
+            source_id,
+            contacts,
+        })
     } else {
         Err(e)
     }
@@ -184,7 +254,14 @@ fn apply(l: &mut Lead, item: &Value, plan: Plan, now: i64) {
     l.updated_at = now;
 }
 
-pub fn lead_event(a: &Account, l: &Lead, action: &str, code: &str, old_status: Option<i64>, now: i64) -> AccountEvent {
+pub fn lead_event(
+    a: &Account,
+    l: &Lead,
+    action: &str,
+    code: &str,
+    old_status: Option<i64>,
+    now: i64,
+) -> AccountEvent {
     let mut data = json!({"id": l.id, "name": l.name, "status_id": l.status_id, "price": l.price, "responsible_user_id": l.responsible_user_id,
         "last_modified": l.updated_at, "modified_user_id": 0, "created_user_id": 0, "date_create": l.created_at,
         "pipeline_id": l.pipeline_id, "account_id": a.id, "created_at": l.created_at, "updated_at": l.updated_at});
@@ -194,7 +271,11 @@ pub fn lead_event(a: &Account, l: &Lead, action: &str, code: &str, old_status: O
     event(a, "leads", action, code, data, now)
 }
 
-async fn create(State(sb): Shared, Extension(api): Extension<Api>, bytes: Bytes) -> ApiResult<Response> {
+async fn create(
+    State(sb): Shared,
+    Extension(api): Extension<Api>,
+    bytes: Bytes,
+) -> ApiResult<Response> {
     let list = items(&bytes, BATCH_LIMIT)?;
     let mut world = sb.world();
     let a = account_mut_of(&mut world, &api)?;
@@ -209,13 +290,26 @@ async fn create(State(sb): Shared, Extension(api): Extension<Api>, bytes: Bytes)
         events.push(e);
     }
     events.into_iter().for_each(|e| world.emit(e));
-    Ok(ok(json!({"_links": links(&api.base, "/api/v4/leads"), "_embedded": {"leads": out}})))
+    Ok(ok(
+        json!({"_links": links(&api.base, "/api/v4/leads"), "_embedded": {"leads": out}}),
+    ))
 }
 
 /// Creates a checked lead; returns its id and the `add_lead` event.
 pub(super) fn add(a: &mut Account, item: &Value, plan: Plan, now: i64) -> (i64, AccountEvent) {
     let id = a.ids.number();
-    let mut l = Lead { id, name: String::new(), price: 0, status_id: 0, pipeline_id: 0, responsible_user_id: a.users[0].id, contact_ids: vec![], source_id: None, created_at: now, updated_at: now };
+    let mut l = Lead {
+        id,
+        name: String::new(),
+        price: 0,
+        status_id: 0,
+        pipeline_id: 0,
+        responsible_user_id: a.users[0].id,
+        contact_ids: vec![],
+        source_id: None,
+        created_at: now,
+        updated_at: now,
+    };
     apply(&mut l, item, plan, now);
     if l.name.is_empty() {
         l.name = format!("Lead #{id}");
@@ -229,8 +323,14 @@ fn all_checked(a: &Account, api: &Api, list: &[Value], updating: bool) -> ApiRes
     let mut errors = vec![];
     let mut plans = vec![];
     for (i, item) in list.iter().enumerate() {
-        let current = item["id"].as_i64().and_then(|id| a.leads.iter().find(|l| l.id == id));
-        let result = if updating && current.is_none() { Err(vec![FieldError::new("NotFound", "id", "Lead not found")]) } else { check(a, api, item, current) };
+        let current = item["id"]
+            .as_i64()
+            .and_then(|id| a.leads.iter().find(|l| l.id == id));
+        let result = if updating && current.is_none() {
+            Err(vec![FieldError::new("NotFound", "id", "Lead not found")])
+        } else {
+            check(a, api, item, current)
+        };
         match result {
             Ok(p) => plans.push(p),
             Err(e) => errors.push((request_id(item, i), e)),
@@ -249,13 +349,24 @@ fn update(world: &mut crate::domain::World, api: &Api, list: &[Value]) -> ApiRes
     let mut out = vec![];
     let mut events = vec![];
     for (i, (item, plan)) in list.iter().zip(plans).enumerate() {
-        let idx = a.leads.iter().position(|l| Some(l.id) == item["id"].as_i64()).expect("checked");
+        let idx = a
+            .leads
+            .iter()
+            .position(|l| Some(l.id) == item["id"].as_i64())
+            .expect("checked");
         let old = a.leads[idx].status_id;
         apply(&mut a.leads[idx], item, plan, api.now);
         let l = &a.leads[idx];
         events.push(lead_event(a, l, "update", "update_lead", None, api.now));
         if l.status_id != old {
-            events.push(lead_event(a, l, "status", "status_lead", Some(old), api.now));
+            events.push(lead_event(
+                a,
+                l,
+                "status",
+                "status_lead",
+                Some(old),
+                api.now,
+            ));
         }
         out.push(json!({"id": l.id, "updated_at": l.updated_at, "request_id": request_id(item, i), "_links": links(&api.base, &format!("/api/v4/leads/{}", l.id))}));
     }
@@ -263,19 +374,38 @@ fn update(world: &mut crate::domain::World, api: &Api, list: &[Value]) -> ApiRes
     Ok(out)
 }
 
-async fn update_many(State(sb): Shared, Extension(api): Extension<Api>, bytes: Bytes) -> ApiResult<Response> {
+async fn update_many(
+    State(sb): Shared,
+    Extension(api): Extension<Api>,
+    bytes: Bytes,
+) -> ApiResult<Response> {
     let list = items(&bytes, BATCH_LIMIT)?;
     let out = update(&mut sb.world(), &api, &list)?;
-    Ok(ok(json!({"_links": links(&api.base, "/api/v4/leads"), "_embedded": {"leads": out}})))
+    Ok(ok(
+        json!({"_links": links(&api.base, "/api/v4/leads"), "_embedded": {"leads": out}}),
+    ))
 }
 
-async fn update_one(State(sb): Shared, Extension(api): Extension<Api>, Path(id): Path<String>, bytes: Bytes) -> ApiResult<Response> {
+async fn update_one(
+    State(sb): Shared,
+    Extension(api): Extension<Api>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Response> {
     let id = path_id(&id)?;
     let mut item = body(&bytes)?;
     if !item.is_object() {
-        return Err(Problem::invalid("InvalidType", "", "This value should be of type object."));
+        return Err(Problem::invalid(
+            "InvalidType",
+            "",
+            "This value should be of type object.",
+        ));
     }
-    if sb.world().account(&api.account_id).is_some_and(|a| a.leads.iter().all(|l| l.id != id)) {
+    if sb
+        .world()
+        .account(&api.account_id)
+        .is_some_and(|a| a.leads.iter().all(|l| l.id != id))
+    {
         return Err(Problem::not_found(format!("Lead {id} not found")));
     }
     item["id"] = json!(id);

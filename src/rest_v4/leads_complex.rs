@@ -46,39 +46,75 @@ fn check_contact(a: &Account, item: &Value) -> Result<Contact, Vec<FieldError>> 
     let list = match &item["_embedded"]["contacts"] {
         Value::Null => return Ok(Contact::None),
         Value::Array(l) if l.len() <= 1 => l,
-        Value::Array(_) => return Err(vec![FieldError::new("TooMany", "_embedded.contacts", "A complex lead takes at most one contact.")]),
-        _ => return Err(vec![FieldError::new("InvalidType", "_embedded.contacts", "This value should be of type array.")]),
+        Value::Array(_) => {
+            return Err(vec![FieldError::new(
+                "TooMany",
+                "_embedded.contacts",
+                "A complex lead takes at most one contact.",
+            )])
+        }
+        _ => {
+            return Err(vec![FieldError::new(
+                "InvalidType",
+                "_embedded.contacts",
+                "This value should be of type array.",
+            )])
+        }
     };
-    let Some(c) = list.first() else { return Ok(Contact::None) };
+    let Some(c) = list.first() else {
+        return Ok(Contact::None);
+    };
     if let Some(id) = c["id"].as_i64() {
         return match a.contacts.iter().any(|x| x.id == id) {
             true => Ok(Contact::Existing(id)),
-            false => Err(vec![FieldError::new("NotFound", "_embedded.contacts.0.id", "Contact not found")]),
+            false => Err(vec![FieldError::new(
+                "NotFound",
+                "_embedded.contacts.0.id",
+                "Contact not found",
+            )]),
         };
     }
     let prefix = |mut e: FieldError| {
         e.path = format!("_embedded.contacts.0.{}", e.path);
         e
     };
-    contacts::check(a, c).map(|w| Contact::New(c.clone(), w)).map_err(|errs| errs.into_iter().map(prefix).collect())
+    contacts::check(a, c)
+        .map(|w| Contact::New(c.clone(), w))
+        .map_err(|errs| errs.into_iter().map(prefix).collect())
 }
 
 fn check(a: &Account, api: &Api, item: &Value) -> Result<Item, Vec<FieldError>> {
     let mut errors = vec![];
-    for (key, what) in [("companies", "Companies"), ("metadata", "Forms and SIP incoming leads")] {
-        if item["_embedded"].get(key).is_some_and(|v| !v.is_null() && v != &json!([])) {
-            errors.push(FieldError::new("NotSupportedChoice", format!("_embedded.{key}"), format!("{what} are not emulated by the sandbox")));
+    for (key, what) in [
+        ("companies", "Companies"),
+        ("metadata", "Forms and SIP incoming leads"),
+    ] {
+        if item["_embedded"]
+            .get(key)
+            .is_some_and(|v| !v.is_null() && v != &json!([]))
+        {
+            errors.push(FieldError::new(
+                "NotSupportedChoice",
+                format!("_embedded.{key}"),
+                format!("{what} are not emulated by the sandbox"),
+            ));
         }
     }
     let contact = check_contact(a, item).map_err(|e| errors.extend(e)).ok();
-    let lead = leads::check(a, api, &lead_part(item), None).map_err(|e| errors.extend(e)).ok();
+    let lead = leads::check(a, api, &lead_part(item), None)
+        .map_err(|e| errors.extend(e))
+        .ok();
     match (lead, contact) {
         (Some(lead), Some(contact)) if errors.is_empty() => Ok(Item { lead, contact }),
         _ => Err(errors),
     }
 }
 
-async fn complex(State(sb): Shared, Extension(api): Extension<Api>, bytes: Bytes) -> ApiResult<Response> {
+async fn complex(
+    State(sb): Shared,
+    Extension(api): Extension<Api>,
+    bytes: Bytes,
+) -> ApiResult<Response> {
     let list = items(&bytes, BATCH_LIMIT)?;
     let mut world = sb.world();
     let a = account_mut_of(&mut world, &api)?;

@@ -69,12 +69,19 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
         .merge(webhooks::routes())
         .route("/api/v4/{*rest}", any(unknown_path))
         .layer(middleware::from_fn_with_state(sandbox.clone(), guard));
-    let open = Router::new().merge(oauth::routes()).layer(middleware::from_fn_with_state(sandbox, journal_only));
+    let open = Router::new()
+        .merge(oauth::routes())
+        .layer(middleware::from_fn_with_state(sandbox, journal_only));
     Router::new().merge(api).merge(open).merge(admin::routes())
 }
 
 async fn unknown_path(request: Request) -> Response {
-    Problem::not_found(format!("Cannot {} {}", request.method(), request.uri().path())).into_response()
+    Problem::not_found(format!(
+        "Cannot {} {}",
+        request.method(),
+        request.uri().path()
+    ))
+    .into_response()
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -116,29 +123,64 @@ fn admit(sb: &Sandbox, headers: &HeaderMap, query: &str) -> Result<Api, Problem>
     let token = bearer(headers).ok_or_else(Problem::unauthorized)?;
     let now_ms = sb.clock.now_ms();
     let mut world = sb.world();
-    let (account_id, integration_id) = world.auth.check(token, now_ms.div_euclid(1000)).map_err(|r| match r {
-        Refusal::Unknown => Problem::unauthorized(),
-        Refusal::Expired => Problem::new(StatusCode::UNAUTHORIZED, "Access token has expired"),
-    })?;
+    let (account_id, integration_id) =
+        world
+            .auth
+            .check(token, now_ms.div_euclid(1000))
+            .map_err(|r| match r {
+                Refusal::Unknown => Problem::unauthorized(),
+                Refusal::Expired => {
+                    Problem::new(StatusCode::UNAUTHORIZED, "Access token has expired")
+                }
+            })?;
     check_context_user(&world, &account_id, headers)?;
-    match world.rate_limits.hit(&account_id, sb.settings.rate_limit, now_ms) {
+    match world
+        .rate_limits
+        .hit(&account_id, sb.settings.rate_limit, now_ms)
+    {
         Verdict::Allowed => {}
-        Verdict::TooMany { retry_after } => {
-            return Err(Problem::new(StatusCode::TOO_MANY_REQUESTS, "You have sent too many requests in a given amount of time. Please try again later.").with("retry_after", json!(retry_after)))
+        Verdict::TooMany { retry_after } => return Err(Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "You have sent too many requests in a given amount of time. Please try again later.",
+        )
+        .with("retry_after", json!(retry_after))),
+        Verdict::Blocked { .. } => {
+            return Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "Account blocked for repeatedly exceeding the requests per second limit",
+            ))
         }
-        Verdict::Blocked { .. } => return Err(Problem::new(StatusCode::FORBIDDEN, "Account blocked for repeatedly exceeding the requests per second limit")),
     }
-    Ok(Api { account_id, integration_id, base: sb.base_url().to_string(), query: hal::Query::parse(query), now: now_ms.div_euclid(1000) })
+    Ok(Api {
+        account_id,
+        integration_id,
+        base: sb.base_url().to_string(),
+        query: hal::Query::parse(query),
+        now: now_ms.div_euclid(1000),
+    })
 }
 
 /// `X-Context-User-ID` runs the call as that user; an unknown user is refused (spec §9).
-fn check_context_user(world: &crate::domain::World, account_id: &str, headers: &HeaderMap) -> Result<(), Problem> {
-    let Some(value) = headers.get("x-context-user-id") else { return Ok(()) };
-    let known = world.account(account_id).is_some_and(|a| a.users.iter().any(|u| value.to_str().ok() == Some(u.id.to_string().as_str())));
+fn check_context_user(
+    world: &crate::domain::World,
+    account_id: &str,
+    headers: &HeaderMap,
+) -> Result<(), Problem> {
+    let Some(value) = headers.get("x-context-user-id") else {
+        return Ok(());
+    };
+    let known = world.account(account_id).is_some_and(|a| {
+        a.users
+            .iter()
+            .any(|u| value.to_str().ok() == Some(u.id.to_string().as_str()))
+    });
     if known {
         Ok(())
     } else {
-        Err(Problem::new(StatusCode::UNAUTHORIZED, "The user of X-Context-User-ID is not a user of this account"))
+        Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "The user of X-Context-User-ID is not a user of this account",
+        ))
     }
 }
 
@@ -155,7 +197,12 @@ fn method_not_allowed_as_problem(response: Response) -> Response {
 async fn buffer(sb: &Sandbox, request: Request) -> (Parts, Result<Bytes, Problem>) {
     let (parts, body) = request.into_parts();
     let limit = sb.settings.max_body_bytes;
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| Problem::new(StatusCode::PAYLOAD_TOO_LARGE, format!("The request body is over {limit} bytes")));
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("The request body is over {limit} bytes"),
+        )
+    });
     (parts, bytes)
 }
 
@@ -163,9 +210,17 @@ fn rebuild(parts: &Parts, bytes: &Bytes) -> Request {
     Request::from_parts(parts.clone(), Body::from(bytes.clone()))
 }
 
-async fn record(sb: &Sandbox, request: &Parts, body: &Bytes, response: Response, account_id: Option<String>) -> Response {
+async fn record(
+    sb: &Sandbox,
+    request: &Parts,
+    body: &Bytes,
+    response: Response,
+    account_id: Option<String>,
+) -> Response {
     let (parts, resp_body) = response.into_parts();
-    let resp_bytes = axum::body::to_bytes(resp_body, usize::MAX).await.unwrap_or_default();
+    let resp_bytes = axum::body::to_bytes(resp_body, usize::MAX)
+        .await
+        .unwrap_or_default();
     sb.journal.push(Entry {
         seq: 0,
         at_ms: sb.clock.now_ms(),
@@ -173,7 +228,16 @@ async fn record(sb: &Sandbox, request: &Parts, body: &Bytes, response: Response,
         method: request.method.to_string(),
         path: request.uri.path().to_string(),
         query: request.uri.query().unwrap_or("").to_string(),
-        headers: request.headers.iter().map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect(),
+        headers: request
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
         body: String::from_utf8_lossy(body).into_owned(),
         status: parts.status.as_u16(),
         response_body: String::from_utf8_lossy(&resp_bytes).into_owned(),
@@ -185,15 +249,26 @@ async fn record(sb: &Sandbox, request: &Parts, body: &Bytes, response: Response,
 }
 
 /// The caller's account; gone only if the sandbox was reset under a live token.
-pub fn account_of<'a>(world: &'a crate::domain::World, api: &Api) -> problem::ApiResult<&'a crate::domain::Account> {
-    world.account(&api.account_id).ok_or_else(Problem::unauthorized)
+pub fn account_of<'a>(
+    world: &'a crate::domain::World,
+    api: &Api,
+) -> problem::ApiResult<&'a crate::domain::Account> {
+    world
+        .account(&api.account_id)
+        .ok_or_else(Problem::unauthorized)
 }
 
-pub fn account_mut_of<'a>(world: &'a mut crate::domain::World, api: &Api) -> problem::ApiResult<&'a mut crate::domain::Account> {
-    world.account_mut(&api.account_id).ok_or_else(Problem::unauthorized)
+pub fn account_mut_of<'a>(
+    world: &'a mut crate::domain::World,
+    api: &Api,
+) -> problem::ApiResult<&'a mut crate::domain::Account> {
+    world
+        .account_mut(&api.account_id)
+        .ok_or_else(Problem::unauthorized)
 }
 
 /// A numeric path id; anything else is a path Kommo does not serve (404).
 pub fn path_id(raw: &str) -> problem::ApiResult<i64> {
-    raw.parse().map_err(|_| Problem::not_found(format!("Cannot find {raw}")))
+    raw.parse()
+        .map_err(|_| Problem::not_found(format!("Cannot find {raw}")))
 }

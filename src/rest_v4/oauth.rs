@@ -21,9 +21,15 @@ pub fn routes() -> Router<Arc<crate::Sandbox>> {
 
 /// JSON as Kommo documents it; form encoding as OAuth clients often send it.
 fn params(headers: &HeaderMap, bytes: &[u8]) -> ApiResult<Value> {
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if ct.starts_with("application/x-www-form-urlencoded") {
-        let map: serde_json::Map<String, Value> = url::form_urlencoded::parse(bytes).into_owned().map(|(k, v)| (k, Value::String(v))).collect();
+        let map: serde_json::Map<String, Value> = url::form_urlencoded::parse(bytes)
+            .into_owned()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
         return Ok(Value::Object(map));
     }
     super::hal::body(bytes)
@@ -36,13 +42,29 @@ fn invalid_grant(hint: &str) -> Problem {
 async fn access_token(State(sb): Shared, headers: HeaderMap, bytes: Bytes) -> ApiResult<Response> {
     let p = params(&headers, &bytes)?;
     let field = |k: &str| p[k].as_str().filter(|s| !s.is_empty());
-    let (Some(client_id), Some(secret), Some(grant)) = (field("client_id"), field("client_secret"), field("grant_type")) else {
-        return Err(Problem::bad_request("The request is missing a required parameter").with("hint", json!("send client_id, client_secret, grant_type and redirect_uri")));
+    let (Some(client_id), Some(secret), Some(grant)) = (
+        field("client_id"),
+        field("client_secret"),
+        field("grant_type"),
+    ) else {
+        return Err(
+            Problem::bad_request("The request is missing a required parameter").with(
+                "hint",
+                json!("send client_id, client_secret, grant_type and redirect_uri"),
+            ),
+        );
     };
     let now = sb.clock.now_secs();
     let mut world = sb.world();
-    if world.auth.integration(client_id).is_none_or(|i| i.client_secret != secret) {
-        return Err(Problem::new(StatusCode::UNAUTHORIZED, "Client authentication failed"));
+    if world
+        .auth
+        .integration(client_id)
+        .is_none_or(|i| i.client_secret != secret)
+    {
+        return Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "Client authentication failed",
+        ));
     }
     let issued = match grant {
         "authorization_code" => {
@@ -50,12 +72,23 @@ async fn access_token(State(sb): Shared, headers: HeaderMap, bytes: Bytes) -> Ap
             world.auth.exchange_code(client_id, code, now)
         }
         "refresh_token" => {
-            let token = field("refresh_token").ok_or_else(|| invalid_grant("Check the `refresh_token` parameter"))?;
+            let token = field("refresh_token")
+                .ok_or_else(|| invalid_grant("Check the `refresh_token` parameter"))?;
             world.auth.refresh(client_id, token, now)
         }
-        _ => return Err(Problem::bad_request("The authorization grant type is not supported by the authorization server.").with("hint", json!("use authorization_code or refresh_token"))),
+        _ => {
+            return Err(Problem::bad_request(
+                "The authorization grant type is not supported by the authorization server.",
+            )
+            .with("hint", json!("use authorization_code or refresh_token")))
+        }
     };
     let token = issued.map_err(invalid_grant)?;
     let body = json!({"token_type": "Bearer", "expires_in": ACCESS_TTL, "access_token": token.access_token, "refresh_token": token.refresh_token});
-    Ok((StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response())
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response())
 }

@@ -15,10 +15,17 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 pub fn routes() -> Router<Arc<crate::Sandbox>> {
-    Router::new().route("/api/v4/leads/pipelines", get(list)).route("/api/v4/leads/pipelines/{id}", get(one))
+    Router::new()
+        .route("/api/v4/leads/pipelines", get(list))
+        .route("/api/v4/leads/pipelines/{id}", get(one))
 }
 
-fn status(api: &Api, a: &Account, p: &Pipeline, (id, name, sort, kind): (i64, &str, i64, i64)) -> Value {
+fn status(
+    api: &Api,
+    a: &Account,
+    p: &Pipeline,
+    (id, name, sort, kind): (i64, &str, i64, i64),
+) -> Value {
     json!({
         "id": id, "name": name, "sort": sort, "is_editable": kind == 0 && id != WON && id != LOST, "pipeline_id": p.id,
         "color": "#99ccff", "type": kind, "account_id": a.id,
@@ -27,7 +34,12 @@ fn status(api: &Api, a: &Account, p: &Pipeline, (id, name, sort, kind): (i64, &s
 }
 
 fn view(api: &Api, a: &Account, p: &Pipeline, sort: usize) -> Value {
-    let stages = [(p.incoming_status_id, "Incoming leads", 10, 1), (p.first_status_id, "Initial contact", 20, 0), (WON, "Closed - won", 10000, 0), (LOST, "Closed - lost", 11000, 0)];
+    let stages = [
+        (p.incoming_status_id, "Incoming leads", 10, 1),
+        (p.first_status_id, "Initial contact", 20, 0),
+        (WON, "Closed - won", 10000, 0),
+        (LOST, "Closed - lost", 11000, 0),
+    ];
     let statuses: Vec<Value> = stages.into_iter().map(|s| status(api, a, p, s)).collect();
     json!({
         "id": p.id, "name": p.name, "sort": (sort + 1) * 1000, "is_main": p.is_main, "is_unsorted_on": true, "is_archive": false,
@@ -38,14 +50,33 @@ fn view(api: &Api, a: &Account, p: &Pipeline, sort: usize) -> Value {
 async fn list(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<Response> {
     let world = sb.world();
     let a = account_of(&world, &api)?;
-    let items: Vec<Value> = a.pipelines.iter().enumerate().map(|(i, p)| view(&api, a, p, i)).collect();
-    Ok(ok(batch(&api.base, "/api/v4/leads/pipelines", "pipelines", items)))
+    let items: Vec<Value> = a
+        .pipelines
+        .iter()
+        .enumerate()
+        .map(|(i, p)| view(&api, a, p, i))
+        .collect();
+    Ok(ok(batch(
+        &api.base,
+        "/api/v4/leads/pipelines",
+        "pipelines",
+        items,
+    )))
 }
 
-async fn one(State(sb): Shared, Extension(api): Extension<Api>, Path(id): Path<String>) -> ApiResult<Response> {
+async fn one(
+    State(sb): Shared,
+    Extension(api): Extension<Api>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let id = path_id(&id)?;
     let world = sb.world();
     let a = account_of(&world, &api)?;
-    let found = a.pipelines.iter().enumerate().find(|(_, p)| p.id == id).map(|(i, p)| ok(view(&api, a, p, i)));
+    let found = a
+        .pipelines
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.id == id)
+        .map(|(i, p)| ok(view(&api, a, p, i)));
     Ok(found.unwrap_or_else(no_content))
 }

@@ -28,13 +28,21 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(code: &'static str, path: impl Into<String>, detail: impl Into<String>) -> Self {
-        FieldError { code, path: path.into(), detail: detail.into() }
+        FieldError {
+            code,
+            path: path.into(),
+            detail: detail.into(),
+        }
     }
 }
 
 impl Problem {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
-        Problem { status, detail: detail.into(), extra: vec![] }
+        Problem {
+            status,
+            detail: detail.into(),
+            extra: vec![],
+        }
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -54,7 +62,10 @@ impl Problem {
         let list: Vec<Value> = items
             .into_iter()
             .map(|(request_id, errors)| {
-                let errors: Vec<Value> = errors.iter().map(|e| json!({"code": e.code, "path": e.path, "detail": e.detail})).collect();
+                let errors: Vec<Value> = errors
+                    .iter()
+                    .map(|e| json!({"code": e.code, "path": e.path, "detail": e.detail}))
+                    .collect();
                 json!({"request_id": request_id, "errors": errors})
             })
             .collect();
@@ -63,12 +74,18 @@ impl Problem {
 
     /// A single-object validation failure (request_id "0").
     pub fn invalid(code: &'static str, path: &str, detail: impl Into<String>) -> Self {
-        Self::validation(vec![("0".into(), vec![FieldError::new(code, path, detail)])])
+        Self::validation(vec![(
+            "0".into(),
+            vec![FieldError::new(code, path, detail)],
+        )])
     }
 
     /// 422 for a batch or page over its limit.
     pub fn over_limit(max: usize) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, format!("Limit {max} per page"))
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("Limit {max} per page"),
+        )
     }
 
     pub fn with(mut self, key: &str, value: Value) -> Self {
@@ -78,11 +95,21 @@ impl Problem {
 
     pub fn body(&self) -> Value {
         let mut body = Map::new();
-        let (leading, trailing): (Vec<_>, Vec<_>) = self.extra.iter().cloned().partition(|(k, _)| LEADING.contains(&k.as_str()));
+        let (leading, trailing): (Vec<_>, Vec<_>) = self
+            .extra
+            .iter()
+            .cloned()
+            .partition(|(k, _)| LEADING.contains(&k.as_str()));
         body.extend(leading);
         let code = self.status.as_u16();
-        body.insert("title".into(), json!(self.status.canonical_reason().unwrap_or("Error")));
-        body.insert("type".into(), json!(format!("https://httpstatus.es/{code}")));
+        body.insert(
+            "title".into(),
+            json!(self.status.canonical_reason().unwrap_or("Error")),
+        );
+        body.insert(
+            "type".into(),
+            json!(format!("https://httpstatus.es/{code}")),
+        );
         body.insert("status".into(), json!(code));
         body.insert("detail".into(), json!(self.detail));
         body.extend(trailing);
@@ -93,7 +120,12 @@ impl Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let body = self.body().to_string();
-        (self.status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
     }
 }
 
@@ -103,11 +135,27 @@ mod tests {
 
     #[test]
     fn validation_body_has_the_documented_shape() {
-        let p = Problem::validation(vec![("0".into(), vec![FieldError::new("InvalidType", "status_id", "This value should be of type array.")])]);
+        let p = Problem::validation(vec![(
+            "0".into(),
+            vec![FieldError::new(
+                "InvalidType",
+                "status_id",
+                "This value should be of type array.",
+            )],
+        )]);
         let keys: Vec<String> = p.body().as_object().unwrap().keys().cloned().collect();
-        assert_eq!(keys, ["validation-errors", "title", "type", "status", "detail"]);
-        assert_eq!(p.body()["validation-errors"][0]["errors"][0]["path"], "status_id");
+        assert_eq!(
+            keys,
+            ["validation-errors", "title", "type", "status", "detail"]
+        );
+        assert_eq!(
+            p.body()["validation-errors"][0]["errors"][0]["path"],
+            "status_id"
+        );
         assert_eq!(p.body()["type"], "https://httpstatus.es/400");
-        assert_eq!(Problem::over_limit(250).body()["detail"], "Limit 250 per page");
+        assert_eq!(
+            Problem::over_limit(250).body()["detail"],
+            "Limit 250 per page"
+        );
     }
 }

@@ -15,16 +15,31 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 pub fn routes() -> Router<Arc<crate::Sandbox>> {
-    Router::new().route("/api/v4/talks/{id}", get(one)).route("/api/v4/talks/{id}/close", post(close))
+    Router::new()
+        .route("/api/v4/talks/{id}", get(one))
+        .route("/api/v4/talks/{id}/close", post(close))
 }
 
-async fn one(State(sb): Shared, Extension(api): Extension<Api>, Path(id): Path<String>) -> ApiResult<Response> {
+async fn one(
+    State(sb): Shared,
+    Extension(api): Extension<Api>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     let id = path_id(&id)?;
     let world = sb.world();
     let a = account_of(&world, &api)?;
-    let t = a.talks.iter().find(|t| t.talk_id == id).ok_or_else(|| Problem::not_found(format!("Talk {id} not found")))?;
+    let t = a
+        .talks
+        .iter()
+        .find(|t| t.talk_id == id)
+        .ok_or_else(|| Problem::not_found(format!("Talk {id} not found")))?;
     let contact = json!({"id": t.contact_id, "_links": links(&api.base, &format!("/api/v4/contacts/{}", t.contact_id))});
-    let leads: Vec<Value> = t.entity_id.filter(|_| t.entity_type.as_deref() == Some("lead")).map(|id| super::leads::link(&api, id)).into_iter().collect();
+    let leads: Vec<Value> = t
+        .entity_id
+        .filter(|_| t.entity_type.as_deref() == Some("lead"))
+        .map(|id| super::leads::link(&api, id))
+        .into_iter()
+        .collect();
     Ok(ok(json!({
         "talk_id": t.talk_id, "created_at": t.created_at, "updated_at": t.updated_at, "rate": 0,
         "contact_id": t.contact_id, "chat_id": t.chat_id, "entity_id": t.entity_id, "entity_type": t.entity_type,
@@ -34,18 +49,36 @@ async fn one(State(sb): Shared, Extension(api): Extension<Api>, Path(id): Path<S
     })))
 }
 
-async fn close(State(sb): Shared, Extension(api): Extension<Api>, Path(id): Path<String>, bytes: Bytes) -> ApiResult<Response> {
+async fn close(
+    State(sb): Shared,
+    Extension(api): Extension<Api>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Response> {
     let id = path_id(&id)?;
-    let req = if bytes.iter().all(u8::is_ascii_whitespace) { json!({}) } else { body(&bytes)? };
+    let req = if bytes.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        body(&bytes)?
+    };
     let force = match &req["force_close"] {
         Value::Null => false,
         Value::Bool(b) => *b,
-        _ => return Err(Problem::invalid("InvalidType", "force_close", "This value should be of type bool.")),
+        _ => {
+            return Err(Problem::invalid(
+                "InvalidType",
+                "force_close",
+                "This value should be of type bool.",
+            ))
+        }
     };
     let mut world = sb.world();
     match actions::close_talk(&mut world, api.now, &api.account_id, Some(id), None, force) {
         Ok(_) => Ok(StatusCode::ACCEPTED.into_response()),
-        Err(e) if e.status == 409 => Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, format!("Talk {id} is already closed"))),
+        Err(e) if e.status == 409 => Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("Talk {id} is already closed"),
+        )),
         Err(_) => Err(Problem::not_found(format!("Talk {id} not found"))),
     }
 }

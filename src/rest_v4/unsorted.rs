@@ -33,7 +33,11 @@ fn contact_link(api: &Api, id: i64) -> Value {
 }
 
 pub fn view(api: &Api, a: &Account, u: &IncomingLead) -> Value {
-    let to = u.source_uid.split_once(':').map(|(_, ext)| ext).unwrap_or("");
+    let to = u
+        .source_uid
+        .split_once(':')
+        .map(|(_, ext)| ext)
+        .unwrap_or("");
     json!({
         "uid": u.uid, "source_uid": u.source_uid, "source_name": u.source_name, "category": u.category,
         "pipeline_id": u.pipeline_id, "created_at": u.created_at,
@@ -53,13 +57,24 @@ fn matches(api: &Api, u: &IncomingLead) -> ApiResult<bool> {
     let uids = api.query.filter("uid");
     let categories = api.query.filter("category");
     let pipelines = api.query.filter_ids("pipeline_id")?;
-    Ok((uids.is_empty() || uids.contains(&u.uid)) && (categories.is_empty() || categories.contains(&u.category)) && (pipelines.is_empty() || pipelines.contains(&u.pipeline_id)))
+    Ok((uids.is_empty() || uids.contains(&u.uid))
+        && (categories.is_empty() || categories.contains(&u.category))
+        && (pipelines.is_empty() || pipelines.contains(&u.pipeline_id)))
 }
 
 async fn list(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<Response> {
     let page = api.query.page(250)?;
-    if let Some(bad) = api.query.filter("category").iter().find(|c| !CATEGORIES.contains(&c.as_str())) {
-        return Err(Problem::invalid("NotSupportedChoice", "filter.category", format!("{bad:?} is not one of sip, mail, forms, chats")));
+    if let Some(bad) = api
+        .query
+        .filter("category")
+        .iter()
+        .find(|c| !CATEGORIES.contains(&c.as_str()))
+    {
+        return Err(Problem::invalid(
+            "NotSupportedChoice",
+            "filter.category",
+            format!("{bad:?} is not one of sip, mail, forms, chats"),
+        ));
     }
     let order = api.query.order(&["created_at", "updated_at"])?;
     let world = sb.world();
@@ -72,35 +87,80 @@ async fn list(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<Re
     }
     // Incoming leads change only by leaving the list, so both orders read created_at.
     sort_by(&mut found, order, |u, _| u.created_at);
-    let items: Vec<Value> = page.slice(&found).iter().map(|u| view(&api, a, u)).collect();
-    Ok(paged(&api.base, "/api/v4/leads/unsorted", &api.query, page, found.len(), "unsorted", items))
+    let items: Vec<Value> = page
+        .slice(&found)
+        .iter()
+        .map(|u| view(&api, a, u))
+        .collect();
+    Ok(paged(
+        &api.base,
+        "/api/v4/leads/unsorted",
+        &api.query,
+        page,
+        found.len(),
+        "unsorted",
+        items,
+    ))
 }
 
-async fn one(State(sb): Shared, Extension(api): Extension<Api>, Path(uid): Path<String>) -> ApiResult<Response> {
+async fn one(
+    State(sb): Shared,
+    Extension(api): Extension<Api>,
+    Path(uid): Path<String>,
+) -> ApiResult<Response> {
     let world = sb.world();
     let a = account_of(&world, &api)?;
-    Ok(a.incoming_leads.iter().find(|u| u.uid == uid && u.state == "pending").map(|u| ok(view(&api, a, u))).unwrap_or_else(no_content))
+    Ok(a.incoming_leads
+        .iter()
+        .find(|u| u.uid == uid && u.state == "pending")
+        .map(|u| ok(view(&api, a, u)))
+        .unwrap_or_else(no_content))
 }
 
 async fn summary(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<Response> {
-    let from = api.query.get("filter[created_at][from]").and_then(|v| v.parse::<i64>().ok()).unwrap_or(i64::MIN);
-    let to = api.query.get("filter[created_at][to]").and_then(|v| v.parse::<i64>().ok()).unwrap_or(i64::MAX);
+    let from = api
+        .query
+        .get("filter[created_at][from]")
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(i64::MIN);
+    let to = api
+        .query
+        .get("filter[created_at][to]")
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(i64::MAX);
     let world = sb.world();
     let a = account_of(&world, &api)?;
     let mut all = vec![];
-    for u in a.incoming_leads.iter().filter(|u| u.created_at >= from && u.created_at <= to) {
+    for u in a
+        .incoming_leads
+        .iter()
+        .filter(|u| u.created_at >= from && u.created_at <= to)
+    {
         if matches(&api, u)? {
             all.push(u);
         }
     }
     let count = |state: &str| all.iter().filter(|u| u.state == state).count();
-    let categories: serde_json::Map<String, Value> = CATEGORIES.iter().map(|c| (c.to_string(), json!({"total": all.iter().filter(|u| u.category == *c).count()}))).collect();
-    Ok(ok(json!({"total": all.len(), "accepted": count("accepted"), "declined": count("declined"), "average_sort_time": 0, "categories": categories})))
+    let categories: serde_json::Map<String, Value> = CATEGORIES
+        .iter()
+        .map(|c| {
+            (
+                c.to_string(),
+                json!({"total": all.iter().filter(|u| u.category == *c).count()}),
+            )
+        })
+        .collect();
+    Ok(ok(
+        json!({"total": all.len(), "accepted": count("accepted"), "declined": count("declined"), "average_sort_time": 0, "categories": categories}),
+    ))
 }
 
 /// The pending incoming lead `uid`, else 404.
 fn pending(a: &Account, uid: &str) -> ApiResult<usize> {
-    a.incoming_leads.iter().position(|u| u.uid == uid && u.state == "pending").ok_or_else(|| Problem::not_found(format!("Unsorted {uid} not found")))
+    a.incoming_leads
+        .iter()
+        .position(|u| u.uid == uid && u.state == "pending")
+        .ok_or_else(|| Problem::not_found(format!("Unsorted {uid} not found")))
 }
 
 /// An optional JSON object body.
@@ -109,13 +169,31 @@ fn optional_body(bytes: &[u8]) -> ApiResult<Value> {
         return Ok(json!({}));
     }
     let v = body(bytes)?;
-    if v.is_object() { Ok(v) } else { Err(Problem::invalid("InvalidType", "", "This value should be of type object.")) }
+    if v.is_object() {
+        Ok(v)
+    } else {
+        Err(Problem::invalid(
+            "InvalidType",
+            "",
+            "This value should be of type object.",
+        ))
+    }
 }
 
 fn check_user(a: &Account, req: &Value) -> ApiResult<Option<i64>> {
     match &req["user_id"] {
         Value::Null => Ok(None),
-        v => v.as_i64().filter(|id| a.users.iter().any(|u| u.id == *id)).map(Some).ok_or_else(|| Problem::invalid("NotSupportedChoice", "user_id", "The value you selected is not a valid choice.")),
+        v => v
+            .as_i64()
+            .filter(|id| a.users.iter().any(|u| u.id == *id))
+            .map(Some)
+            .ok_or_else(|| {
+                Problem::invalid(
+                    "NotSupportedChoice",
+                    "user_id",
+                    "The value you selected is not a valid choice.",
+                )
+            }),
     }
 }
 
@@ -127,23 +205,52 @@ fn answer(api: &Api, u: &IncomingLead) -> Value {
     })
 }
 
-fn unsorted_delete(a: &Account, u: &IncomingLead, action: &str, user: i64, now: i64) -> AccountEvent {
+fn unsorted_delete(
+    a: &Account,
+    u: &IncomingLead,
+    action: &str,
+    user: i64,
+    now: i64,
+) -> AccountEvent {
     let mut data = json!({"action": action, "uid": u.uid, "category": u.category, "created_at": u.created_at, "modified_user_id": user, "pipeline_id": u.pipeline_id, "account_id": a.id});
     let key = format!("{action}_result");
-    data[key] = if action == "accept" { json!({"leads": [u.lead_id], "contacts": [u.contact_id]}) } else { json!({"leads": [u.lead_id]}) };
+    data[key] = if action == "accept" {
+        json!({"leads": [u.lead_id], "contacts": [u.contact_id]})
+    } else {
+        json!({"leads": [u.lead_id]})
+    };
     event(a, "unsorted", "delete", "delete_unsorted", data, now)
 }
 
-async fn accept(State(sb): Shared, Extension(api): Extension<Api>, Path(uid): Path<String>, bytes: Bytes) -> ApiResult<Response> {
+async fn accept(
+    State(sb): Shared,
+    Extension(api): Extension<Api>,
+    Path(uid): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Response> {
     let req = optional_body(&bytes)?;
     let mut world = sb.world();
     let a = account_mut_of(&mut world, &api)?;
     let i = pending(a, &uid)?;
     let user = check_user(a, &req)?;
-    let pipeline = a.pipelines.iter().find(|p| p.id == a.incoming_leads[i].pipeline_id).unwrap_or(a.main_pipeline()).clone();
+    let pipeline = a
+        .pipelines
+        .iter()
+        .find(|p| p.id == a.incoming_leads[i].pipeline_id)
+        .unwrap_or(a.main_pipeline())
+        .clone();
     let status = match &req["status_id"] {
         Value::Null => pipeline.first_status_id,
-        v => v.as_i64().filter(|s| status_allowed(&pipeline, *s)).ok_or_else(|| Problem::invalid("NotSupportedChoice", "status_id", "The value you selected is not a valid choice."))?,
+        v => v
+            .as_i64()
+            .filter(|s| status_allowed(&pipeline, *s))
+            .ok_or_else(|| {
+                Problem::invalid(
+                    "NotSupportedChoice",
+                    "status_id",
+                    "The value you selected is not a valid choice.",
+                )
+            })?,
     };
     a.incoming_leads[i].state = "accepted".into();
     let lead_id = a.incoming_leads[i].lead_id;
@@ -154,15 +261,30 @@ async fn accept(State(sb): Shared, Extension(api): Extension<Api>, Path(uid): Pa
         l.responsible_user_id = user.unwrap_or(l.responsible_user_id);
         l.updated_at = api.now;
         let l = l.clone();
-        events.push(lead_event(a, &l, "status", "status_lead", Some(old), api.now));
+        events.push(lead_event(
+            a,
+            &l,
+            "status",
+            "status_lead",
+            Some(old),
+            api.now,
+        ));
     }
     let u = a.incoming_leads[i].clone();
-    events.insert(0, unsorted_delete(a, &u, "accept", user.unwrap_or(a.users[0].id), api.now));
+    events.insert(
+        0,
+        unsorted_delete(a, &u, "accept", user.unwrap_or(a.users[0].id), api.now),
+    );
     events.into_iter().for_each(|e| world.emit(e));
     Ok(ok(answer(&api, &u)))
 }
 
-async fn decline(State(sb): Shared, Extension(api): Extension<Api>, Path(uid): Path<String>, bytes: Bytes) -> ApiResult<Response> {
+async fn decline(
+    State(sb): Shared,
+    Extension(api): Extension<Api>,
+    Path(uid): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Response> {
     let req = optional_body(&bytes)?;
     let mut world = sb.world();
     let a = account_mut_of(&mut world, &api)?;
@@ -180,7 +302,12 @@ async fn decline(State(sb): Shared, Extension(api): Extension<Api>, Path(uid): P
     Ok(ok(answer(&api, &u)))
 }
 
-async fn link(State(sb): Shared, Extension(api): Extension<Api>, Path(uid): Path<String>, bytes: Bytes) -> ApiResult<Response> {
+async fn link(
+    State(sb): Shared,
+    Extension(api): Extension<Api>,
+    Path(uid): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Response> {
     let req = body(&bytes)?;
     let mut world = sb.world();
     let a = account_mut_of(&mut world, &api)?;
@@ -190,10 +317,19 @@ async fn link(State(sb): Shared, Extension(api): Extension<Api>, Path(uid): Path
         return Err(Problem::bad_request("Only chats unsorted can be linked"));
     }
     if req["link"]["entity_type"] != "leads" {
-        return Err(Problem::invalid("NotSupportedChoice", "link.entity_type", "The value you selected is not a valid choice."));
+        return Err(Problem::invalid(
+            "NotSupportedChoice",
+            "link.entity_type",
+            "The value you selected is not a valid choice.",
+        ));
     }
-    let target = req["link"]["entity_id"].as_i64().filter(|id| a.leads.iter().any(|l| l.id == *id)).ok_or_else(|| Problem::invalid("NotFound", "link.entity_id", "Lead not found"))?;
-    let contact = req["link"]["metadata"]["contact_id"].as_i64().unwrap_or(a.incoming_leads[i].contact_id);
+    let target = req["link"]["entity_id"]
+        .as_i64()
+        .filter(|id| a.leads.iter().any(|l| l.id == *id))
+        .ok_or_else(|| Problem::invalid("NotFound", "link.entity_id", "Lead not found"))?;
+    let contact = req["link"]["metadata"]["contact_id"]
+        .as_i64()
+        .unwrap_or(a.incoming_leads[i].contact_id);
     let u = a.incoming_leads[i].clone();
     a.incoming_leads[i].state = "linked".into();
     a.leads.retain(|l| l.id != u.lead_id);
@@ -203,8 +339,14 @@ async fn link(State(sb): Shared, Extension(api): Extension<Api>, Path(uid): Path
         }
         l.updated_at = api.now;
     }
-    for t in a.talks.iter_mut().filter(|t| t.chat_id == u.chat_id && t.entity_id == Some(u.lead_id)) {
+    for t in a
+        .talks
+        .iter_mut()
+        .filter(|t| t.chat_id == u.chat_id && t.entity_id == Some(u.lead_id))
+    {
         t.entity_id = Some(target);
     }
-    Ok(ok(json!({"uid": u.uid, "_embedded": {"leads": [lead_link(&api, target)]}})))
+    Ok(ok(
+        json!({"uid": u.uid, "_embedded": {"leads": [lead_link(&api, target)]}}),
+    ))
 }

@@ -19,7 +19,11 @@ pub struct BrowserPool {
 impl BrowserPool {
     pub fn new(report_dir: Option<PathBuf>) -> BrowserPool {
         let base = report_dir.unwrap_or_else(|| PathBuf::from("target/kommo-sandbox"));
-        BrowserPool { driver: OnceCell::new(), pages: Mutex::new(HashMap::new()), screenshot_dir: base.join("screenshots") }
+        BrowserPool {
+            driver: OnceCell::new(),
+            pages: Mutex::new(HashMap::new()),
+            screenshot_dir: base.join("screenshots"),
+        }
     }
 
     /// The shared browser, launched on first use; a failed launch is reported to every step that needs it.
@@ -39,13 +43,18 @@ impl BrowserPool {
     }
 
     pub fn page(&self, scenario: &str, name: &str) -> Option<Arc<Page>> {
-        self.lock().get(&(scenario.to_string(), name.to_string())).cloned()
+        self.lock()
+            .get(&(scenario.to_string(), name.to_string()))
+            .cloned()
     }
 
     /// Keeps `page` under its name; a page it replaces is closed.
     pub fn put(&self, scenario: &str, name: &str, page: Page) -> Arc<Page> {
         let page = Arc::new(page);
-        if let Some(old) = self.lock().insert((scenario.to_string(), name.to_string()), page.clone()) {
+        if let Some(old) = self
+            .lock()
+            .insert((scenario.to_string(), name.to_string()), page.clone())
+        {
             close(&old);
         }
         page
@@ -54,7 +63,11 @@ impl BrowserPool {
     /// Closes every page of a finished scenario.
     pub fn close_scenario(&self, scenario: &str) {
         let mut pages = self.lock();
-        let keys: Vec<_> = pages.keys().filter(|(s, _)| s == scenario).cloned().collect();
+        let keys: Vec<_> = pages
+            .keys()
+            .filter(|(s, _)| s == scenario)
+            .cloned()
+            .collect();
         for k in keys {
             if let Some(p) = pages.remove(&k) {
                 close(&p);

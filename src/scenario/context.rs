@@ -30,11 +30,22 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     /// Creates the isolated account and the variables; does not start anything yet.
-    pub async fn new(shared: &'a Shared, loaded: &'a Loaded, index: usize) -> Result<Ctx<'a>, String> {
+    pub async fn new(
+        shared: &'a Shared,
+        loaded: &'a Loaded,
+        index: usize,
+    ) -> Result<Ctx<'a>, String> {
         let s = &loaded.scenario;
         let port = free_port().map_err(|e| format!("no free port: {e}"))?;
-        let integration_url = s.integration.as_ref().map(|i| integration_base(i, port, shared));
-        let webhook_url = s.integration.as_ref().zip(integration_url.as_ref()).map(|(i, u)| format!("{u}{}", i.webhook_path));
+        let integration_url = s
+            .integration
+            .as_ref()
+            .map(|i| integration_base(i, port, shared));
+        let webhook_url = s
+            .integration
+            .as_ref()
+            .zip(integration_url.as_ref())
+            .map(|(i, u)| format!("{u}{}", i.webhook_path));
         let creds = create_account(shared, &loaded.name, webhook_url.as_deref()).await?;
         let field = |k: &str| creds[k].as_str().unwrap_or_default().to_string();
         let stub_key = format!("s{index}");
@@ -63,7 +74,15 @@ impl<'a> Ctx<'a> {
         let v = &mut self.vars;
         v.set("sandbox_url", json!(self.shared.sandbox_url));
         v.set("amojo_url", json!(self.shared.sandbox_url));
-        for (var, key) in [("channel_id", "channel_id"), ("channel_code", "channel_code"), ("secret", "secret"), ("scope_id", "scope_id"), ("bot_id", "bot_id"), ("manager_id", "manager_amojo_id"), ("amojo_account_id", "amojo_account_id")] {
+        for (var, key) in [
+            ("channel_id", "channel_id"),
+            ("channel_code", "channel_code"),
+            ("secret", "secret"),
+            ("scope_id", "scope_id"),
+            ("bot_id", "bot_id"),
+            ("manager_id", "manager_amojo_id"),
+            ("amojo_account_id", "amojo_account_id"),
+        ] {
             v.set(var, c[key].clone());
         }
         v.set("account_id", c["amojo_account_id"].clone());
@@ -86,9 +105,16 @@ impl<'a> Ctx<'a> {
     }
 
     /// Environment of the integration process: sandbox URLs, credentials, PORT, then `env:`.
-    pub fn process_env(&mut self, integration: &Integration) -> Result<BTreeMap<String, String>, String> {
+    pub fn process_env(
+        &mut self,
+        integration: &Integration,
+    ) -> Result<BTreeMap<String, String>, String> {
         let c = &self.creds;
-        let s = |k: &str| c[k].as_str().map(str::to_string).unwrap_or_else(|| c[k].to_string());
+        let s = |k: &str| {
+            c[k].as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| c[k].to_string())
+        };
         let mut env: BTreeMap<String, String> = [
             ("KOMMO_AMOJO_URL", self.shared.sandbox_url.clone()),
             ("KOMMO_API_URL", self.shared.sandbox_url.clone()),
@@ -101,8 +127,17 @@ impl<'a> Ctx<'a> {
             ("KOMMO_BOT_ID", s("bot_id")),
             ("KOMMO_BOT_NAME", s("bot_name")),
             ("KOMMO_MANAGER_ID", s("manager_amojo_id")),
-            ("KOMMO_WEBHOOK_URL", self.webhook_url.clone().unwrap_or_default()),
-            ("PORT", self.vars.get("port").map(|p| p.to_string()).unwrap_or_default()),
+            (
+                "KOMMO_WEBHOOK_URL",
+                self.webhook_url.clone().unwrap_or_default(),
+            ),
+            (
+                "PORT",
+                self.vars
+                    .get("port")
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -115,13 +150,18 @@ impl<'a> Ctx<'a> {
 
     /// Starts the integration (if it has a command) and waits until it is ready.
     pub async fn start_integration(&mut self) -> Result<(), String> {
-        let Some(integration) = self.loaded.scenario.integration.clone() else { return Ok(()) };
+        let Some(integration) = self.loaded.scenario.integration.clone() else {
+            return Ok(());
+        };
         // `--command` wins; `--url` or the scenario's own `url` mean it is already running.
         let opts = &self.shared.options;
         let command = match (&opts.command, &opts.url) {
             (Some(c), _) => Some(c.clone()),
             (None, Some(_)) => None,
-            (None, None) => integration.command.clone().filter(|_| integration.url.is_none()),
+            (None, None) => integration
+                .command
+                .clone()
+                .filter(|_| integration.url.is_none()),
         };
         if let Some(command) = command {
             let env = self.process_env(&integration)?;
@@ -137,15 +177,27 @@ impl<'a> Ctx<'a> {
             loop {
                 if let Some(p) = self.process.as_mut() {
                     if let Some(status) = p.exited() {
-                        return Err(format!("the integration exited ({status}) before it was ready"));
+                        return Err(format!(
+                            "the integration exited ({status}) before it was ready"
+                        ));
                     }
                 }
-                let ok = self.shared.client.get(&url).timeout(Duration::from_secs(1)).send().await.is_ok_and(|r| r.status().is_success());
+                let ok = self
+                    .shared
+                    .client
+                    .get(&url)
+                    .timeout(Duration::from_secs(1))
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success());
                 if ok {
                     break;
                 }
                 if Instant::now() > deadline {
-                    return Err(format!("the integration did not answer 2xx on GET {url} within {} ms", integration.ready.timeout.0));
+                    return Err(format!(
+                        "the integration did not answer 2xx on GET {url} within {} ms",
+                        integration.ready.timeout.0
+                    ));
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
@@ -153,7 +205,9 @@ impl<'a> Ctx<'a> {
         if integration.ready.connected {
             while !self.connected() {
                 if let Some(status) = self.process.as_mut().and_then(|p| p.exited()) {
-                    return Err(format!("the integration exited ({status}) before it connected its channel"));
+                    return Err(format!(
+                        "the integration exited ({status}) before it connected its channel"
+                    ));
                 }
                 if Instant::now() > deadline {
                     return Err(format!("the integration did not connect its channel (POST /v2/origin/custom/{}/connect answered 200) within {} ms", self.channel_id, integration.ready.timeout.0));
@@ -165,11 +219,18 @@ impl<'a> Ctx<'a> {
     }
 
     fn connected(&self) -> bool {
-        self.shared.sandbox.world().scope(&self.scope_id).is_some_and(|s| s.connected)
+        self.shared
+            .sandbox
+            .world()
+            .scope(&self.scope_id)
+            .is_some_and(|s| s.connected)
     }
 
     pub fn output_tail(&self) -> String {
-        self.process.as_ref().map(|p| p.output_tail()).unwrap_or_default()
+        self.process
+            .as_ref()
+            .map(|p| p.output_tail())
+            .unwrap_or_default()
     }
 
     pub async fn finish(mut self) -> Vec<Value> {
@@ -182,16 +243,32 @@ impl<'a> Ctx<'a> {
 }
 
 fn integration_base(i: &Integration, port: u16, shared: &Shared) -> String {
-    if let Some(url) = shared.options.url.clone().or(i.url.clone()).filter(|_| shared.options.command.is_none()) {
+    if let Some(url) = shared
+        .options
+        .url
+        .clone()
+        .or(i.url.clone())
+        .filter(|_| shared.options.command.is_none())
+    {
         return url.trim_end_matches('/').to_string();
     }
     format!("http://127.0.0.1:{port}")
 }
 
-async fn create_account(shared: &Shared, label: &str, webhook_url: Option<&str>) -> Result<Value, String> {
+async fn create_account(
+    shared: &Shared,
+    label: &str,
+    webhook_url: Option<&str>,
+) -> Result<Value, String> {
     let url = format!("{}/_sandbox/accounts", shared.sandbox_url);
     let body = json!({"label": label, "webhook_url": webhook_url});
-    let resp = shared.client.post(&url).json(&body).send().await.map_err(|e| format!("POST {url}: {e}"))?;
+    let resp = shared
+        .client
+        .post(&url)
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| format!("POST {url}: {e}"))?;
     let status = resp.status();
     let value: Value = resp.json().await.map_err(|e| format!("POST {url}: {e}"))?;
     if !status.is_success() {
@@ -202,5 +279,7 @@ async fn create_account(shared: &Shared, label: &str, webhook_url: Option<&str>)
 
 /// FNV-1a: a stable seed from a scenario name.
 pub fn fnv(text: &str) -> u64 {
-    text.bytes().fold(0xcbf29ce484222325, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
+    text.bytes().fold(0xcbf29ce484222325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    })
 }

@@ -13,7 +13,11 @@ pub fn person(seed: u64) -> Value {
     let first: String = FirstName().fake_with_rng(&mut rng);
     let last: String = LastName().fake_with_rng(&mut rng);
     let email: String = SafeEmail().fake_with_rng(&mut rng);
-    let phone = format!("+1{}{:07}", rng.gen_range(201..=989), rng.gen_range(0..10_000_000));
+    let phone = format!(
+        "+1{}{:07}",
+        rng.gen_range(201..=989),
+        rng.gen_range(0..10_000_000)
+    );
     let id = format!("user-{:08x}", rng.gen::<u32>());
     json!({"name": format!("{first} {last}"), "first_name": first, "last_name": last, "email": email.to_lowercase(), "phone": phone, "id": id})
 }

@@ -25,14 +25,19 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
             return Some(c);
         }
     }
-    let best = candidates.into_iter().map(|c| (distance(word, c), c)).min_by_key(|(d, _)| *d)?;
+    let best = candidates
+        .into_iter()
+        .map(|c| (distance(word, c), c))
+        .min_by_key(|(d, _)| *d)?;
     let limit = (word.len() / 3).max(2);
     (best.0 <= limit).then_some(best.1)
 }
 
 /// Candidates listed in a serde message: "expected one of `a`, `b`".
 fn listed(message: &str) -> Vec<&str> {
-    let Some(i) = message.find("expected") else { return vec![] };
+    let Some(i) = message.find("expected") else {
+        return vec![];
+    };
     message[i..].split('`').skip(1).step_by(2).collect()
 }
 

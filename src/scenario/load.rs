@@ -21,7 +21,11 @@ pub struct LoadError {
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)?;
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )?;
         if let Some(h) = &self.hint {
             write!(f, "\n    hint: {h}")?;
         }
@@ -60,34 +64,63 @@ struct FragmentFile {
 /// Loads one scenario file with its includes; `Err` carries every problem found.
 pub fn load(path: &Path) -> Result<Loaded, Vec<LoadError>> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| vec![at(&file, 0, 0, format!("cannot read: {e}"), None)])?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| vec![at(&file, 0, 0, format!("cannot read: {e}"), None)])?;
     let mut scenario: Scenario = parse_whole(&file, &text)?;
     let lines = step_lines(&text);
     for (i, step) in scenario.steps.iter_mut().enumerate() {
-        step.origin = Origin { file: file.clone(), line: lines.get(i).copied().unwrap_or(0) };
+        step.origin = Origin {
+            file: file.clone(),
+            line: lines.get(i).copied().unwrap_or(0),
+        };
     }
     let mut errors = vec![];
     let mut stack = vec![canonical(path)];
     let steps = std::mem::take(&mut scenario.steps);
-    scenario.steps = expand(steps, path, &mut stack, &mut scenario.vars, &mut scenario.stubs, &mut errors);
+    scenario.steps = expand(
+        steps,
+        path,
+        &mut stack,
+        &mut scenario.vars,
+        &mut scenario.stubs,
+        &mut errors,
+    );
     errors.extend(validate::scenario(&scenario, &file, &text));
     if !errors.is_empty() {
         return Err(errors);
     }
     let name = scenario.name.clone().unwrap_or_else(|| stem(path));
-    Ok(Loaded { path: path.to_path_buf(), name, scenario })
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        name,
+        scenario,
+    })
 }
 
 fn stem(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into())
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into())
 }
 
 fn canonical(path: &Path) -> PathBuf {
     path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
-pub(crate) fn at(file: &str, line: usize, column: usize, message: String, hint: Option<String>) -> LoadError {
-    LoadError { file: file.to_string(), line, column, message, hint }
+pub(crate) fn at(
+    file: &str,
+    line: usize,
+    column: usize,
+    message: String,
+    hint: Option<String>,
+) -> LoadError {
+    LoadError {
+        file: file.to_string(),
+        line,
+        column,
+        message,
+        hint,
+    }
 }
 
 /// Parses a whole file; on failure also parses each step on its own so that
@@ -98,7 +131,10 @@ fn parse_whole<T: for<'de> Deserialize<'de>>(file: &str, text: &str) -> Result<T
         Err(first) => {
             let mut errors = vec![yaml_error(file, &first, 0)];
             for e in per_step_errors(file, text) {
-                if !errors.iter().any(|x| x.line == e.line && x.column == e.column) {
+                if !errors
+                    .iter()
+                    .any(|x| x.line == e.line && x.column == e.column)
+                {
                     errors.push(e);
                 }
             }
@@ -112,12 +148,19 @@ fn per_step_errors(file: &str, text: &str) -> Vec<LoadError> {
     let starts = step_lines(text);
     let mut out = vec![];
     for (i, &start) in starts.iter().enumerate() {
-        let end = starts.get(i + 1).map(|n| n - 1).unwrap_or_else(|| block_end(&all, start));
+        let end = starts
+            .get(i + 1)
+            .map(|n| n - 1)
+            .unwrap_or_else(|| block_end(&all, start));
         let slice = all[start - 1..end].join("\n");
         if let Err(e) = serde_yaml::from_str::<Vec<Step>>(&slice) {
             let mut err = yaml_error(file, &e, start - 1);
             // The slice is a one-item list; name the step as in the whole file.
-            if let Some(rest) = err.message.strip_prefix(".[0]").or_else(|| err.message.strip_prefix("[0]")) {
+            if let Some(rest) = err
+                .message
+                .strip_prefix(".[0]")
+                .or_else(|| err.message.strip_prefix("[0]"))
+            {
                 err.message = format!("steps[{i}]{rest}");
             }
             out.push(err);
@@ -151,7 +194,11 @@ fn indent_of(line: &str) -> usize {
 /// top-level list); a text heuristic, enough to point messages at a step.
 pub fn step_lines(text: &str) -> Vec<usize> {
     let lines: Vec<&str> = text.lines().collect();
-    let start = lines.iter().position(|l| l.starts_with("steps:")).map(|i| i + 1).unwrap_or(0);
+    let start = lines
+        .iter()
+        .position(|l| l.starts_with("steps:"))
+        .map(|i| i + 1)
+        .unwrap_or(0);
     let mut out = vec![];
     let mut indent = None;
     for (i, l) in lines.iter().enumerate().skip(start) {
@@ -175,7 +222,10 @@ pub fn step_lines(text: &str) -> Vec<usize> {
 
 /// Converts a serde_yaml error into a located error with a hint.
 fn yaml_error(file: &str, e: &serde_yaml::Error, line_offset: usize) -> LoadError {
-    let (line, column) = e.location().map(|l| (l.line() + line_offset, l.column())).unwrap_or((0, 0));
+    let (line, column) = e
+        .location()
+        .map(|l| (l.line() + line_offset, l.column()))
+        .unwrap_or((0, 0));
     let mut message = e.to_string();
     if let Some(i) = message.find(" at line ") {
         message.truncate(i);
@@ -217,7 +267,10 @@ fn expand(
                 };
                 let file = target.display().to_string();
                 for (i, s) in inner.iter_mut().enumerate() {
-                    s.origin = Origin { file: file.clone(), line: lines.get(i).copied().unwrap_or(0) };
+                    s.origin = Origin {
+                        file: file.clone(),
+                        line: lines.get(i).copied().unwrap_or(0),
+                    };
                 }
                 // The including scenario's own values win over the fixture's defaults.
                 for (k, v) in fvars {
@@ -232,7 +285,13 @@ fn expand(
             }
             Err(mut e) => {
                 if e.len() == 1 && e[0].line == 0 {
-                    e[0] = at(&origin.file, origin.line, 1, format!("include {rel}: {}", e[0].message), Some(format!("paths are relative to {}", from.display())));
+                    e[0] = at(
+                        &origin.file,
+                        origin.line,
+                        1,
+                        format!("include {rel}: {}", e[0].message),
+                        Some(format!("paths are relative to {}", from.display())),
+                    );
                 }
                 errors.extend(e);
             }
@@ -243,7 +302,8 @@ fn expand(
 
 fn read_fragment(path: &Path) -> Result<(Fragment, Vec<usize>), Vec<LoadError>> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| vec![at(&file, 0, 0, format!("cannot read {file}: {e}"), None)])?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| vec![at(&file, 0, 0, format!("cannot read {file}: {e}"), None)])?;
     // Parse as a file with `steps:` first for precise errors, then as a bare list.
     let fragment = if text.lines().any(|l| l.starts_with("steps:")) {
         Fragment::File(parse_whole(&file, &text)?)
@@ -274,11 +334,22 @@ mod tests {
     #[test]
     fn unknown_key_is_located_with_did_you_mean() {
         let dir = tempfile::tempdir().unwrap();
-        let p = write(dir.path(), "a.yaml", "steps:\n  - log: ok\n  - acton: message\n  - expect:\n      jornal: {}\n");
+        let p = write(
+            dir.path(),
+            "a.yaml",
+            "steps:\n  - log: ok\n  - acton: message\n  - expect:\n      jornal: {}\n",
+        );
         let errs = load(&p).unwrap_err();
         assert_eq!(errs.len(), 2, "{errs:?}");
         assert_eq!((errs[0].line, errs[0].column), (3, 5));
-        assert!(errs[0].hint.as_deref().unwrap().contains("did you mean `action`"), "{errs:?}");
+        assert!(
+            errs[0]
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("did you mean `action`"),
+            "{errs:?}"
+        );
         assert_eq!(errs[1].line, 5);
         assert!(errs[1].hint.as_deref().unwrap().contains("`journal`"));
     }
@@ -286,11 +357,24 @@ mod tests {
     #[test]
     fn includes_expand_and_cycles_are_caught() {
         let dir = tempfile::tempdir().unwrap();
-        write(dir.path(), "fx/common.yaml", "vars: {greeting: hello}\nsteps:\n  - log: from fixture\n  - include: more.yaml\n");
+        write(
+            dir.path(),
+            "fx/common.yaml",
+            "vars: {greeting: hello}\nsteps:\n  - log: from fixture\n  - include: more.yaml\n",
+        );
         write(dir.path(), "fx/more.yaml", "- log: deeper\n");
-        let p = write(dir.path(), "s.yaml", "vars: {greeting: hi}\nsteps:\n  - include: fx/common.yaml\n  - log: own\n");
+        let p = write(
+            dir.path(),
+            "s.yaml",
+            "vars: {greeting: hi}\nsteps:\n  - include: fx/common.yaml\n  - log: own\n",
+        );
         let l = load(&p).unwrap();
-        let logs: Vec<_> = l.scenario.steps.iter().map(|s| s.log.clone().unwrap()).collect();
+        let logs: Vec<_> = l
+            .scenario
+            .steps
+            .iter()
+            .map(|s| s.log.clone().unwrap())
+            .collect();
         assert_eq!(logs, ["from fixture", "deeper", "own"]);
         assert_eq!(l.scenario.vars["greeting"], "hi");
         assert!(l.scenario.steps[1].origin.file.ends_with("more.yaml"));
@@ -305,7 +389,11 @@ mod tests {
     #[test]
     fn json_is_accepted() {
         let dir = tempfile::tempdir().unwrap();
-        let p = write(dir.path(), "j.json", r#"{"name": "j", "steps": [{"log": "x"}]}"#);
+        let p = write(
+            dir.path(),
+            "j.json",
+            r#"{"name": "j", "steps": [{"log": "x"}]}"#,
+        );
         assert_eq!(load(&p).unwrap().name, "j");
     }
 }
@@ -321,9 +409,19 @@ mod validation_tests {
         std::fs::write(&p, "name: r\nrules:\n  skip: [webhook.forged]\nsteps:\n  - log: ${chat}\n  - set: {chat_id: x}\n  - log: ${chat_id} ${stubs.nope}\n").unwrap();
         let errs = load(&p).unwrap_err();
         let text: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-        assert!(text[0].contains("r.yaml:2:1: rules: no rule \"webhook.forged\"") && text[0].contains("did you mean webhook.forged_refused?"), "{text:?}");
-        assert!(text[1].contains(":5:1: unknown variable ${chat}"), "{text:?}");
-        assert!(text[2].contains(":7:1: ${stubs.nope}: no stub named \"nope\""), "{text:?}");
+        assert!(
+            text[0].contains("r.yaml:2:1: rules: no rule \"webhook.forged\"")
+                && text[0].contains("did you mean webhook.forged_refused?"),
+            "{text:?}"
+        );
+        assert!(
+            text[1].contains(":5:1: unknown variable ${chat}"),
+            "{text:?}"
+        );
+        assert!(
+            text[2].contains(":7:1: ${stubs.nope}: no stub named \"nope\""),
+            "{text:?}"
+        );
         assert_eq!(errs.len(), 3);
     }
 }

@@ -14,7 +14,8 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
 pub const PREDICATES: &[&str] = &[
-    "any", "absent", "string", "number", "int", "bool", "null", "array", "object", "uuid", "nonempty", "1xx", "2xx", "3xx", "4xx", "5xx",
+    "any", "absent", "string", "number", "int", "bool", "null", "array", "object", "uuid",
+    "nonempty", "1xx", "2xx", "3xx", "4xx", "5xx",
 ];
 
 /// One difference between a pattern and a value.
@@ -27,7 +28,17 @@ pub struct Mismatch {
 
 impl std::fmt::Display for Mismatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: expected {}, saw {}", if self.path.is_empty() { "$" } else { &self.path }, self.expected, self.actual)
+        write!(
+            f,
+            "{}: expected {}, saw {}",
+            if self.path.is_empty() {
+                "$"
+            } else {
+                &self.path
+            },
+            self.expected,
+            self.actual
+        )
     }
 }
 
@@ -55,13 +66,19 @@ pub fn check_pattern(p: &Value) -> Result<(), String> {
                     // Checked once the variables are known.
                     return Ok(());
                 }
-                Regex::new(re).map(|_| ()).map_err(|e| format!("bad regex {re:?}: {e}"))
+                Regex::new(re)
+                    .map(|_| ())
+                    .map_err(|e| format!("bad regex {re:?}: {e}"))
             } else if let Some(name) = s.strip_prefix('@').filter(|n| !n.starts_with('@')) {
                 if PREDICATES.contains(&name) {
                     Ok(())
                 } else {
-                    let hint = super::hints::closest(name, PREDICATES.iter().copied()).map(|c| format!("; did you mean @{c}?")).unwrap_or_default();
-                    Err(format!("unknown predicate {s:?}{hint} (write @@ for a literal @)"))
+                    let hint = super::hints::closest(name, PREDICATES.iter().copied())
+                        .map(|c| format!("; did you mean @{c}?"))
+                        .unwrap_or_default();
+                    Err(format!(
+                        "unknown predicate {s:?}{hint} (write @@ for a literal @)"
+                    ))
                 }
             } else {
                 Ok(())
@@ -79,7 +96,10 @@ fn show(v: Option<&Value>) -> String {
         Some(v) => {
             let s = v.to_string();
             if s.len() > 120 {
-                format!("{}…", &s[..s.char_indices().nth(117).map(|(i, _)| i).unwrap_or(s.len())])
+                format!(
+                    "{}…",
+                    &s[..s.char_indices().nth(117).map(|(i, _)| i).unwrap_or(s.len())]
+                )
             } else {
                 s
             }
@@ -89,7 +109,13 @@ fn show(v: Option<&Value>) -> String {
 
 /// Matches `actual` (None = absent) against `pattern`, collecting every mismatch.
 pub fn matches(pattern: &Value, actual: Option<&Value>, path: &str, out: &mut Vec<Mismatch>) {
-    let mut miss = |expected: String| out.push(Mismatch { path: path.to_string(), expected, actual: show(actual) });
+    let mut miss = |expected: String| {
+        out.push(Mismatch {
+            path: path.to_string(),
+            expected,
+            actual: show(actual),
+        })
+    };
     match pattern {
         Value::String(s) if s.starts_with("=~") => {
             let text = match actual {
@@ -128,7 +154,10 @@ pub fn matches(pattern: &Value, actual: Option<&Value>, path: &str, out: &mut Ve
             }
         }
         Value::Number(n) => {
-            if !actual.and_then(Value::as_f64).is_some_and(|a| Some(a) == n.as_f64()) {
+            if !actual
+                .and_then(Value::as_f64)
+                .is_some_and(|a| Some(a) == n.as_f64())
+            {
                 miss(n.to_string());
             }
         }
@@ -169,16 +198,29 @@ fn predicate(name: &str, v: Option<&Value>) -> bool {
 }
 
 /// Pattern plus JSONPath checks on one record; empty = it matches.
-pub fn check(pattern: Option<&Value>, paths: &BTreeMap<String, Value>, record: &Value) -> Vec<Mismatch> {
+pub fn check(
+    pattern: Option<&Value>,
+    paths: &BTreeMap<String, Value>,
+    record: &Value,
+) -> Vec<Mismatch> {
     let mut out = vec![];
     if let Some(p) = pattern {
         matches(p, Some(record), "", &mut out);
     }
     for (path, p) in paths {
         let nodes = match JsonPath::parse(path) {
-            Ok(jp) => jp.query(record).all().into_iter().cloned().collect::<Vec<_>>(),
+            Ok(jp) => jp
+                .query(record)
+                .all()
+                .into_iter()
+                .cloned()
+                .collect::<Vec<_>>(),
             Err(e) => {
-                out.push(Mismatch { path: path.clone(), expected: "a valid JSONPath".into(), actual: e.to_string() });
+                out.push(Mismatch {
+                    path: path.clone(),
+                    expected: "a valid JSONPath".into(),
+                    actual: e.to_string(),
+                });
                 continue;
             }
         };
@@ -193,7 +235,12 @@ pub fn check(pattern: Option<&Value>, paths: &BTreeMap<String, Value>, record: &
 
 /// Value at a JSONPath (first node), for captures.
 pub fn capture(path: &str, record: &Value) -> Option<Value> {
-    JsonPath::parse(path).ok()?.query(record).all().first().map(|v| (*v).clone())
+    JsonPath::parse(path)
+        .ok()?
+        .query(record)
+        .all()
+        .first()
+        .map(|v| (*v).clone())
 }
 
 #[cfg(test)]
@@ -209,8 +256,14 @@ mod tests {
     fn subset_and_predicates() {
         let v = json!({"a": 1, "b": {"c": "x-12", "d": [1, 2]}, "id": "5d0c1a7e-2f3b-4c4d-9e5f-60718293a4b5", "s": 204});
         assert!(ok(json!({"a": 1}), v.clone()));
-        assert!(ok(json!({"b": {"c": "=~^x-\\d+$", "d": [1, "@int"]}}), v.clone()));
-        assert!(ok(json!({"id": "@uuid", "s": "@2xx", "zz": "@absent"}), v.clone()));
+        assert!(ok(
+            json!({"b": {"c": "=~^x-\\d+$", "d": [1, "@int"]}}),
+            v.clone()
+        ));
+        assert!(ok(
+            json!({"id": "@uuid", "s": "@2xx", "zz": "@absent"}),
+            v.clone()
+        ));
         assert!(!ok(json!({"a": 2}), v.clone()));
         assert!(!ok(json!({"b": {"d": [1]}}), v.clone()));
         assert!(ok(json!({"a": 1.0}), v.clone()));
@@ -220,14 +273,23 @@ mod tests {
     #[test]
     fn mismatches_name_the_path() {
         let mut out = vec![];
-        matches(&json!({"b": {"c": "y"}}), Some(&json!({"b": {"c": "x"}})), "", &mut out);
+        matches(
+            &json!({"b": {"c": "y"}}),
+            Some(&json!({"b": {"c": "x"}})),
+            "",
+            &mut out,
+        );
         assert_eq!(out[0].to_string(), ".b.c: expected \"y\", saw \"x\"");
     }
 
     #[test]
     fn jsonpaths() {
         let v = json!({"items": [{"id": 1}, {"id": 2}]});
-        let paths: BTreeMap<String, Value> = [("$.items[1].id".to_string(), json!(2)), ("$.nope".to_string(), json!("@absent"))].into();
+        let paths: BTreeMap<String, Value> = [
+            ("$.items[1].id".to_string(), json!(2)),
+            ("$.nope".to_string(), json!("@absent")),
+        ]
+        .into();
         assert!(check(None, &paths, &v).is_empty());
         assert_eq!(capture("$.items[0].id", &v), Some(json!(1)));
     }
@@ -235,7 +297,9 @@ mod tests {
     #[test]
     fn static_check() {
         assert!(check_pattern(&json!({"a": "=~("})).is_err());
-        assert!(check_pattern(&json!("@uuuid")).unwrap_err().contains("@uuid"));
+        assert!(check_pattern(&json!("@uuuid"))
+            .unwrap_err()
+            .contains("@uuid"));
         assert!(check_pattern(&json!(["@int", "=~a+"])).is_ok());
     }
 }

@@ -2,8 +2,8 @@
 //! with the conformance rules checked in every scenario and the transcript
 //! compared with insta-format snapshots. Reference: docs/scenarios.md.
 
-pub mod context;
 pub mod browser_pool;
+pub mod context;
 pub mod execute;
 pub mod fake;
 pub mod hints;
@@ -39,16 +39,38 @@ pub fn schema_json() -> String {
 /// the known actions and rule ids are offered for completion.
 fn for_editors(schema: &mut serde_json::Value) {
     use serde_json::json;
-    let kinds = ["action", "chats_api", "http", "expect", "browser", "include", "sleep", "set", "log"];
+    let kinds = [
+        "action",
+        "chats_api",
+        "http",
+        "expect",
+        "browser",
+        "include",
+        "sleep",
+        "set",
+        "log",
+    ];
     let step = &mut schema["definitions"]["Step"];
-    step["oneOf"] = json!(kinds.iter().map(|k| json!({"required": [k]})).collect::<Vec<_>>());
-    let actions = ["message", "template", "write_first", "typing", "reaction", "close_talk", "salesbot"];
+    step["oneOf"] = json!(kinds
+        .iter()
+        .map(|k| json!({"required": [k]}))
+        .collect::<Vec<_>>());
+    let actions = [
+        "message",
+        "template",
+        "write_first",
+        "typing",
+        "reaction",
+        "close_talk",
+        "salesbot",
+    ];
     let description = step["properties"]["action"]["description"].clone();
     step["properties"]["action"] = json!({"description": description, "anyOf": [{"enum": actions}, {"type": "string"}, {"type": "null"}]});
     model_browser::for_editors(schema);
     let ids: Vec<&str> = rules::ids().collect();
     for key in ["skip", "expect_fail"] {
-        schema["definitions"]["RuleSettings"]["properties"][key]["items"] = json!({"anyOf": [{"enum": ids}, {"type": "string"}]});
+        schema["definitions"]["RuleSettings"]["properties"][key]["items"] =
+            json!({"anyOf": [{"enum": ids}, {"type": "string"}]});
     }
 }
 

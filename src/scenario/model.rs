@@ -87,7 +87,11 @@ pub struct Ready {
 
 impl Default for Ready {
     fn default() -> Self {
-        Ready { http: default_ready_path(), connected: true, timeout: default_ready_timeout() }
+        Ready {
+            http: default_ready_path(),
+            connected: true,
+            timeout: default_ready_timeout(),
+        }
     }
 }
 
@@ -305,7 +309,10 @@ impl Millis {
         } else {
             (t, 1)
         };
-        let value: f64 = num.trim().parse().map_err(|_| format!("{text:?} is not a duration; write e.g. 250ms, 5s or 1m"))?;
+        let value: f64 = num
+            .trim()
+            .parse()
+            .map_err(|_| format!("{text:?} is not a duration; write e.g. 250ms, 5s or 1m"))?;
         if value < 0.0 {
             return Err(format!("{text:?}: a duration cannot be negative"));
         }
@@ -379,9 +386,21 @@ impl Step {
         }
         match self.kinds().first().copied() {
             Some("action") => format!("action {}", self.action.as_deref().unwrap_or("")),
-            Some("chats_api") => self.chats_api.as_ref().map(|c| format!("chats_api {} {}", c.method, c.path)).unwrap_or_default(),
-            Some("http") => self.http.as_ref().map(|h| format!("http {}", h.url)).unwrap_or_default(),
-            Some("browser") => self.browser.as_ref().map(|b| format!("browser {}", b.actions().join(" "))).unwrap_or_default(),
+            Some("chats_api") => self
+                .chats_api
+                .as_ref()
+                .map(|c| format!("chats_api {} {}", c.method, c.path))
+                .unwrap_or_default(),
+            Some("http") => self
+                .http
+                .as_ref()
+                .map(|h| format!("http {}", h.url))
+                .unwrap_or_default(),
+            Some("browser") => self
+                .browser
+                .as_ref()
+                .map(|b| format!("browser {}", b.actions().join(" ")))
+                .unwrap_or_default(),
             Some(kind) => kind.to_string(),
             None => "empty step".into(),
         }

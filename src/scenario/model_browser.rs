@@ -154,7 +154,11 @@ impl BrowserStep {
             (self.sdk_call.is_some(), "sdk_call"),
             (self.notification.is_some(), "notification"),
         ];
-        flags.iter().filter(|(set, _)| *set).map(|(_, name)| *name).collect()
+        flags
+            .iter()
+            .filter(|(set, _)| *set)
+            .map(|(_, name)| *name)
+            .collect()
     }
 
     pub fn page_name(&self) -> &str {
@@ -168,18 +172,44 @@ impl BrowserStep {
 
 impl Open {
     pub fn targets(&self) -> Vec<&'static str> {
-        let flags = [(self.button.is_some(), "button"), (self.widget.is_some(), "widget"), (self.web1on1.is_some(), "web1on1"), (self.url.is_some(), "url")];
-        flags.iter().filter(|(set, _)| *set).map(|(_, name)| *name).collect()
+        let flags = [
+            (self.button.is_some(), "button"),
+            (self.widget.is_some(), "widget"),
+            (self.web1on1.is_some(), "web1on1"),
+            (self.url.is_some(), "url"),
+        ];
+        flags
+            .iter()
+            .filter(|(set, _)| *set)
+            .map(|(_, name)| *name)
+            .collect()
     }
 }
 
 /// For the JSON Schema: a browser step does one thing and opens one target (`oneOf`), as `check` enforces.
 pub fn for_editors(schema: &mut Value) {
-    let one_of = |keys: &[&str]| Value::Array(keys.iter().map(|k| serde_json::json!({"required": [k]})).collect());
-    let actions = ["open", "click", "type", "press", "eval", "wait_for", "wait_until", "sdk_call", "notification"];
+    let one_of = |keys: &[&str]| {
+        Value::Array(
+            keys.iter()
+                .map(|k| serde_json::json!({"required": [k]}))
+                .collect(),
+        )
+    };
+    let actions = [
+        "open",
+        "click",
+        "type",
+        "press",
+        "eval",
+        "wait_for",
+        "wait_until",
+        "sdk_call",
+        "notification",
+    ];
     schema["definitions"]["BrowserStep"]["oneOf"] = one_of(&actions);
     schema["definitions"]["Open"]["oneOf"] = one_of(&["button", "widget", "web1on1", "url"]);
-    schema["definitions"]["ButtonPage"]["properties"]["loader"]["enum"] = serde_json::json!(["kommo", "amocrm", null]);
+    schema["definitions"]["ButtonPage"]["properties"]["loader"]["enum"] =
+        serde_json::json!(["kommo", "amocrm", null]);
 }
 
 #[cfg(test)]
@@ -188,22 +218,38 @@ mod tests {
 
     #[test]
     fn parses_every_action() {
-        let s: BrowserStep = serde_yaml::from_str("type: {into: .ksb-input, text: hi}\npage: visitor2").unwrap();
+        let s: BrowserStep =
+            serde_yaml::from_str("type: {into: .ksb-input, text: hi}\npage: visitor2").unwrap();
         assert_eq!(s.actions(), ["type"]);
         assert_eq!(s.page_name(), "visitor2");
-        let s: BrowserStep = serde_yaml::from_str("open: {widget: {path: ../w, card: 7}}\ntimeout: 2s").unwrap();
+        let s: BrowserStep =
+            serde_yaml::from_str("open: {widget: {path: ../w, card: 7}}\ntimeout: 2s").unwrap();
         assert_eq!(s.open.as_ref().unwrap().targets(), ["widget"]);
         assert_eq!(s.timeout_ms(), 2000);
-        let s: BrowserStep = serde_yaml::from_str("sdk_call: {method: APP.notifications.add_call}").unwrap();
-        assert_eq!((s.actions(), s.page_name(), s.timeout_ms()), (vec!["sdk_call"], "main", DEFAULT_TIMEOUT_MS));
+        let s: BrowserStep =
+            serde_yaml::from_str("sdk_call: {method: APP.notifications.add_call}").unwrap();
+        assert_eq!(
+            (s.actions(), s.page_name(), s.timeout_ms()),
+            (vec!["sdk_call"], "main", DEFAULT_TIMEOUT_MS)
+        );
     }
 
     #[test]
     fn schema_offers_one_action() {
-        let mut schema = serde_json::to_value(schemars::schema_for!(super::super::model::Scenario)).unwrap();
+        let mut schema =
+            serde_json::to_value(schemars::schema_for!(super::super::model::Scenario)).unwrap();
         for_editors(&mut schema);
-        assert_eq!(schema["definitions"]["BrowserStep"]["oneOf"].as_array().unwrap().len(), 9);
-        assert_eq!(schema["definitions"]["Open"]["oneOf"][3], serde_json::json!({"required": ["url"]}));
+        assert_eq!(
+            schema["definitions"]["BrowserStep"]["oneOf"]
+                .as_array()
+                .unwrap()
+                .len(),
+            9
+        );
+        assert_eq!(
+            schema["definitions"]["Open"]["oneOf"][3],
+            serde_json::json!({"required": ["url"]})
+        );
     }
 
     #[test]

@@ -31,8 +31,14 @@ impl Process {
                 c
             }
         };
-        cmd.envs(env).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
-        let mut child = cmd.spawn().map_err(|e| format!("cannot start {command:?}: {e}"))?;
+        cmd.envs(env)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start {command:?}: {e}"))?;
         let output = Arc::new(Mutex::new(String::new()));
         if let Some(out) = child.stdout.take() {
             collect(out, output.clone());
@@ -67,7 +73,9 @@ fn collect(stream: impl AsyncRead + Unpin + Send + 'static, sink: Arc<Mutex<Stri
             s.push('\n');
             if s.len() > TAIL_BYTES * 2 {
                 let cut = s.len() - TAIL_BYTES;
-                let cut = (cut..s.len()).find(|&i| s.is_char_boundary(i)).unwrap_or(cut);
+                let cut = (cut..s.len())
+                    .find(|&i| s.is_char_boundary(i))
+                    .unwrap_or(cut);
                 s.replace_range(..cut, "…");
             }
         }
@@ -81,7 +89,9 @@ fn collect(stream: impl AsyncRead + Unpin + Send + 'static, sink: Arc<Mutex<Stri
 pub fn free_port() -> std::io::Result<u16> {
     static GIVEN: Mutex<Option<std::collections::HashSet<u16>>> = Mutex::new(None);
     for _ in 0..100 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let mut given = GIVEN.lock().unwrap();
         if given.get_or_insert_with(Default::default).insert(port) {
             return Ok(port);

@@ -36,7 +36,18 @@ pub struct ScenarioResult {
 
 impl ScenarioResult {
     pub fn new(l: &Loaded) -> ScenarioResult {
-        ScenarioResult { name: l.name.clone(), path: l.path.clone(), passed: false, seconds: 0.0, steps: vec![], rules: vec![], snapshot: None, failure: None, output: String::new(), transcript: Value::Null }
+        ScenarioResult {
+            name: l.name.clone(),
+            path: l.path.clone(),
+            passed: false,
+            seconds: 0.0,
+            steps: vec![],
+            rules: vec![],
+            snapshot: None,
+            failure: None,
+            output: String::new(),
+            transcript: Value::Null,
+        }
     }
 
     pub fn fail_setup(mut self, e: String, started: Instant) -> ScenarioResult {
@@ -47,14 +58,19 @@ impl ScenarioResult {
 
     pub fn finish(mut self, started: Instant, policy: &Policy) -> ScenarioResult {
         let snapshot_ok = self.snapshot.as_ref().is_none_or(|(_, o)| o.passed(policy));
-        self.passed = self.failure.is_none() && !self.rules.iter().any(Verdict::is_problem) && snapshot_ok;
+        self.passed =
+            self.failure.is_none() && !self.rules.iter().any(Verdict::is_problem) && snapshot_ok;
         self.seconds = started.elapsed().as_secs_f64();
         self
     }
 
     /// Ids of the rules that failed (expected or not).
     pub fn failed_rules(&self) -> Vec<&'static str> {
-        self.rules.iter().filter(|v| v.failed()).map(|v| v.id).collect()
+        self.rules
+            .iter()
+            .filter(|v| v.failed())
+            .map(|v| v.id)
+            .collect()
     }
 
     /// Everything that went wrong, as text.
@@ -76,17 +92,44 @@ impl ScenarioResult {
                 }
             }
         }
-        if let Some((path, snapshot::Outcome::Differs { diff, pending, missing })) = &self.snapshot {
+        if let Some((
+            path,
+            snapshot::Outcome::Differs {
+                diff,
+                pending,
+                missing,
+            },
+        )) = &self.snapshot
+        {
             let what = if *missing { "is missing" } else { "differs" };
-            let _ = writeln!(out, "  snapshot {} {what}{}", path.display(), pending.as_ref().map(|p| format!("; new one in {}", p.display())).unwrap_or_default());
+            let _ = writeln!(
+                out,
+                "  snapshot {} {what}{}",
+                path.display(),
+                pending
+                    .as_ref()
+                    .map(|p| format!("; new one in {}", p.display()))
+                    .unwrap_or_default()
+            );
             for l in diff.lines().take(60) {
                 let _ = writeln!(out, "    {l}");
             }
-            let _ = writeln!(out, "    review with `kommo-sandbox review` or `cargo insta review`");
+            let _ = writeln!(
+                out,
+                "    review with `kommo-sandbox review` or `cargo insta review`"
+            );
         }
         if !self.passed && !self.output.is_empty() {
             let _ = writeln!(out, "  integration output (tail):");
-            for l in self.output.lines().rev().take(15).collect::<Vec<_>>().into_iter().rev() {
+            for l in self
+                .output
+                .lines()
+                .rev()
+                .take(15)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+            {
                 let _ = writeln!(out, "    | {l}");
             }
         }
@@ -96,8 +139,18 @@ impl ScenarioResult {
 
 pub fn terminal(r: &ScenarioResult) -> String {
     let mark = if r.passed { "PASS" } else { "FAIL" };
-    let rules = r.rules.iter().filter(|v| v.outcome == Outcome::Pass).count();
-    let mut s = format!("{mark} {} ({:.2}s, {} steps, {rules}/{} rules pass)\n", r.name, r.seconds, r.steps.len(), r.rules.len());
+    let rules = r
+        .rules
+        .iter()
+        .filter(|v| v.outcome == Outcome::Pass)
+        .count();
+    let mut s = format!(
+        "{mark} {} ({:.2}s, {} steps, {rules}/{} rules pass)\n",
+        r.name,
+        r.seconds,
+        r.steps.len(),
+        r.rules.len()
+    );
     if !r.passed {
         s.push_str(&r.problems());
     }
@@ -122,18 +175,45 @@ fn xml(text: &str) -> String {
 pub fn junit(results: &[ScenarioResult], seconds: f64) -> String {
     let failures = results.iter().filter(|r| !r.passed).count();
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(s, "<testsuites tests=\"{}\" failures=\"{failures}\" time=\"{seconds:.3}\">", results.len());
+    let _ = writeln!(
+        s,
+        "<testsuites tests=\"{}\" failures=\"{failures}\" time=\"{seconds:.3}\">",
+        results.len()
+    );
     let _ = writeln!(s, "  <testsuite name=\"kommo-sandbox\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" time=\"{seconds:.3}\">", results.len());
     for r in results {
-        let _ = writeln!(s, "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" time=\"{:.3}\">", xml(&r.name), xml(&r.path.display().to_string()), xml(&r.path.display().to_string()), r.seconds);
+        let _ = writeln!(
+            s,
+            "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" time=\"{:.3}\">",
+            xml(&r.name),
+            xml(&r.path.display().to_string()),
+            xml(&r.path.display().to_string()),
+            r.seconds
+        );
         s.push_str("      <properties>\n");
         for v in &r.rules {
-            let _ = writeln!(s, "        <property name=\"rule.{}\" value=\"{}\"/>", v.id, super::transcript::outcome_word(&v.outcome));
+            let _ = writeln!(
+                s,
+                "        <property name=\"rule.{}\" value=\"{}\"/>",
+                v.id,
+                super::transcript::outcome_word(&v.outcome)
+            );
         }
         s.push_str("      </properties>\n");
         if !r.passed {
-            let first = r.problems().lines().next().unwrap_or("failed").trim().to_string();
-            let _ = writeln!(s, "      <failure message=\"{}\">{}</failure>", xml(&first), xml(&r.problems()));
+            let first = r
+                .problems()
+                .lines()
+                .next()
+                .unwrap_or("failed")
+                .trim()
+                .to_string();
+            let _ = writeln!(
+                s,
+                "      <failure message=\"{}\">{}</failure>",
+                xml(&first),
+                xml(&r.problems())
+            );
         }
         s.push_str("    </testcase>\n");
     }
@@ -164,19 +244,36 @@ mod tests {
 
     fn result(name: &str, passed: bool, failure: Option<&str>) -> ScenarioResult {
         ScenarioResult {
-            name: name.into(), path: PathBuf::from("s/x.yaml"), passed, seconds: 0.5, steps: vec![], rules: vec![], snapshot: None,
-            failure: failure.map(str::to_string), output: String::new(), transcript: Value::Null,
+            name: name.into(),
+            path: PathBuf::from("s/x.yaml"),
+            passed,
+            seconds: 0.5,
+            steps: vec![],
+            rules: vec![],
+            snapshot: None,
+            failure: failure.map(str::to_string),
+            output: String::new(),
+            transcript: Value::Null,
         }
     }
 
     #[test]
     fn junit_counts_and_escapes() {
-        let xml = junit(&[result("ok", true, None), result("a<b>", false, Some("expected \"v2\" & saw v1"))], 1.0);
+        let xml = junit(
+            &[
+                result("ok", true, None),
+                result("a<b>", false, Some("expected \"v2\" & saw v1")),
+            ],
+            1.0,
+        );
         assert!(xml.contains("tests=\"2\" failures=\"1\""));
         assert!(xml.contains("name=\"a&lt;b&gt;\""));
         assert!(xml.contains("expected &quot;v2&quot; &amp; saw v1"));
         assert_eq!(closing_line(1, 1), "1 passed, 1 failed");
         let j = json_report(&[result("ok", true, None)], 1.0);
-        assert_eq!((j["passed"].as_u64(), j["failed"].as_u64()), (Some(1), Some(0)));
+        assert_eq!(
+            (j["passed"].as_u64(), j["failed"].as_u64()),
+            (Some(1), Some(0))
+        );
     }
 }

@@ -39,7 +39,17 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { jobs: 4, filter: None, shard: None, command: None, url: None, snapshots: true, port: 0, print: false, report_dir: None }
+        Options {
+            jobs: 4,
+            filter: None,
+            shard: None,
+            command: None,
+            url: None,
+            snapshots: true,
+            port: 0,
+            print: false,
+            report_dir: None,
+        }
     }
 }
 
@@ -90,7 +100,9 @@ pub fn discover(paths: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let path = e.path();
         let name = e.file_name().to_string_lossy().into_owned();
@@ -98,7 +110,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             if name != "fixtures" && name != "snapshots" && !name.starts_with('.') {
                 walk(&path, out);
             }
-        } else if !name.starts_with('_') && [".yaml", ".yml", ".json"].iter().any(|x| name.ends_with(x)) {
+        } else if !name.starts_with('_')
+            && [".yaml", ".yml", ".json"].iter().any(|x| name.ends_with(x))
+        {
             out.push(path);
         }
     }
@@ -117,12 +131,23 @@ pub fn select(files: &[PathBuf], options: &Options) -> (Vec<Loaded>, Vec<LoadErr
     if let Some(filter) = &options.filter {
         let re = regex::Regex::new(filter).ok();
         loaded.retain(|l| {
-            let hay = format!("{} {} {}", l.name, l.path.display(), l.scenario.tags.join(" "));
-            re.as_ref().map_or(hay.contains(filter.as_str()), |r| r.is_match(&hay))
+            let hay = format!(
+                "{} {} {}",
+                l.name,
+                l.path.display(),
+                l.scenario.tags.join(" ")
+            );
+            re.as_ref()
+                .map_or(hay.contains(filter.as_str()), |r| r.is_match(&hay))
         });
     }
     if let Some((k, n)) = options.shard {
-        loaded = loaded.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, l)| l).collect();
+        loaded = loaded
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % n == k - 1)
+            .map(|(_, l)| l)
+            .collect();
     }
     (loaded, errors)
 }
@@ -130,12 +155,28 @@ pub fn select(files: &[PathBuf], options: &Options) -> (Vec<Loaded>, Vec<LoadErr
 pub async fn start_shared(options: Options) -> Result<Shared, String> {
     let sandbox = Sandbox::new(Config::default())?;
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], options.port));
-    let server = server::start(sandbox.clone(), addr).await.map_err(|e| format!("cannot start the sandbox: {e}"))?;
+    let server = server::start(sandbox.clone(), addr)
+        .await
+        .map_err(|e| format!("cannot start the sandbox: {e}"))?;
     let sandbox_url = server.url();
-    let stubs = Stubs::start().await.map_err(|e| format!("cannot start the stub server: {e}"))?;
-    let client = reqwest::Client::builder().pool_max_idle_per_host(16).build().map_err(|e| e.to_string())?;
+    let stubs = Stubs::start()
+        .await
+        .map_err(|e| format!("cannot start the stub server: {e}"))?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(16)
+        .build()
+        .map_err(|e| e.to_string())?;
     let browser = BrowserPool::new(options.report_dir.clone());
-    Ok(Shared { sandbox, sandbox_url, client, stubs, snapshot_policy: Policy::from_env()?, options, server, browser })
+    Ok(Shared {
+        sandbox,
+        sandbox_url,
+        client,
+        stubs,
+        snapshot_policy: Policy::from_env()?,
+        options,
+        server,
+        browser,
+    })
 }
 
 /// Runs the selected scenarios and returns every result.
@@ -149,7 +190,11 @@ pub async fn run(paths: &[PathBuf], options: Options) -> Result<Summary, String>
     }
     let shared = start_shared(options).await?;
     let results = run_loaded(&shared, &scenarios).await;
-    Ok(Summary { results, load_errors, seconds: started.elapsed().as_secs_f64() })
+    Ok(Summary {
+        results,
+        load_errors,
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }
 
 pub async fn run_loaded(shared: &Shared, scenarios: &[Loaded]) -> Vec<ScenarioResult> {
@@ -161,7 +206,13 @@ pub async fn run_loaded(shared: &Shared, scenarios: &[Loaded]) -> Vec<ScenarioRe
     if tty && total > 0 {
         eprint!("[0/{total}] running…");
     }
-    let mut stream = futures::stream::iter(scenarios.iter().enumerate().map(|(i, l)| run_one(shared, l, i))).buffer_unordered(jobs);
+    let mut stream = futures::stream::iter(
+        scenarios
+            .iter()
+            .enumerate()
+            .map(|(i, l)| run_one(shared, l, i)),
+    )
+    .buffer_unordered(jobs);
     while let Some(r) = stream.next().await {
         done += 1;
         if shared.options.print {
@@ -176,7 +227,12 @@ pub async fn run_loaded(shared: &Shared, scenarios: &[Loaded]) -> Vec<ScenarioRe
         results.push(r);
     }
     let order: Vec<&PathBuf> = scenarios.iter().map(|l| &l.path).collect();
-    results.sort_by_key(|r| order.iter().position(|p| **p == r.path).unwrap_or(usize::MAX));
+    results.sort_by_key(|r| {
+        order
+            .iter()
+            .position(|p| **p == r.path)
+            .unwrap_or(usize::MAX)
+    });
     results
 }
 
@@ -204,16 +260,43 @@ mod tests {
         };
         w("a.yaml", "name: alpha\ntags: [smoke]\nsteps: [{log: a}]\n");
         w("b.yml", "name: beta\nsteps: [{log: b}]\n");
-        w("sub/c.json", r#"{"name": "gamma", "steps": [{"log": "c"}]}"#);
+        w(
+            "sub/c.json",
+            r#"{"name": "gamma", "steps": [{"log": "c"}]}"#,
+        );
         w("fixtures/f.yaml", "- log: shared\n");
         w("_draft.yaml", "not: a scenario\n");
         w("snapshots/a.snap", "---\n");
         let files = discover(&[dir.path().to_path_buf()]);
         assert_eq!(files.len(), 3, "{files:?}");
-        let names = |o: &Options| select(&files, o).0.into_iter().map(|l| l.name).collect::<Vec<_>>();
-        assert_eq!(names(&Options { filter: Some("smoke".into()), ..Options::default() }), ["alpha"]);
-        assert_eq!(names(&Options { filter: Some("^(beta|gamma)".into()), ..Options::default() }), ["beta", "gamma"]);
-        assert_eq!(names(&Options { shard: Some((2, 2)), ..Options::default() }), ["beta"]);
+        let names = |o: &Options| {
+            select(&files, o)
+                .0
+                .into_iter()
+                .map(|l| l.name)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&Options {
+                filter: Some("smoke".into()),
+                ..Options::default()
+            }),
+            ["alpha"]
+        );
+        assert_eq!(
+            names(&Options {
+                filter: Some("^(beta|gamma)".into()),
+                ..Options::default()
+            }),
+            ["beta", "gamma"]
+        );
+        assert_eq!(
+            names(&Options {
+                shard: Some((2, 2)),
+                ..Options::default()
+            }),
+            ["beta"]
+        );
     }
 
     #[test]

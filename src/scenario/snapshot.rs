@@ -38,7 +38,9 @@ impl Policy {
     }
 
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Policy, String> {
-        let forced = get("INSTA_FORCE_UPDATE").or_else(|| get("INSTA_FORCE_UPDATE_SNAPSHOTS")).is_some_and(|v| v == "1");
+        let forced = get("INSTA_FORCE_UPDATE")
+            .or_else(|| get("INSTA_FORCE_UPDATE_SNAPSHOTS"))
+            .is_some_and(|v| v == "1");
         let update = match get("INSTA_UPDATE").as_deref() {
             _ if forced => Update::Force,
             None | Some("") | Some("auto") => Update::Auto,
@@ -47,14 +49,22 @@ impl Policy {
             Some("new") => Update::New,
             Some("no") => Update::No,
             Some("force") => Update::Force,
-            Some(other) => return Err(format!("INSTA_UPDATE={other:?} is not one of auto, always, unseen, new, no, force")),
+            Some(other) => {
+                return Err(format!(
+                    "INSTA_UPDATE={other:?} is not one of auto, always, unseen, new, no, force"
+                ))
+            }
         };
         let ci = match get("CI").as_deref() {
             None => get("TF_BUILD").is_some(),
             Some("false") | Some("0") | Some("") => false,
             Some(_) => true,
         };
-        Ok(Policy { update, ci, force_pass: get("INSTA_FORCE_PASS").is_some_and(|v| v == "1") })
+        Ok(Policy {
+            update,
+            ci,
+            force_pass: get("INSTA_FORCE_PASS").is_some_and(|v| v == "1"),
+        })
     }
 
     /// insta `snapshot_update_behavior`; `exists` = the `.snap` file exists.
@@ -76,7 +86,11 @@ pub enum Outcome {
     /// Written in place (counts as passing, as in insta).
     Updated(PathBuf),
     /// Differs or is missing; `diff` is printable, `pending` is the `.snap.new` if written.
-    Differs { diff: String, pending: Option<PathBuf>, missing: bool },
+    Differs {
+        diff: String,
+        pending: Option<PathBuf>,
+        missing: bool,
+    },
 }
 
 impl Outcome {
@@ -90,7 +104,16 @@ impl Outcome {
 /// (`scenarios/conformance/connect.yaml` → `snapshots/conformance/connect.snap`);
 /// anywhere else, insta-style, in `snapshots/` beside the scenario file.
 pub fn path_for(scenario: &Path, name: &str) -> PathBuf {
-    let slug: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let slug: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     let dir = scenario.parent().unwrap_or(Path::new("."));
     snapshot_dir(dir).join(format!("{slug}.snap"))
 }
@@ -108,7 +131,10 @@ fn snapshot_dir(dir: &Path) -> PathBuf {
 }
 
 pub fn serialize(source: &str, body: &str) -> String {
-    format!("---\nsource: {source}\nexpression: transcript\n---\n{}\n", body.trim_end())
+    format!(
+        "---\nsource: {source}\nexpression: transcript\n---\n{}\n",
+        body.trim_end()
+    )
 }
 
 /// The body of a `.snap` file: everything after the second `---` line.
@@ -147,9 +173,17 @@ pub fn compare(path: &Path, source: &str, body: &str, policy: &Policy) -> std::i
         }
         Behavior::NewFile => {
             write(&new_path, &serialize(source, body))?;
-            Ok(Outcome::Differs { diff, pending: Some(new_path), missing: existing.is_none() })
+            Ok(Outcome::Differs {
+                diff,
+                pending: Some(new_path),
+                missing: existing.is_none(),
+            })
         }
-        Behavior::NoUpdate => Ok(Outcome::Differs { diff, pending: None, missing: existing.is_none() }),
+        Behavior::NoUpdate => Ok(Outcome::Differs {
+            diff,
+            pending: None,
+            missing: existing.is_none(),
+        }),
     }
 }
 
@@ -168,7 +202,11 @@ pub fn pending_path(path: &Path) -> PathBuf {
 pub fn unified(old: &str, new: &str) -> String {
     let old = format!("{}\n", old.trim_end());
     let new = format!("{}\n", new.trim_end());
-    TextDiff::from_lines(&old, &new).unified_diff().context_radius(3).header("snapshot", "transcript").to_string()
+    TextDiff::from_lines(&old, &new)
+        .unified_diff()
+        .context_radius(3)
+        .header("snapshot", "transcript")
+        .to_string()
 }
 
 /// Pending `.snap.new` files under the given roots.
@@ -188,7 +226,9 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
         }
         return;
     }
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         collect(&e.path(), out);
     }
@@ -206,14 +246,28 @@ mod tests {
     use super::*;
 
     fn policy(vars: &[(&str, &str)]) -> Policy {
-        Policy::from_vars(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())).unwrap()
+        Policy::from_vars(|k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        })
+        .unwrap()
     }
 
     #[test]
     fn project_scenarios_keep_snapshots_in_the_top_level_tree() {
-        assert_eq!(path_for(Path::new("scenarios/conformance/connect.yaml"), "connect"), PathBuf::from("snapshots/conformance/connect.snap"));
-        assert_eq!(path_for(Path::new("/repo/scenarios/a.yaml"), "a b"), PathBuf::from("/repo/snapshots/a_b.snap"));
-        assert_eq!(path_for(Path::new("/tmp/x/flow.yaml"), "flow"), PathBuf::from("/tmp/x/snapshots/flow.snap"));
+        assert_eq!(
+            path_for(Path::new("scenarios/conformance/connect.yaml"), "connect"),
+            PathBuf::from("snapshots/conformance/connect.snap")
+        );
+        assert_eq!(
+            path_for(Path::new("/repo/scenarios/a.yaml"), "a b"),
+            PathBuf::from("/repo/snapshots/a_b.snap")
+        );
+        assert_eq!(
+            path_for(Path::new("/tmp/x/flow.yaml"), "flow"),
+            PathBuf::from("/tmp/x/snapshots/flow.snap")
+        );
     }
 
     #[test]
@@ -222,14 +276,31 @@ mod tests {
         assert_eq!(policy(&[("CI", "true")]).behavior(true), Behavior::NoUpdate);
         assert_eq!(policy(&[("CI", "false")]).behavior(true), Behavior::NewFile);
         assert_eq!(policy(&[("CI", "0")]).behavior(true), Behavior::NewFile);
-        assert_eq!(policy(&[("TF_BUILD", "x")]).behavior(true), Behavior::NoUpdate);
-        assert_eq!(policy(&[("INSTA_UPDATE", "always"), ("CI", "1")]).behavior(true), Behavior::InPlace);
-        assert_eq!(policy(&[("INSTA_UPDATE", "no")]).behavior(false), Behavior::NoUpdate);
-        assert_eq!(policy(&[("INSTA_UPDATE", "unseen")]).behavior(false), Behavior::InPlace);
-        assert_eq!(policy(&[("INSTA_UPDATE", "unseen")]).behavior(true), Behavior::NewFile);
+        assert_eq!(
+            policy(&[("TF_BUILD", "x")]).behavior(true),
+            Behavior::NoUpdate
+        );
+        assert_eq!(
+            policy(&[("INSTA_UPDATE", "always"), ("CI", "1")]).behavior(true),
+            Behavior::InPlace
+        );
+        assert_eq!(
+            policy(&[("INSTA_UPDATE", "no")]).behavior(false),
+            Behavior::NoUpdate
+        );
+        assert_eq!(
+            policy(&[("INSTA_UPDATE", "unseen")]).behavior(false),
+            Behavior::InPlace
+        );
+        assert_eq!(
+            policy(&[("INSTA_UPDATE", "unseen")]).behavior(true),
+            Behavior::NewFile
+        );
         assert_eq!(policy(&[("INSTA_FORCE_UPDATE", "1")]).update, Update::Force);
         assert!(policy(&[("INSTA_FORCE_PASS", "1")]).force_pass);
-        assert!(Policy::from_vars(|k| (k == "INSTA_UPDATE").then(|| "sometimes".to_string())).is_err());
+        assert!(
+            Policy::from_vars(|k| (k == "INSTA_UPDATE").then(|| "sometimes".to_string())).is_err()
+        );
     }
 
     #[test]
@@ -238,13 +309,28 @@ mod tests {
         let path = dir.path().join("snapshots/a.snap");
         let p = policy(&[("CI", "false")]);
         let out = compare(&path, "a.yaml", "x: 1\n", &p).unwrap();
-        let Outcome::Differs { pending: Some(ref pending), missing: true, .. } = out else { panic!("{out:?}") };
+        let Outcome::Differs {
+            pending: Some(ref pending),
+            missing: true,
+            ..
+        } = out
+        else {
+            panic!("{out:?}")
+        };
         assert!(!out.passed(&p));
         let text = std::fs::read_to_string(pending).unwrap();
-        assert_eq!(text, "---\nsource: a.yaml\nexpression: transcript\n---\nx: 1\n");
+        assert_eq!(
+            text,
+            "---\nsource: a.yaml\nexpression: transcript\n---\nx: 1\n"
+        );
         accept(pending).unwrap();
-        assert_eq!(compare(&path, "a.yaml", "x: 1", &p).unwrap(), Outcome::Matched);
-        let Outcome::Differs { diff, .. } = compare(&path, "a.yaml", "x: 2\n", &p).unwrap() else { panic!() };
+        assert_eq!(
+            compare(&path, "a.yaml", "x: 1", &p).unwrap(),
+            Outcome::Matched
+        );
+        let Outcome::Differs { diff, .. } = compare(&path, "a.yaml", "x: 2\n", &p).unwrap() else {
+            panic!()
+        };
         assert!(diff.contains("-x: 1") && diff.contains("+x: 2"), "{diff}");
         assert_eq!(pending_under(&[dir.path().to_path_buf()]).len(), 1);
     }

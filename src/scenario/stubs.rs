@@ -46,11 +46,20 @@ impl Stubs {
         let mut r = self.registry.lock().unwrap();
         r.configs.insert(key.to_string(), stubs.clone());
         r.seen.insert(key.to_string(), vec![]);
-        stubs.keys().map(|n| (n.clone(), format!("{}/{key}/{n}", self.base_url))).collect()
+        stubs
+            .keys()
+            .map(|n| (n.clone(), format!("{}/{key}/{n}", self.base_url)))
+            .collect()
     }
 
     pub fn requests(&self, key: &str) -> Vec<Value> {
-        self.registry.lock().unwrap().seen.get(key).cloned().unwrap_or_default()
+        self.registry
+            .lock()
+            .unwrap()
+            .seen
+            .get(key)
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub fn forget(&self, key: &str) {
@@ -62,24 +71,74 @@ impl Stubs {
 
 type Shared = State<Arc<Mutex<Registry>>>;
 
-async fn serve_root(state: Shared, Path((key, name)): Path<(String, String)>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    answer(state, key, name, "/".to_string(), method, uri, headers, body).await
+async fn serve_root(
+    state: Shared,
+    Path((key, name)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    answer(
+        state,
+        key,
+        name,
+        "/".to_string(),
+        method,
+        uri,
+        headers,
+        body,
+    )
+    .await
 }
 
-async fn serve(state: Shared, Path((key, name, rest)): Path<(String, String, String)>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    answer(state, key, name, format!("/{rest}"), method, uri, headers, body).await
+async fn serve(
+    state: Shared,
+    Path((key, name, rest)): Path<(String, String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    answer(
+        state,
+        key,
+        name,
+        format!("/{rest}"),
+        method,
+        uri,
+        headers,
+        body,
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn answer(State(reg): Shared, key: String, name: String, path: String, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn answer(
+    State(reg): Shared,
+    key: String,
+    name: String,
+    path: String,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let config = {
         let mut r = reg.lock().unwrap();
         let Some(config) = r.configs.get(&key).and_then(|c| c.get(&name)).cloned() else {
-            return (StatusCode::NOT_FOUND, Json(json!({"error": format!("no stub {name} for this scenario")}))).into_response();
+            return (
+                StatusCode::NOT_FOUND,
+                Json(json!({"error": format!("no stub {name} for this scenario")})),
+            )
+                .into_response();
         };
         let text = String::from_utf8_lossy(&body).into_owned();
         let parsed = serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text));
-        let hdrs: serde_json::Map<String, Value> = headers.iter().map(|(k, v)| (k.to_string(), Value::from(v.to_str().unwrap_or("")))).collect();
+        let hdrs: serde_json::Map<String, Value> = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(v.to_str().unwrap_or(""))))
+            .collect();
         let record = json!({"stub": name, "method": method.as_str(), "path": path, "query": uri.query().unwrap_or(""), "headers": hdrs, "body": parsed});
         r.seen.entry(key).or_default().push(record);
         config

@@ -21,18 +21,33 @@ pub fn build(p: &Parts) -> Value {
     let request = |e: &Value| json!({"request": format!("{} {}", e["method"].as_str().unwrap_or(""), e["path"].as_str().unwrap_or("")), "body": e["body"], "status": e["status"], "response": e["response"], "signature": e["signature"]});
     // Delivery statuses are reported asynchronously, racing the integration's
     // other calls; listing them apart keeps the transcript in one order.
-    let is_status = |e: &&Value| e["path"].as_str().is_some_and(|p| p.ends_with("/delivery_status"));
-    let amojo: Vec<Value> = p.journal.iter().filter(|e| !is_status(e)).map(request).collect();
+    let is_status = |e: &&Value| {
+        e["path"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("/delivery_status"))
+    };
+    let amojo: Vec<Value> = p
+        .journal
+        .iter()
+        .filter(|e| !is_status(e))
+        .map(request)
+        .collect();
     let statuses: Vec<Value> = p.journal.iter().filter(is_status).map(request).collect();
     let hooks: Option<Vec<Value>> = p.webhooks.map(|w| w.iter().map(|h| json!({"hook": h["hook"], "body": h["body"], "status": h["status"], "error": h["error"]})).collect());
     let stubs: Vec<Value> = p.stubs.iter().map(|s| json!({"stub": s["stub"], "request": format!("{} {}", s["method"].as_str().unwrap_or(""), s["path"].as_str().unwrap_or("")), "body": s["body"]})).collect();
-    let rules: Map<String, Value> = p.rules.iter().map(|v| (v.id.to_string(), Value::from(outcome_word(&v.outcome)))).collect();
+    let rules: Map<String, Value> = p
+        .rules
+        .iter()
+        .map(|v| (v.id.to_string(), Value::from(outcome_word(&v.outcome))))
+        .collect();
     let forged = match p.forged {
         None => Value::Null,
         Some(Ok(s)) => json!(s),
         Some(Err(e)) => json!(e),
     };
-    normalise(&json!({"steps": p.steps, "amojo": amojo, "delivery_statuses": statuses, "webhooks": hooks, "stubs": stubs, "forged_webhook": forged, "rules": rules}))
+    normalise(
+        &json!({"steps": p.steps, "amojo": amojo, "delivery_statuses": statuses, "webhooks": hooks, "stubs": stubs, "forged_webhook": forged, "rules": rules}),
+    )
 }
 
 pub fn outcome_word(o: &Outcome) -> &'static str {
@@ -52,11 +67,20 @@ fn patterns() -> &'static [(Regex, &'static str)] {
     static P: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
     P.get_or_init(|| {
         [
-            (r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", "uuid"),
+            (
+                r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+                "uuid",
+            ),
             (r"\b[0-9a-f]{40}\b", "hex40"),
             (r"\b[0-9a-f]{32}\b", "md5"),
-            (r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4}", "date"),
-            (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?", "date"),
+            (
+                r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4}",
+                "date",
+            ),
+            (
+                r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?",
+                "date",
+            ),
             (r"127\.0\.0\.1:\d+", "host"),
             (r"\b1\d{9}(\d{3})?\b", "time"),
         ]
@@ -77,7 +101,9 @@ fn placeholder(kind: &str, value: &str, seen: &mut HashMap<(String, String), usi
         return format!("[{kind}]");
     }
     let n = seen.iter().filter(|((k, _), _)| k == kind).count() + 1;
-    let id = *seen.entry((kind.to_string(), value.to_string())).or_insert(n);
+    let id = *seen
+        .entry((kind.to_string(), value.to_string()))
+        .or_insert(n);
     format!("[{kind}-{id}]")
 }
 
@@ -104,12 +130,23 @@ fn walk(v: &Value, key: Option<&str>, seen: &mut HashMap<(String, String), usize
     match v {
         Value::String(s) => Value::String(text(s, seen)),
         Value::Number(n) => match (n.as_i64(), key) {
-            (Some(i), _) if (1_000_000_000..10_000_000_000).contains(&i) || (1_000_000_000_000..10_000_000_000_000).contains(&i) => json!("[time]"),
-            (Some(i), Some(k)) if (k == "id" || k.ends_with("_id")) && i > 1000 => json!(placeholder("id", &i.to_string(), seen)),
+            (Some(i), _)
+                if (1_000_000_000..10_000_000_000).contains(&i)
+                    || (1_000_000_000_000..10_000_000_000_000).contains(&i) =>
+            {
+                json!("[time]")
+            }
+            (Some(i), Some(k)) if (k == "id" || k.ends_with("_id")) && i > 1000 => {
+                json!(placeholder("id", &i.to_string(), seen))
+            }
             _ => v.clone(),
         },
         Value::Array(a) => Value::Array(a.iter().map(|x| walk(x, key, seen)).collect()),
-        Value::Object(o) => Value::Object(o.iter().map(|(k, x)| (k.clone(), walk(x, Some(k), seen))).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, x)| (k.clone(), walk(x, Some(k), seen)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }

@@ -9,9 +9,14 @@ use super::model_browser::BrowserStep;
 use super::steps::widget_dir;
 
 pub fn step(step: &Step) -> Vec<LoadError> {
-    let Some(b) = &step.browser else { return vec![] };
+    let Some(b) = &step.browser else {
+        return vec![];
+    };
     let o = &step.origin;
-    problems(b, &o.file).into_iter().map(|(m, h)| at(&o.file, o.line, 1, m, h)).collect()
+    problems(b, &o.file)
+        .into_iter()
+        .map(|(m, h)| at(&o.file, o.line, 1, m, h))
+        .collect()
 }
 
 type Problem = (String, Option<String>);
@@ -20,7 +25,11 @@ fn problems(b: &BrowserStep, file: &str) -> Vec<Problem> {
     let mut out = vec![];
     let actions = b.actions();
     if actions.len() != 1 {
-        let found = if actions.is_empty() { "none".to_string() } else { actions.join(" and ") };
+        let found = if actions.is_empty() {
+            "none".to_string()
+        } else {
+            actions.join(" and ")
+        };
         out.push((format!("a browser step does exactly one thing; found {found}"), Some("one of open, click, type, press, eval, wait_for, wait_until, sdk_call, notification".into())));
     }
     if b.page.as_deref().is_some_and(|p| p.trim().is_empty()) {
@@ -30,7 +39,11 @@ fn problems(b: &BrowserStep, file: &str) -> Vec<Problem> {
         out.extend(open_problems(open, file));
     }
     out.extend(option_problems(b));
-    for p in [&b.sdk_call, &b.notification, &b.result].into_iter().flatten().chain(b.paths.values()) {
+    for p in [&b.sdk_call, &b.notification, &b.result]
+        .into_iter()
+        .flatten()
+        .chain(b.paths.values())
+    {
         if let Err(e) = check_pattern(p) {
             out.push((format!("browser: {e}"), None));
         }
@@ -47,12 +60,24 @@ fn open_problems(open: &super::model_browser::Open, file: &str) -> Vec<Problem> 
     let mut out = vec![];
     let targets = open.targets();
     if targets.len() != 1 {
-        let found = if targets.is_empty() { "none".to_string() } else { targets.join(" and ") };
-        out.push((format!("browser.open needs exactly one of button, widget, web1on1, url; found {found}"), None));
+        let found = if targets.is_empty() {
+            "none".to_string()
+        } else {
+            targets.join(" and ")
+        };
+        out.push((
+            format!(
+                "browser.open needs exactly one of button, widget, web1on1, url; found {found}"
+            ),
+            None,
+        ));
     }
     if let Some(loader) = open.button.as_ref().and_then(|b| b.loader.as_deref()) {
         if loader != "kommo" && loader != "amocrm" && !loader.contains("${") {
-            out.push((format!("browser.open.button.loader: {loader:?} is not `kommo` or `amocrm`"), None));
+            out.push((
+                format!("browser.open.button.loader: {loader:?} is not `kommo` or `amocrm`"),
+                None,
+            ));
         }
     }
     if let Some(w) = open.widget.as_ref().filter(|w| !w.path.contains("${")) {
@@ -75,11 +100,18 @@ fn option_problems(b: &BrowserStep) -> Vec<Problem> {
         out.push(("browser.result applies to eval and wait_until".into(), None));
     }
     if (!b.paths.is_empty() || b.count.is_some()) && !records {
-        out.push(("browser.paths and browser.count apply to sdk_call and notification".into(), None));
+        out.push((
+            "browser.paths and browser.count apply to sdk_call and notification".into(),
+            None,
+        ));
     }
     let waits = records || b.open.is_some() || b.wait_for.is_some() || b.wait_until.is_some();
     if b.timeout.is_some() && !waits {
-        out.push(("browser.timeout applies to open, wait_for, wait_until, sdk_call and notification".into(), Some("click and type wait up to 5 s for their element".into())));
+        out.push((
+            "browser.timeout applies to open, wait_for, wait_until, sdk_call and notification"
+                .into(),
+            Some("click and type wait up to 5 s for their element".into()),
+        ));
     }
     out
 }
@@ -104,10 +136,18 @@ mod tests {
 
     #[test]
     fn open_needs_one_known_target() {
-        assert!(errors("browser: {open: {url: /x, web1on1: {}}}")[0].contains("found web1on1 and url"));
-        assert!(errors("browser: {open: {button: {loader: amo}}}")[0].contains("\"amo\" is not `kommo` or `amocrm`"));
-        assert!(errors("browser: {open: {widget: {path: no-such-folder}}}")[0].contains("has no manifest.json"));
-        assert!(errors("browser: {open: {widget: {path: ../../web/examples/voip-widget}}}").is_empty());
+        assert!(
+            errors("browser: {open: {url: /x, web1on1: {}}}")[0].contains("found web1on1 and url")
+        );
+        assert!(errors("browser: {open: {button: {loader: amo}}}")[0]
+            .contains("\"amo\" is not `kommo` or `amocrm`"));
+        assert!(
+            errors("browser: {open: {widget: {path: no-such-folder}}}")[0]
+                .contains("has no manifest.json")
+        );
+        assert!(
+            errors("browser: {open: {widget: {path: ../../web/examples/voip-widget}}}").is_empty()
+        );
     }
 
     #[test]
@@ -115,8 +155,11 @@ mod tests {
         assert!(errors("browser: {click: '#a', result: 1}")[0].contains("result applies to eval"));
         assert!(errors("browser: {click: '#a', timeout: 1s}")[0].contains("timeout applies"));
         assert!(errors("browser: {eval: x, count: 2}")[0].contains("count apply"));
-        assert!(errors("browser: {sdk_call: {method: '@strin'}}")[0].contains("did you mean @string?"));
-        assert!(errors("browser: {notification: {}, paths: {'$[': 1}}")[0].contains("is not a JSONPath"));
+        assert!(
+            errors("browser: {sdk_call: {method: '@strin'}}")[0].contains("did you mean @string?")
+        );
+        assert!(errors("browser: {notification: {}, paths: {'$[': 1}}")[0]
+            .contains("is not a JSONPath"));
         assert!(errors("browser: {eval: 'window.x', result: {a: '@int'}}").is_empty());
     }
 }

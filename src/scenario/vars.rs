@@ -7,9 +7,30 @@ use std::collections::BTreeMap;
 
 /// Names the runner defines for every scenario.
 pub const BUILTINS: &[&str] = &[
-    "sandbox_url", "amojo_url", "channel_id", "channel_code", "secret", "account_id", "amojo_account_id", "scope_id",
-    "bot_id", "manager_id", "integration_url", "webhook_url", "scenario", "seed", "now", "now_ms", "uuid", "counter",
-    "account_number", "port", "api_token", "sources", "salesbots", "users",
+    "sandbox_url",
+    "amojo_url",
+    "channel_id",
+    "channel_code",
+    "secret",
+    "account_id",
+    "amojo_account_id",
+    "scope_id",
+    "bot_id",
+    "manager_id",
+    "integration_url",
+    "webhook_url",
+    "scenario",
+    "seed",
+    "now",
+    "now_ms",
+    "uuid",
+    "counter",
+    "account_number",
+    "port",
+    "api_token",
+    "sources",
+    "salesbots",
+    "users",
 ];
 
 #[derive(Debug, Clone, Default)]
@@ -54,7 +75,12 @@ impl Vars {
         if let Some(v) = self.dynamic(name) {
             return Ok(v);
         }
-        self.get(name).ok_or_else(|| format!("variable ${{{name}}} is not set (yet); known: {}", self.values.keys().cloned().collect::<Vec<_>>().join(", ")))
+        self.get(name).ok_or_else(|| {
+            format!(
+                "variable ${{{name}}} is not set (yet); known: {}",
+                self.values.keys().cloned().collect::<Vec<_>>().join(", ")
+            )
+        })
     }
 
     /// Substitutes in a string.
@@ -68,7 +94,9 @@ impl Vars {
                 out.push_str("${");
                 rest = t;
             } else if let Some(t) = tail.strip_prefix("${") {
-                let end = t.find('}').ok_or_else(|| format!("unclosed ${{ in {s:?}"))?;
+                let end = t
+                    .find('}')
+                    .ok_or_else(|| format!("unclosed ${{ in {s:?}"))?;
                 match self.lookup(t[..end].trim())? {
                     Value::String(v) => out.push_str(&v),
                     other => out.push_str(&other.to_string()),
@@ -90,7 +118,9 @@ impl Vars {
                 Some(name) => self.lookup(name)?,
                 None => Value::String(self.text(s)?),
             },
-            Value::Array(a) => Value::Array(a.iter().map(|x| self.value(x)).collect::<Result<_, _>>()?),
+            Value::Array(a) => {
+                Value::Array(a.iter().map(|x| self.value(x)).collect::<Result<_, _>>()?)
+            }
             Value::Object(o) => {
                 let mut m = serde_json::Map::new();
                 for (k, x) in o {
@@ -137,8 +167,15 @@ mod tests {
         v.set("name", json!("Ann"));
         v.set("client", json!({"phone": "+1555", "tags": ["a", "b"]}));
         v.set("n", json!(3));
-        assert_eq!(v.text("hi ${name}, ${client.phone} ${client.tags.1} $${raw}").unwrap(), "hi Ann, +1555 b ${raw}");
-        assert_eq!(v.value(&json!({"k": "${n}", "s": "n=${n}"})).unwrap(), json!({"k": 3, "s": "n=3"}));
+        assert_eq!(
+            v.text("hi ${name}, ${client.phone} ${client.tags.1} $${raw}")
+                .unwrap(),
+            "hi Ann, +1555 b ${raw}"
+        );
+        assert_eq!(
+            v.value(&json!({"k": "${n}", "s": "n=${n}"})).unwrap(),
+            json!({"k": 3, "s": "n=3"})
+        );
         assert!(v.text("${missing}").unwrap_err().contains("not set"));
         assert_eq!(v.text("${counter}-${counter}").unwrap(), "1-2");
     }

@@ -21,7 +21,9 @@ impl Dispatcher {
     pub fn enqueue(&self, sandbox: &Arc<Sandbox>, hook: ChatHook) {
         let scope_id = hook.scope_id.clone();
         let mut queues = self.queues.lock().unwrap();
-        let sender = queues.entry(scope_id.clone()).or_insert_with(|| spawn_worker(sandbox.clone()));
+        let sender = queues
+            .entry(scope_id.clone())
+            .or_insert_with(|| spawn_worker(sandbox.clone()));
         if let Err(failed) = sender.send(hook) {
             // The worker is gone (its runtime ended, e.g. between tests): start a new one.
             let fresh = spawn_worker(sandbox.clone());
@@ -44,7 +46,12 @@ fn spawn_worker(sandbox: Arc<Sandbox>) -> UnboundedSender<ChatHook> {
 
 fn client() -> &'static reqwest::Client {
     static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
-    CLIENT.get_or_init(|| reqwest::Client::builder().no_proxy().build().expect("HTTP client builds"))
+    CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("HTTP client builds")
+    })
 }
 
 pub async fn send(sandbox: &Sandbox, hook: ChatHook) -> Attempt {
@@ -52,11 +59,17 @@ pub async fn send(sandbox: &Sandbox, hook: ChatHook) -> Attempt {
     let headers = vec![
         ("Content-Type".to_string(), "application/json".to_string()),
         ("X-Signature".to_string(), signature.clone()),
-        ("User-Agent".to_string(), format!("kommo-sandbox/{}", env!("CARGO_PKG_VERSION"))),
+        (
+            "User-Agent".to_string(),
+            format!("kommo-sandbox/{}", env!("CARGO_PKG_VERSION")),
+        ),
     ];
     let timeout = Duration::from_secs(sandbox.settings.webhook_timeout);
     let started = Instant::now();
-    let mut request = client().post(&hook.url).timeout(timeout).body(hook.body.clone());
+    let mut request = client()
+        .post(&hook.url)
+        .timeout(timeout)
+        .body(hook.body.clone());
     for (k, v) in &headers {
         request = request.header(k, v);
     }
@@ -68,7 +81,11 @@ pub async fn send(sandbox: &Sandbox, hook: ChatHook) -> Attempt {
             (Some(status), body, None)
         }
         Err(e) if e.is_timeout() => (None, String::new(), Some("timeout".to_string())),
-        Err(e) => (None, String::new(), Some(format!("connection: {}", root_cause(&e)))),
+        Err(e) => (
+            None,
+            String::new(),
+            Some(format!("connection: {}", root_cause(&e))),
+        ),
     };
     Attempt {
         seq: 0,

@@ -35,7 +35,9 @@ pub struct AttemptFilter {
 
 impl AttemptFilter {
     fn matches(&self, a: &Attempt) -> bool {
-        self.scope_id.as_ref().is_none_or(|s| a.scope_id.as_ref() == Some(s))
+        self.scope_id
+            .as_ref()
+            .is_none_or(|s| a.scope_id.as_ref() == Some(s))
             && self.account_id.as_ref().is_none_or(|s| *s == a.account_id)
             && self.hook.as_ref().is_none_or(|h| *h == a.hook)
             && self.since.is_none_or(|s| a.seq > s)
@@ -50,7 +52,10 @@ pub struct WebhookLog {
 
 impl WebhookLog {
     pub fn new(cap: usize) -> Self {
-        WebhookLog { inner: Mutex::new((1, VecDeque::new())), cap: cap.max(1) }
+        WebhookLog {
+            inner: Mutex::new((1, VecDeque::new())),
+            cap: cap.max(1),
+        }
     }
 
     pub fn push(&self, mut attempt: Attempt) -> u64 {
@@ -66,7 +71,14 @@ impl WebhookLog {
 
     pub fn query(&self, filter: &AttemptFilter) -> Vec<Attempt> {
         let inner = self.inner.lock().unwrap();
-        let mut out: Vec<Attempt> = inner.1.iter().rev().filter(|a| filter.matches(a)).take(filter.limit.unwrap_or(usize::MAX)).cloned().collect();
+        let mut out: Vec<Attempt> = inner
+            .1
+            .iter()
+            .rev()
+            .filter(|a| filter.matches(a))
+            .take(filter.limit.unwrap_or(usize::MAX))
+            .cloned()
+            .collect();
         out.reverse();
         out
     }

@@ -41,16 +41,37 @@ fn message_object(scope: &Scope, m: &Message) -> Value {
     out.insert("media".into(), s("media"));
     out.insert("thumbnail".into(), s("thumbnail"));
     out.insert("file_name".into(), s("file_name"));
-    out.insert("file_size".into(), body.get("file_size").cloned().unwrap_or(json!(0)));
-    out.insert("markup".into(), body.get("markup").cloned().unwrap_or(Value::Null));
-    for key in ["template", "media_group_id", "location", "contact", "sticker_id"] {
+    out.insert(
+        "file_size".into(),
+        body.get("file_size").cloned().unwrap_or(json!(0)),
+    );
+    out.insert(
+        "markup".into(),
+        body.get("markup").cloned().unwrap_or(Value::Null),
+    );
+    for key in [
+        "template",
+        "media_group_id",
+        "location",
+        "contact",
+        "sticker_id",
+    ] {
         if let Some(v) = body.get(key) {
             out.insert(key.into(), v.clone());
         }
     }
-    if let Some(quoted) = m.reply_to.as_ref().and_then(|r| r.get("message")).and_then(|q| q.get("id")).and_then(Value::as_str) {
+    if let Some(quoted) = m
+        .reply_to
+        .as_ref()
+        .and_then(|r| r.get("message"))
+        .and_then(|q| q.get("id"))
+        .and_then(Value::as_str)
+    {
         if let Some(i) = scope.message_idx(quoted) {
-            out.insert("reply_to".into(), json!({"message": nested(scope, &scope.messages[i])}));
+            out.insert(
+                "reply_to".into(),
+                json!({"message": nested(scope, &scope.messages[i])}),
+            );
         }
     }
     Value::Object(out)
@@ -83,9 +104,19 @@ pub fn nested(scope: &Scope, m: &Message) -> Value {
 }
 
 /// v2 outgoing-message hook (spec §5.2).
-pub fn message_hook(account_id: &str, now: i64, scope: &Scope, m: &Message, source: Option<&str>) -> Value {
-    let conv = scope.conversation(&m.conversation_id).expect("message belongs to a chat");
-    let client = scope.participant(&conv.client_participant_id).expect("chat has a client");
+pub fn message_hook(
+    account_id: &str,
+    now: i64,
+    scope: &Scope,
+    m: &Message,
+    source: Option<&str>,
+) -> Value {
+    let conv = scope
+        .conversation(&m.conversation_id)
+        .expect("message belongs to a chat");
+    let client = scope
+        .participant(&conv.client_participant_id)
+        .expect("chat has a client");
     let mut inner = Map::new();
     inner.insert("receiver".into(), receiver(client));
     inner.insert("sender".into(), json!({"id": m.sender_id}));
@@ -101,8 +132,12 @@ pub fn message_hook(account_id: &str, now: i64, scope: &Scope, m: &Message, sour
 
 /// Deprecated v1 hook: a flat body (spec §5.6), for scopes connected with `hook_api_version: v1`.
 pub fn message_hook_v1(scope: &Scope, m: &Message) -> Value {
-    let conv = scope.conversation(&m.conversation_id).expect("message belongs to a chat");
-    let client = scope.participant(&conv.client_participant_id).expect("chat has a client");
+    let conv = scope
+        .conversation(&m.conversation_id)
+        .expect("message belongs to a chat");
+    let client = scope
+        .participant(&conv.client_participant_id)
+        .expect("chat has a client");
     let mut v = json!({
         "receiver": client.client_id.clone().unwrap_or_else(|| client.id.clone()),
         "conversation_id": conv.client_id,
@@ -134,11 +169,24 @@ pub fn typing_hook(account_id: &str, now: i64, conv: &Conversation, user_amojo_i
 }
 
 /// Reaction hook (spec §5.4): both the flat `msgid` and the nested `message`.
-pub fn reaction_hook(account_id: &str, now: i64, scope: &Scope, m: &Message, user_amojo_id: &str, emoji: Option<&str>) -> Value {
-    let conv = scope.conversation(&m.conversation_id).expect("message belongs to a chat");
+pub fn reaction_hook(
+    account_id: &str,
+    now: i64,
+    scope: &Scope,
+    m: &Message,
+    user_amojo_id: &str,
+    emoji: Option<&str>,
+) -> Value {
+    let conv = scope
+        .conversation(&m.conversation_id)
+        .expect("message belongs to a chat");
     let person = |id: &str| {
         let mut v = json!({"id": id});
-        if let Some(c) = scope.participant(id).filter(|p| p.kind == ParticipantKind::Client).and_then(|p| p.client_id.clone()) {
+        if let Some(c) = scope
+            .participant(id)
+            .filter(|p| p.kind == ParticipantKind::Client)
+            .and_then(|p| p.client_id.clone())
+        {
             v["client_id"] = json!(c);
         }
         v
@@ -148,7 +196,11 @@ pub fn reaction_hook(account_id: &str, now: i64, scope: &Scope, m: &Message, use
         message["client_id"] = json!(c);
     }
     message["sender"] = person(&m.sender_id);
-    message["receiver"] = m.receiver_id.as_deref().map(person).unwrap_or_else(|| person(&conv.client_participant_id));
+    message["receiver"] = m
+        .receiver_id
+        .as_deref()
+        .map(person)
+        .unwrap_or_else(|| person(&conv.client_participant_id));
     message["timestamp"] = json!(m.timestamp);
     message["msec_timestamp"] = json!(m.msec_timestamp);
     let mut reaction = json!({

@@ -13,13 +13,20 @@ pub const WAIT: Duration = Duration::from_secs(10);
 
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RT.get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap())
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
 }
 
 pub fn driver() -> &'static Driver {
     static DRIVER: OnceLock<Driver> = OnceLock::new();
     DRIVER.get_or_init(|| {
-        let driver = Driver::launch().expect("Chromium must be installed (scripts/test-all.sh installs it)");
+        let driver =
+            Driver::launch().expect("Chromium must be installed (scripts/test-all.sh installs it)");
         end_at_exit(driver.process_id());
         driver
     })
@@ -51,17 +58,28 @@ pub struct Env {
 
 pub fn env() -> Env {
     let sandbox = Sandbox::new(Config::default()).unwrap();
-    let server = runtime().block_on(server::start(sandbox, "127.0.0.1:0".parse().unwrap())).unwrap();
+    let server = runtime()
+        .block_on(server::start(sandbox, "127.0.0.1:0".parse().unwrap()))
+        .unwrap();
     let base = server.url();
     let account = server.sandbox.world().accounts[0].amojo_id.clone();
-    Env { server, base, account }
+    Env {
+        server,
+        base,
+        account,
+    }
 }
 
 impl Env {
     pub fn post(&self, path: &str, body: Value) -> (u16, Value) {
         let url = format!("{}{path}", self.base);
         runtime().block_on(async move {
-            let r = reqwest::Client::new().post(url).json(&body).send().await.unwrap();
+            let r = reqwest::Client::new()
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
             let status = r.status().as_u16();
             (status, r.json().await.unwrap_or(Value::Null))
         })
@@ -82,8 +100,12 @@ impl Env {
 
     /// SDK calls recorded so far whose method starts with `prefix`.
     pub fn sdk_calls(&self, prefix: &str) -> Vec<Value> {
-        let calls = kommo_sandbox::browser::driver::sdk_calls(&self.server.sandbox, &self.account, prefix);
-        calls.iter().map(|c| serde_json::to_value(c).unwrap()).collect()
+        let calls =
+            kommo_sandbox::browser::driver::sdk_calls(&self.server.sandbox, &self.account, prefix);
+        calls
+            .iter()
+            .map(|c| serde_json::to_value(c).unwrap())
+            .collect()
     }
 
     /// Waits (polling the state) until `check` holds.
@@ -103,7 +125,14 @@ impl Env {
 pub fn echo_server() -> String {
     use axum::routing::post;
     runtime().block_on(async {
-        let app = axum::Router::new().route("/echo", post(|axum::Form(f): axum::Form<std::collections::BTreeMap<String, String>>| async move { axum::Json(f) }));
+        let app = axum::Router::new().route(
+            "/echo",
+            post(
+                |axum::Form(f): axum::Form<std::collections::BTreeMap<String, String>>| async move {
+                    axum::Json(f)
+                },
+            ),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/echo", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

@@ -34,16 +34,31 @@ pub struct Resp {
 impl Resp {
     /// Asserts an amojo error body and returns its description.
     pub fn amojo_error(&self, status: u16, error_type: &str) -> String {
-        assert_eq!(self.status, status, "expected {status} {error_type}, got {} {}", self.status, self.text);
+        assert_eq!(
+            self.status, status,
+            "expected {status} {error_type}, got {} {}",
+            self.status, self.text
+        );
         assert_eq!(self.json["status"], json!(0), "{}", self.text);
         assert_eq!(self.json["error_code"], json!(status), "{}", self.text);
         assert_eq!(self.json["error_type"], json!(error_type), "{}", self.text);
-        assert!(self.content_type.starts_with("application/json"), "error content type {:?}", self.content_type);
-        self.json["error_description"].as_str().expect("error_description is a string").to_string()
+        assert!(
+            self.content_type.starts_with("application/json"),
+            "error content type {:?}",
+            self.content_type
+        );
+        self.json["error_description"]
+            .as_str()
+            .expect("error_description is a string")
+            .to_string()
     }
 
     pub fn ok(&self) -> &Value {
-        assert_eq!(self.status, 200, "expected 200, got {} {}", self.status, self.text);
+        assert_eq!(
+            self.status, 200,
+            "expected 200, got {} {}",
+            self.status, self.text
+        );
         &self.json
     }
 }
@@ -62,7 +77,8 @@ pub struct Sb {
 impl Sb {
     /// A sandbox built from YAML config text.
     pub async fn start(yaml: &str) -> Sb {
-        let config = Config::parse(yaml, "test.yaml").unwrap_or_else(|e| panic!("test config: {e}"));
+        let config =
+            Config::parse(yaml, "test.yaml").unwrap_or_else(|e| panic!("test config: {e}"));
         Sb::with_config(config).await
     }
 
@@ -75,12 +91,27 @@ impl Sb {
         let sandbox = Sandbox::new(config).expect("sandbox");
         let (channel_id, secret, account_id) = {
             let world = sandbox.world();
-            (world.channels[0].id.clone(), world.channels[0].secret.clone(), world.accounts[0].amojo_id.clone())
+            (
+                world.channels[0].id.clone(),
+                world.channels[0].secret.clone(),
+                world.accounts[0].amojo_id.clone(),
+            )
         };
-        let server = server::start(sandbox, "127.0.0.1:0".parse().unwrap()).await.expect("bind");
+        let server = server::start(sandbox, "127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("bind");
         let base = server.url();
         let scope_id = format!("{channel_id}_{account_id}");
-        Sb { server, http: reqwest::Client::new(), base, channel_id, secret, account_id, scope_id, counter: AtomicU64::new(0) }
+        Sb {
+            server,
+            http: reqwest::Client::new(),
+            base,
+            channel_id,
+            secret,
+            account_id,
+            scope_id,
+            counter: AtomicU64::new(0),
+        }
     }
 
     pub fn sandbox(&self) -> &Arc<Sandbox> {
@@ -102,9 +133,17 @@ impl Sb {
     }
 
     /// Any request with exactly these headers and body bytes.
-    pub async fn raw(&self, method: &str, path_and_query: &str, headers: &[(&str, &str)], body: impl Into<Vec<u8>>) -> Resp {
+    pub async fn raw(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Vec<u8>>,
+    ) -> Resp {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req = self.http.request(method, format!("{}{path_and_query}", self.base));
+        let mut req = self
+            .http
+            .request(method, format!("{}{path_and_query}", self.base));
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -117,16 +156,24 @@ impl Sb {
     }
 
     /// A request signed with `secret` and the sandbox clock's date.
-    pub async fn signed_with(&self, secret: &str, method: &str, path_and_query: &str, body: &str) -> Resp {
+    pub async fn signed_with(
+        &self,
+        secret: &str,
+        method: &str,
+        path_and_query: &str,
+        body: &str,
+    ) -> Resp {
         let path = path_and_query.split('?').next().unwrap();
         let h = sign_request(secret, method, path, body.as_bytes(), &self.date());
         let headers: Vec<(&str, &str)> = h.pairs().to_vec();
-        self.raw(method, path_and_query, &headers, body.as_bytes().to_vec()).await
+        self.raw(method, path_and_query, &headers, body.as_bytes().to_vec())
+            .await
     }
 
     /// A request signed with the default channel's secret.
     pub async fn signed(&self, method: &str, path_and_query: &str, body: &str) -> Resp {
-        self.signed_with(&self.secret.clone(), method, path_and_query, body).await
+        self.signed_with(&self.secret.clone(), method, path_and_query, body)
+            .await
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> Resp {
@@ -134,15 +181,24 @@ impl Sb {
     }
 
     pub async fn connect(&self) -> Resp {
-        self.connect_with(&json!({"account_id": self.account_id, "title": "Tests", "hook_api_version": "v2"})).await
+        self.connect_with(
+            &json!({"account_id": self.account_id, "title": "Tests", "hook_api_version": "v2"}),
+        )
+        .await
     }
 
     pub async fn connect_with(&self, body: &Value) -> Resp {
-        self.post(&format!("{PREFIX}/{}/connect", self.channel_id), body).await
+        self.post(&format!("{PREFIX}/{}/connect", self.channel_id), body)
+            .await
     }
 
     pub async fn disconnect(&self) -> Resp {
-        self.signed("DELETE", &format!("{PREFIX}/{}/disconnect", self.channel_id), &json!({"account_id": self.account_id}).to_string()).await
+        self.signed(
+            "DELETE",
+            &format!("{PREFIX}/{}/disconnect", self.channel_id),
+            &json!({"account_id": self.account_id}).to_string(),
+        )
+        .await
     }
 
     pub fn scope_path(&self, tail: &str) -> String {
@@ -155,7 +211,11 @@ impl Sb {
 
     /// `POST /{scope_id}` with `event_type` and `payload`.
     pub async fn event(&self, event_type: &str, payload: Value) -> Resp {
-        self.post(&self.scope_path(""), &json!({"event_type": event_type, "payload": payload})).await
+        self.post(
+            &self.scope_path(""),
+            &json!({"event_type": event_type, "payload": payload}),
+        )
+        .await
     }
 
     pub async fn send(&self, payload: Value) -> Resp {
@@ -163,13 +223,30 @@ impl Sb {
     }
 
     /// An incoming text from `user` in `conversation`; returns `new_message` of the answer.
-    pub async fn incoming_text(&self, conversation: &str, user: &str, text: &str, silent: bool) -> Value {
-        let payload = self.incoming_payload(conversation, user, json!({"type": "text", "text": text}), silent);
+    pub async fn incoming_text(
+        &self,
+        conversation: &str,
+        user: &str,
+        text: &str,
+        silent: bool,
+    ) -> Value {
+        let payload = self.incoming_payload(
+            conversation,
+            user,
+            json!({"type": "text", "text": text}),
+            silent,
+        );
         self.send(payload).await.ok()["new_message"].clone()
     }
 
     /// An incoming payload with a fresh msgid.
-    pub fn incoming_payload(&self, conversation: &str, user: &str, message: Value, silent: bool) -> Value {
+    pub fn incoming_payload(
+        &self,
+        conversation: &str,
+        user: &str,
+        message: Value,
+        silent: bool,
+    ) -> Value {
         let n = self.next();
         json!({
             "timestamp": self.now(),
@@ -187,12 +264,20 @@ impl Sb {
     }
 
     pub async fn admin_post(&self, path: &str, body: &Value) -> Resp {
-        self.raw("POST", path, &[("Content-Type", "application/json")], body.to_string()).await
+        self.raw(
+            "POST",
+            path,
+            &[("Content-Type", "application/json")],
+            body.to_string(),
+        )
+        .await
     }
 
     /// `GET /_sandbox/accounts/{amojo_id}` as received, byte for byte.
     pub async fn state_text_of(&self, account_id: &str) -> String {
-        let r = self.admin_get(&format!("/_sandbox/accounts/{account_id}")).await;
+        let r = self
+            .admin_get(&format!("/_sandbox/accounts/{account_id}"))
+            .await;
         assert_eq!(r.status, 200, "{}", r.text);
         r.text
     }
@@ -208,13 +293,25 @@ impl Sb {
     /// The default scope in the state.
     pub async fn scope_state(&self) -> Value {
         let state = self.state().await;
-        state["scopes"].as_array().unwrap().iter().find(|s| s["scope_id"] == json!(self.scope_id)).cloned().expect("scope in state")
+        state["scopes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["scope_id"] == json!(self.scope_id))
+            .cloned()
+            .expect("scope in state")
     }
 
     /// A message of the default scope by its sandbox id.
     pub async fn message_state(&self, id: &str) -> Value {
         let scope = self.scope_state().await;
-        scope["messages"].as_array().unwrap().iter().find(|m| m["id"] == json!(id)).cloned().expect("message in state")
+        scope["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == json!(id))
+            .cloned()
+            .expect("message in state")
     }
 
     pub async fn journal(&self, query: &str) -> Value {
@@ -232,10 +329,20 @@ impl Sb {
 
 pub async fn into_resp(resp: reqwest::Response) -> Resp {
     let status = resp.status().as_u16();
-    let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let text = resp.text().await.expect("body");
     let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Resp { status, content_type, text, json }
+    Resp {
+        status,
+        content_type,
+        text,
+        json,
+    }
 }
 
 pub fn demo_ids() -> (&'static str, &'static str, &'static str) {

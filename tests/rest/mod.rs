@@ -36,18 +36,37 @@ pub struct Resp {
 
 impl Resp {
     pub fn ok(&self) -> &Value {
-        assert_eq!(self.status, 200, "expected 200, got {} {}", self.status, self.text);
+        assert_eq!(
+            self.status, 200,
+            "expected 200, got {} {}",
+            self.status, self.text
+        );
         assert_eq!(self.content_type, "application/hal+json", "{}", self.text);
         &self.json
     }
 
     /// Asserts a problem+json answer and returns its body.
     pub fn problem(&self, status: u16) -> &Value {
-        assert_eq!(self.status, status, "expected {status}, got {} {}", self.status, self.text);
-        assert_eq!(self.content_type, "application/problem+json", "{}", self.text);
+        assert_eq!(
+            self.status, status,
+            "expected {status}, got {} {}",
+            self.status, self.text
+        );
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "{}",
+            self.text
+        );
         assert_eq!(self.json["status"], json!(status));
-        assert_eq!(self.json["type"], json!(format!("https://httpstatus.es/{status}")));
-        assert!(self.json["title"].is_string() && self.json["detail"].is_string(), "{}", self.text);
+        assert_eq!(
+            self.json["type"],
+            json!(format!("https://httpstatus.es/{status}"))
+        );
+        assert!(
+            self.json["title"].is_string() && self.json["detail"].is_string(),
+            "{}",
+            self.text
+        );
         &self.json
     }
 
@@ -56,11 +75,18 @@ impl Resp {
         let body = self.problem(400);
         assert_eq!(body["detail"], "Request validation failed", "{}", self.text);
         let e = &body["validation-errors"][i]["errors"][0];
-        (e["code"].as_str().unwrap().to_string(), e["path"].as_str().unwrap().to_string())
+        (
+            e["code"].as_str().unwrap().to_string(),
+            e["path"].as_str().unwrap().to_string(),
+        )
     }
 
     pub fn empty(&self) {
-        assert_eq!(self.status, 204, "expected 204, got {} {}", self.status, self.text);
+        assert_eq!(
+            self.status, 204,
+            "expected 204, got {} {}",
+            self.status, self.text
+        );
         assert!(self.text.is_empty());
     }
 }
@@ -75,19 +101,38 @@ pub struct T {
 
 impl T {
     pub async fn start(extra_yaml: &str) -> T {
-        let config = Config::parse(&yaml(extra_yaml), "test.yaml").unwrap_or_else(|e| panic!("{e}"));
+        let config =
+            Config::parse(&yaml(extra_yaml), "test.yaml").unwrap_or_else(|e| panic!("{e}"));
         T::with(config).await
     }
 
     pub async fn with(config: Config) -> T {
         let sandbox = Sandbox::new(config).expect("sandbox");
-        let server = server::start(sandbox, "127.0.0.1:0".parse().unwrap()).await.expect("bind");
+        let server = server::start(sandbox, "127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("bind");
         let base = server.url();
         let http = reqwest::Client::new();
-        let accounts: Value = http.get(format!("{base}/_sandbox/accounts")).send().await.unwrap().json().await.unwrap();
+        let accounts: Value = http
+            .get(format!("{base}/_sandbox/accounts"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let creds = accounts["accounts"][0]["channels"][0].clone();
-        let token = creds["api_token"].as_str().expect("api_token in credentials").to_string();
-        T { server, http, base, token, creds }
+        let token = creds["api_token"]
+            .as_str()
+            .expect("api_token in credentials")
+            .to_string();
+        T {
+            server,
+            http,
+            base,
+            token,
+            creds,
+        }
     }
 
     pub fn sandbox(&self) -> &Arc<Sandbox> {
@@ -98,45 +143,71 @@ impl T {
         self.creds["amojo_account_id"].as_str().unwrap().to_string()
     }
 
-    pub async fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.header("Authorization", format!("Bearer {t}"));
         }
         if let Some(b) = body {
-            req = req.header("Content-Type", "application/json").body(b.to_string());
+            req = req
+                .header("Content-Type", "application/json")
+                .body(b.to_string());
         }
         into_resp(req.send().await.unwrap()).await
     }
 
     pub async fn get(&self, path: &str) -> Resp {
-        self.send("GET", path, Some(&self.token.clone()), None).await
+        self.send("GET", path, Some(&self.token.clone()), None)
+            .await
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Resp {
-        self.send("POST", path, Some(&self.token.clone()), Some(body)).await
+        self.send("POST", path, Some(&self.token.clone()), Some(body))
+            .await
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> Resp {
-        self.send("PATCH", path, Some(&self.token.clone()), Some(body)).await
+        self.send("PATCH", path, Some(&self.token.clone()), Some(body))
+            .await
     }
 
     pub async fn delete(&self, path: &str, body: Option<Value>) -> Resp {
-        self.send("DELETE", path, Some(&self.token.clone()), body).await
+        self.send("DELETE", path, Some(&self.token.clone()), body)
+            .await
     }
 
     pub async fn admin_post(&self, path: &str, body: Value) -> (u16, Value) {
-        let r = self.http.post(format!("{}{path}", self.base)).json(&body).send().await.unwrap();
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn admin_get(&self, path: &str) -> Value {
-        self.http.get(format!("{}{path}", self.base)).send().await.unwrap().json().await.unwrap()
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     }
 
     pub async fn state(&self) -> Value {
-        self.admin_get(&format!("/_sandbox/accounts/{}", self.account())).await
+        self.admin_get(&format!("/_sandbox/accounts/{}", self.account()))
+            .await
     }
 
     /// A signed Chats API call with the demo channel's secret.
@@ -156,11 +227,21 @@ impl T {
 
     pub async fn connect(&self) {
         let channel = self.creds["channel_id"].as_str().unwrap().to_string();
-        self.amojo(&format!("{PREFIX}/{channel}/connect"), json!({"account_id": self.account(), "title": "Tests", "hook_api_version": "v2"})).await;
+        self.amojo(
+            &format!("{PREFIX}/{channel}/connect"),
+            json!({"account_id": self.account(), "title": "Tests", "hook_api_version": "v2"}),
+        )
+        .await;
     }
 
     /// A client writes in a new (or existing) chat; returns the sandbox chat id.
-    pub async fn client_says(&self, conversation: &str, msgid: &str, text: &str, source: Option<&str>) -> String {
+    pub async fn client_says(
+        &self,
+        conversation: &str,
+        msgid: &str,
+        text: &str,
+        source: Option<&str>,
+    ) -> String {
         let scope = self.creds["scope_id"].as_str().unwrap().to_string();
         let now = self.sandbox().clock.now_secs();
         let mut payload = json!({
@@ -171,17 +252,35 @@ impl T {
         if let Some(s) = source {
             payload["source"] = json!({"external_id": s});
         }
-        let r = self.amojo(&format!("{PREFIX}/{scope}"), json!({"event_type": "new_message", "payload": payload})).await;
-        r["new_message"]["conversation_id"].as_str().unwrap().to_string()
+        let r = self
+            .amojo(
+                &format!("{PREFIX}/{scope}"),
+                json!({"event_type": "new_message", "payload": payload}),
+            )
+            .await;
+        r["new_message"]["conversation_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 }
 
 pub async fn into_resp(resp: reqwest::Response) -> Resp {
     let status = resp.status().as_u16();
-    let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let text = resp.text().await.unwrap();
     let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Resp { status, content_type, text, json }
+    Resp {
+        status,
+        content_type,
+        text,
+        json,
+    }
 }
 
 /// A local subscriber: records every form body it receives.
@@ -195,7 +294,17 @@ impl Subscriber {
         let received: Inbox = Arc::default();
         let app = Router::new()
             .route("/hooks", post(take))
-            .route("/fail", post(|State(r): State<Inbox>, h: axum::http::HeaderMap, b: Bytes| async move { (axum::http::StatusCode::INTERNAL_SERVER_ERROR, take(State(r), h, b).await) }))
+            .route(
+                "/fail",
+                post(
+                    |State(r): State<Inbox>, h: axum::http::HeaderMap, b: Bytes| async move {
+                        (
+                            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                            take(State(r), h, b).await,
+                        )
+                    },
+                ),
+            )
             .with_state(received.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hooks", listener.local_addr().unwrap());
@@ -206,23 +315,44 @@ impl Subscriber {
     /// Waits until a body with `key` arrives (the sandbox delivers in the background).
     pub async fn wait_for(&self, key: &str) -> Vec<(String, String)> {
         for _ in 0..500 {
-            let found = self.received.lock().unwrap().iter().find(|(_, pairs)| pairs.iter().any(|(k, _)| k == key)).map(|(_, p)| p.clone());
+            let found = self
+                .received
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(_, pairs)| pairs.iter().any(|(k, _)| k == key))
+                .map(|(_, p)| p.clone());
             if let Some(p) = found {
                 return p;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        panic!("no account webhook with {key}; got {:?}", self.received.lock().unwrap());
+        panic!(
+            "no account webhook with {key}; got {:?}",
+            self.received.lock().unwrap()
+        );
     }
 }
 
-async fn take(State(received): State<Inbox>, headers: axum::http::HeaderMap, body: Bytes) -> &'static str {
-    let ct = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+async fn take(
+    State(received): State<Inbox>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> &'static str {
+    let ct = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let pairs = url::form_urlencoded::parse(&body).into_owned().collect();
     received.lock().unwrap().push((ct, pairs));
     "ok"
 }
 
 pub fn field<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
-    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).unwrap_or_else(|| panic!("no {key} in {pairs:?}"))
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no {key} in {pairs:?}"))
 }

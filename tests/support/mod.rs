@@ -52,12 +52,22 @@ impl Integration {
     pub async fn start(secret: &str) -> Integration {
         let received = Arc::new(Mutex::new(vec![]));
         let report_to = Arc::new(Mutex::new(None));
-        let state = HookState { log: received.clone(), secret: secret.to_string(), report_to: report_to.clone() };
-        let app = Router::new().route("/kommo/{scope}", post(hook)).with_state(state);
+        let state = HookState {
+            log: received.clone(),
+            secret: secret.to_string(),
+            report_to: report_to.clone(),
+        };
+        let app = Router::new()
+            .route("/kommo/{scope}", post(hook))
+            .with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Integration { url, received, report_to }
+        Integration {
+            url,
+            received,
+            report_to,
+        }
     }
 
     /// From now on, report delivery statuses to the sandbox at `base_url`.
@@ -81,12 +91,26 @@ impl Integration {
     }
 }
 
-async fn hook(State(st): State<HookState>, uri: Uri, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let signature = headers.get("x-signature").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+async fn hook(
+    State(st): State<HookState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let signature = headers
+        .get("x-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let signature_ok = signature == sign_webhook(&st.secret, &body);
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let scope = uri.path().rsplit('/').next().unwrap_or("").to_string();
-    st.log.lock().unwrap().push(Received { path: uri.path().to_string(), signature, body: body.clone(), signature_ok });
+    st.log.lock().unwrap().push(Received {
+        path: uri.path().to_string(),
+        signature,
+        body: body.clone(),
+        signature_ok,
+    });
     if !signature_ok {
         return StatusCode::UNAUTHORIZED;
     }
@@ -106,8 +130,21 @@ async fn hook(State(st): State<HookState>, uri: Uri, headers: HeaderMap, body: B
 async fn report(base: &str, secret: &str, scope: &str, message_id: &str, code: i64) {
     let path = format!("/v2/origin/custom/{scope}/{message_id}/delivery_status");
     let body = json!({"msgid": message_id, "delivery_status": code}).to_string();
-    let now = reqwest::get(format!("{base}/_sandbox/clock")).await.unwrap().json::<Value>().await.unwrap()["now"].as_i64().unwrap();
-    let h = sign_request(secret, "POST", &path, body.as_bytes(), &clock::format_rfc2822(now));
+    let now = reqwest::get(format!("{base}/_sandbox/clock"))
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["now"]
+        .as_i64()
+        .unwrap();
+    let h = sign_request(
+        secret,
+        "POST",
+        &path,
+        body.as_bytes(),
+        &clock::format_rfc2822(now),
+    );
     let mut req = reqwest::Client::new().post(format!("{base}{path}"));
     for (k, v) in h.pairs() {
         req = req.header(k, v);
@@ -123,12 +160,21 @@ pub async fn sandbox(webhook_url: &str, account_yaml: &str, channel_yaml: &str) 
         "clock: 'Thu, 16 Dec 2021 13:15:29 +0000'\nsettings:\n  webhook_timeout: 1\naccounts:\n  - amojo_id: {ACCOUNT}\n{account_yaml}\nchannels:\n  - id: {CHANNEL}\n    secret: {SECRET}\n    webhook_url: {webhook_url}\n{channel_yaml}\n"
     );
     let config = Config::parse(&yaml, "test.yaml").unwrap();
-    server::start(Sandbox::new(config).unwrap(), "127.0.0.1:0".parse().unwrap()).await.unwrap()
+    server::start(
+        Sandbox::new(config).unwrap(),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap()
 }
 
 /// Signs and sends a Chats API request as an integration would.
 pub async fn amojo(server: &Server, method: &str, path: &str, body: Value) -> (u16, Value) {
-    let body = if body.is_null() { String::new() } else { body.to_string() };
+    let body = if body.is_null() {
+        String::new()
+    } else {
+        body.to_string()
+    };
     let date = clock::format_rfc2822(server.sandbox.clock.now_secs());
     let h = sign_request(SECRET, method, path, body.as_bytes(), &date);
     let client = reqwest::Client::new();
@@ -143,20 +189,43 @@ pub async fn amojo(server: &Server, method: &str, path: &str, body: Value) -> (u
 }
 
 pub async fn connect(server: &Server) {
-    let (status, _) = amojo(server, "POST", &format!("/v2/origin/custom/{CHANNEL}/connect"), json!({"account_id": ACCOUNT, "title": "Test", "hook_api_version": "v2"})).await;
+    let (status, _) = amojo(
+        server,
+        "POST",
+        &format!("/v2/origin/custom/{CHANNEL}/connect"),
+        json!({"account_id": ACCOUNT, "title": "Test", "hook_api_version": "v2"}),
+    )
+    .await;
     assert_eq!(status, 200);
 }
 
 /// A client message through the Chats API; returns the sandbox chat id and message id.
-pub async fn client_says(server: &Server, conversation: &str, msgid: &str, text: &str) -> (String, String) {
+pub async fn client_says(
+    server: &Server,
+    conversation: &str,
+    msgid: &str,
+    text: &str,
+) -> (String, String) {
     let now = server.sandbox.clock.now_secs();
     let body = json!({"event_type": "new_message", "payload": {
         "timestamp": now, "msec_timestamp": now * 1000, "msgid": msgid, "conversation_id": conversation,
         "sender": {"id": format!("user-{conversation}"), "name": "Jane Client", "profile": {"phone": "+15550001111", "email": "jane@example.test"}},
         "message": {"type": "text", "text": text}, "silent": false}});
-    let (status, resp) = amojo(server, "POST", &format!("/v2/origin/custom/{}", scope()), body).await;
+    let (status, resp) = amojo(
+        server,
+        "POST",
+        &format!("/v2/origin/custom/{}", scope()),
+        body,
+    )
+    .await;
     assert_eq!(status, 200, "{resp}");
-    (resp["new_message"]["conversation_id"].as_str().unwrap().into(), resp["new_message"]["msgid"].as_str().unwrap().into())
+    (
+        resp["new_message"]["conversation_id"]
+            .as_str()
+            .unwrap()
+            .into(),
+        resp["new_message"]["msgid"].as_str().unwrap().into(),
+    )
 }
 
 pub async fn admin(server: &Server, method: &str, path: &str, body: Value) -> (u16, Value) {
@@ -171,11 +240,24 @@ pub async fn admin(server: &Server, method: &str, path: &str, body: Value) -> (u
 }
 
 pub async fn act(server: &Server, action: &str, body: Value) -> (u16, Value) {
-    admin(server, "POST", &format!("/_sandbox/accounts/{ACCOUNT}/actions/{action}"), body).await
+    admin(
+        server,
+        "POST",
+        &format!("/_sandbox/accounts/{ACCOUNT}/actions/{action}"),
+        body,
+    )
+    .await
 }
 
 pub async fn state(server: &Server) -> Value {
-    admin(server, "GET", &format!("/_sandbox/accounts/{ACCOUNT}"), Value::Null).await.1
+    admin(
+        server,
+        "GET",
+        &format!("/_sandbox/accounts/{ACCOUNT}"),
+        Value::Null,
+    )
+    .await
+    .1
 }
 
 /// Waits until the sandbox logged `n` webhook attempts.

@@ -56,7 +56,10 @@ async fn act(ctx: &mut Ctx<'_>, step: &Step, b: &BrowserStep) -> Result<Done, St
     if let Some(t) = &b.type_into {
         let (into, text) = (t.into.clone(), t.text.clone());
         blocking(move || page.type_into(&into, &text).map_err(|e| format!("{e:#}"))).await?;
-        return Ok((Value::Null, json!({"browser": "type", "into": t.into, "text": t.text})));
+        return Ok((
+            Value::Null,
+            json!({"browser": "type", "into": t.into, "text": t.text}),
+        ));
     }
     if let Some(key) = &b.press {
         let k = key.clone();
@@ -77,7 +80,11 @@ async fn act(ctx: &mut Ctx<'_>, step: &Step, b: &BrowserStep) -> Result<Done, St
 
 fn page(ctx: &Ctx<'_>, b: &BrowserStep) -> Result<Arc<Page>, String> {
     let name = b.page_name();
-    ctx.shared.browser.page(&ctx.stub_key, name).ok_or_else(|| format!("no page {name:?} is open; open it first with `browser: {{page: {name}, open: ...}}`"))
+    ctx.shared.browser.page(&ctx.stub_key, name).ok_or_else(|| {
+        format!(
+            "no page {name:?} is open; open it first with `browser: {{page: {name}, open: ...}}`"
+        )
+    })
 }
 
 async fn eval(page: Arc<Page>, js: &str, pattern: Option<&Value>) -> Result<Done, String> {
@@ -90,16 +97,25 @@ async fn eval(page: Arc<Page>, js: &str, pattern: Option<&Value>) -> Result<Done
             return Err(format!("eval {js}: the value differs from what was expected:\n{}\n  expected: {p}\n  saw: {value}", lines.join("\n")));
         }
     }
-    Ok((value, json!({"browser": "eval", "js": js, "result": pattern})))
+    Ok((
+        value,
+        json!({"browser": "eval", "js": js, "result": pattern}),
+    ))
 }
 
 /// Runs blocking driver work off the async workers, so other scenarios keep going.
-pub(super) async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, String> + Send + 'static) -> Result<T, String> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| format!("browser task failed: {e}"))?
+pub(super) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| format!("browser task failed: {e}"))?
 }
 
 async fn with_screenshot(ctx: &Ctx<'_>, step: &Step, b: &BrowserStep, error: String) -> String {
-    let Some(page) = ctx.shared.browser.page(&ctx.stub_key, b.page_name()) else { return error };
+    let Some(page) = ctx.shared.browser.page(&ctx.stub_key, b.page_name()) else {
+        return error;
+    };
     let path = screenshot_path(&ctx.shared.browser.screenshot_dir, &ctx.loaded.name, step);
     let target = path.clone();
     let saved = blocking(move || {
@@ -117,13 +133,31 @@ async fn with_screenshot(ctx: &Ctx<'_>, step: &Step, b: &BrowserStep, error: Str
 
 /// `<dir>/<scenario>-<line>-<step label>.png`, in file-name-safe characters.
 pub fn screenshot_path(dir: &std::path::Path, scenario: &str, step: &Step) -> PathBuf {
-    let name = format!("{}-{}-{}", slug(scenario), step.origin.line, slug(&step.label()));
+    let name = format!(
+        "{}-{}-{}",
+        slug(scenario),
+        step.origin.line,
+        slug(&step.label())
+    );
     dir.join(format!("{name}.png"))
 }
 
 fn slug(text: &str) -> String {
-    let s: String = text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' }).collect();
-    let s = s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
+    let s: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let s = s
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
     s.chars().take(60).collect()
 }
 
@@ -133,9 +167,17 @@ mod tests {
 
     #[test]
     fn screenshot_names_are_safe_and_name_the_step() {
-        let mut step: Step = serde_yaml::from_str("name: the greeting shows!\nbrowser: {click: '#a'}").unwrap();
+        let mut step: Step =
+            serde_yaml::from_str("name: the greeting shows!\nbrowser: {click: '#a'}").unwrap();
         step.origin.line = 12;
-        let p = screenshot_path(std::path::Path::new("/r/screenshots"), "greeting site", &step);
-        assert_eq!(p, PathBuf::from("/r/screenshots/greeting-site-12-the-greeting-shows.png"));
+        let p = screenshot_path(
+            std::path::Path::new("/r/screenshots"),
+            "greeting site",
+            &step,
+        );
+        assert_eq!(
+            p,
+            PathBuf::from("/r/screenshots/greeting-site-12-the-greeting-shows.png")
+        );
     }
 }

@@ -10,19 +10,44 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-pub async fn open(ctx: &mut Ctx<'_>, step: &Step, name: &str, open: &Open, timeout_ms: u64) -> Result<(Value, Value), String> {
+pub async fn open(
+    ctx: &mut Ctx<'_>,
+    step: &Step,
+    name: &str,
+    open: &Open,
+    timeout_ms: u64,
+) -> Result<(Value, Value), String> {
     let base = ctx.shared.sandbox_url.clone();
     let (url, entry) = if let Some(b) = &open.button {
-        (with_account(&button_url(&base, b), &ctx.amojo_id), json!({"browser": "open", "button": b}))
+        (
+            with_account(&button_url(&base, b), &ctx.amojo_id),
+            json!({"browser": "open", "button": b}),
+        )
     } else if let Some(w) = &open.widget {
         let widget = register(ctx, step, w)?;
-        let url = widget_host_url(&base, &widget, w.area.as_deref().unwrap_or("lcard"), w.card, w.settings.as_ref().unwrap_or(&json!({})));
+        let url = widget_host_url(
+            &base,
+            &widget,
+            w.area.as_deref().unwrap_or("lcard"),
+            w.card,
+            w.settings.as_ref().unwrap_or(&json!({})),
+        );
         let url = with_param(&url, "lang", w.lang.as_deref());
-        (with_account(&url, &ctx.amojo_id), json!({"browser": "open", "widget": w}))
+        (
+            with_account(&url, &ctx.amojo_id),
+            json!({"browser": "open", "widget": w}),
+        )
     } else if open.web1on1.is_some() {
-        (with_account(&format!("{base}/demo/web1on1"), &ctx.amojo_id), json!({"browser": "open", "web1on1": {}}))
+        (
+            with_account(&format!("{base}/demo/web1on1"), &ctx.amojo_id),
+            json!({"browser": "open", "web1on1": {}}),
+        )
     } else if let Some(u) = &open.url {
-        let url = if u.starts_with('/') { format!("{base}{u}") } else { u.clone() };
+        let url = if u.starts_with('/') {
+            format!("{base}{u}")
+        } else {
+            u.clone()
+        };
         (url, json!({"browser": "open", "url": u}))
     } else {
         return Err("`open` needs one of button, widget, web1on1, url".into());
@@ -38,10 +63,20 @@ pub async fn open(ctx: &mut Ctx<'_>, step: &Step, name: &str, open: &Open, timeo
 }
 
 fn button_url(base: &str, b: &ButtonPage) -> String {
-    let mut meta: Vec<Value> = b.bot_params.iter().map(|p| json!({"bot_params": p})).collect();
+    let mut meta: Vec<Value> = b
+        .bot_params
+        .iter()
+        .map(|p| json!({"bot_params": p}))
+        .collect();
     meta.extend(b.meta.iter().cloned());
     let config = b.config.clone().unwrap_or(Value::Null);
-    let url = button_page_url(base, b.loader.as_deref().unwrap_or("kommo"), &config, &json!(meta), &json!(b.queue));
+    let url = button_page_url(
+        base,
+        b.loader.as_deref().unwrap_or("kommo"),
+        &config,
+        &json!(meta),
+        &json!(b.queue),
+    );
     with_param(&url, "locale", b.locale.as_deref())
 }
 
@@ -50,7 +85,9 @@ fn with_account(url: &str, account: &str) -> String {
 }
 
 fn with_param(url: &str, key: &str, value: Option<&str>) -> String {
-    let Some(value) = value else { return url.to_string() };
+    let Some(value) = value else {
+        return url.to_string();
+    };
     match url::Url::parse(url) {
         Ok(mut u) => {
             u.query_pairs_mut().append_pair(key, value);
@@ -68,12 +105,17 @@ pub fn widget_dir(step_file: &str, path: &str) -> PathBuf {
 
 fn register(ctx: &Ctx<'_>, step: &Step, w: &WidgetPage) -> Result<String, String> {
     let dir = widget_dir(&step.origin.file, &w.path);
-    let dir = dir.canonicalize().map_err(|e| format!("widget folder {}: {e}", dir.display()))?;
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| format!("widget folder {}: {e}", dir.display()))?;
     ctx.shared.sandbox.widgets.add(dir)
 }
 
 /// The host marks the body when the widget's render/init/bind_actions ran, or why it could not.
-async fn widget_ready(page: std::sync::Arc<crate::browser::driver::Page>, timeout_ms: u64) -> Result<(), String> {
+async fn widget_ready(
+    page: std::sync::Arc<crate::browser::driver::Page>,
+    timeout_ms: u64,
+) -> Result<(), String> {
     blocking(move || {
         let deadline = Instant::now() + Duration::from_millis(timeout_ms);
         loop {
@@ -103,7 +145,10 @@ mod tests {
         let u = url::Url::parse(&button_url("http://127.0.0.1:1", &b)).unwrap();
         let q: std::collections::HashMap<_, _> = u.query_pairs().into_owned().collect();
         assert_eq!(q["loader"], "amocrm");
-        assert_eq!(q["meta"], r#"[{"bot_params":{"username":"Maria"}},{"lead":{"name":"L"}}]"#);
+        assert_eq!(
+            q["meta"],
+            r#"[{"bot_params":{"username":"Maria"}},{"lead":{"name":"L"}}]"#
+        );
         assert_eq!(q["queue"], r#"[["runChatShow"]]"#);
         assert!(!q.contains_key("config"));
         assert!(with_account(u.as_str(), "acc").ends_with("&account=acc"));
@@ -111,6 +156,9 @@ mod tests {
 
     #[test]
     fn widget_folder_is_relative_to_the_step_file() {
-        assert_eq!(widget_dir("scenarios/examples/a.yaml", "../../web/w"), PathBuf::from("scenarios/examples/../../web/w"));
+        assert_eq!(
+            widget_dir("scenarios/examples/a.yaml", "../../web/w"),
+            PathBuf::from("scenarios/examples/../../web/w")
+        );
     }
 }

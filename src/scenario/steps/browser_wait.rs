@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 const POLL: Duration = Duration::from_millis(50);
 
 /// Polls `probe` (blocking) until it returns Ok(Some), or the deadline passes; then `Err(last)`.
-fn poll<T>(timeout_ms: u64, mut probe: impl FnMut() -> Result<Result<T, Value>, String>) -> Result<Result<T, Value>, String> {
+fn poll<T>(
+    timeout_ms: u64,
+    mut probe: impl FnMut() -> Result<Result<T, Value>, String>,
+) -> Result<Result<T, Value>, String> {
     let deadline = Instant::now() + Duration::from_millis(timeout_ms);
     loop {
         let outcome = probe()?;
@@ -24,9 +27,16 @@ fn poll<T>(timeout_ms: u64, mut probe: impl FnMut() -> Result<Result<T, Value>, 
     }
 }
 
-pub async fn wait_for(page: Arc<Page>, w: &WaitFor, timeout_ms: u64) -> Result<(Value, Value), String> {
+pub async fn wait_for(
+    page: Arc<Page>,
+    w: &WaitFor,
+    timeout_ms: u64,
+) -> Result<(Value, Value), String> {
     let (selector, text) = (w.selector.clone(), w.text.clone());
-    let js = format!("Array.from(document.querySelectorAll({})).map(e => e.textContent)", js_string(&selector));
+    let js = format!(
+        "Array.from(document.querySelectorAll({})).map(e => e.textContent)",
+        js_string(&selector)
+    );
     let outcome = blocking(move || {
         poll(timeout_ms, || {
             let texts = page.eval(&js).map_err(|e| format!("{e:#}"))?;
@@ -55,13 +65,22 @@ fn missing_text(w: &WaitFor, seen: &Value, timeout_ms: u64) -> String {
     let saw = if list.is_empty() {
         format!("no element matches `{}`", w.selector)
     } else {
-        let shown: Vec<String> = list.iter().take(8).map(|t| format!("{:?}", shorten(t.trim(), 100))).collect();
+        let shown: Vec<String> = list
+            .iter()
+            .take(8)
+            .map(|t| format!("{:?}", shorten(t.trim(), 100)))
+            .collect();
         format!("{} element(s): {}", list.len(), shown.join(", "))
     };
     format!("timed out after {timeout_ms} ms\n  expected: {expected}\n  saw: {saw}")
 }
 
-pub async fn wait_until(page: Arc<Page>, js: &str, pattern: Option<&Value>, timeout_ms: u64) -> Result<(Value, Value), String> {
+pub async fn wait_until(
+    page: Arc<Page>,
+    js: &str,
+    pattern: Option<&Value>,
+    timeout_ms: u64,
+) -> Result<(Value, Value), String> {
     let (expr, p) = (js.to_string(), pattern.cloned());
     let outcome = blocking(move || {
         poll(timeout_ms, || {
@@ -82,8 +101,16 @@ pub async fn wait_until(page: Arc<Page>, js: &str, pattern: Option<&Value>, time
                 Some(p) => format!("`{js}` to give a value matching {p}"),
                 None => format!("`{js}` to be truthy"),
             };
-            let diffs: Vec<String> = pattern.map(|p| check(Some(p), &BTreeMap::new(), &last)).unwrap_or_default().iter().map(|m| format!("\n    {m}")).collect();
-            Err(format!("timed out after {timeout_ms} ms\n  expected: {expected}\n  saw: {last}{}", diffs.join("")))
+            let diffs: Vec<String> = pattern
+                .map(|p| check(Some(p), &BTreeMap::new(), &last))
+                .unwrap_or_default()
+                .iter()
+                .map(|m| format!("\n    {m}"))
+                .collect();
+            Err(format!(
+                "timed out after {timeout_ms} ms\n  expected: {expected}\n  saw: {last}{}",
+                diffs.join("")
+            ))
         }
     }
 }
@@ -103,10 +130,19 @@ mod tests {
 
     #[test]
     fn missing_text_names_expected_and_seen() {
-        let w = WaitFor { selector: ".ksb-in".into(), text: Some("Hello, Maria!".into()) };
+        let w = WaitFor {
+            selector: ".ksb-in".into(),
+            text: Some("Hello, Maria!".into()),
+        };
         let m = missing_text(&w, &json!(["Hi there", "How can we help?"]), 500);
-        assert!(m.contains("expected: an element matching `.ksb-in` containing \"Hello, Maria!\""), "{m}");
-        assert!(m.contains("saw: 2 element(s): \"Hi there\", \"How can we help?\""), "{m}");
+        assert!(
+            m.contains("expected: an element matching `.ksb-in` containing \"Hello, Maria!\""),
+            "{m}"
+        );
+        assert!(
+            m.contains("saw: 2 element(s): \"Hi there\", \"How can we help?\""),
+            "{m}"
+        );
         assert!(missing_text(&w, &json!([]), 500).contains("saw: no element matches `.ksb-in`"));
     }
 

@@ -45,13 +45,31 @@ pub async fn run(ctx: &mut Ctx<'_>, e: &Expect, label: &str) -> Result<Value, St
     }
     let pattern = pattern.filter(|p| !p.is_null());
     let wanted = e.count.unwrap_or(1);
-    let deadline = Instant::now() + Duration::from_millis(e.timeout.map(|t| t.0).unwrap_or(DEFAULT_TIMEOUT_MS));
+    let deadline = Instant::now()
+        + Duration::from_millis(e.timeout.map(|t| t.0).unwrap_or(DEFAULT_TIMEOUT_MS));
     loop {
         let records = fetch(ctx, kind).await?;
-        let hits: Vec<&Value> = records.iter().filter(|r| check(pattern.as_ref(), &paths, r).is_empty()).collect();
-        let done = if e.absent { !hits.is_empty() } else { hits.len() >= wanted };
+        let hits: Vec<&Value> = records
+            .iter()
+            .filter(|r| check(pattern.as_ref(), &paths, r).is_empty())
+            .collect();
+        let done = if e.absent {
+            !hits.is_empty()
+        } else {
+            hits.len() >= wanted
+        };
         if done || Instant::now() >= deadline {
-            return conclude(ctx, e, kind, label, pattern.as_ref(), &paths, &records, &hits, wanted);
+            return conclude(
+                ctx,
+                e,
+                kind,
+                label,
+                pattern.as_ref(),
+                &paths,
+                &records,
+                &hits,
+                wanted,
+            );
         }
         tokio::time::sleep(POLL).await;
     }
@@ -72,21 +90,35 @@ fn conclude(
     let expected = json!({"pattern": pattern, "paths": paths});
     if e.absent {
         if let Some(hit) = hits.first() {
-            return Err(format!("{label}: expected no {kind} record like {expected}, but saw {}", sources::summary(kind, hit)));
+            return Err(format!(
+                "{label}: expected no {kind} record like {expected}, but saw {}",
+                sources::summary(kind, hit)
+            ));
         }
-        ctx.steps_log.push(json!({"expect": kind, "absent": true, "pattern": pattern}));
+        ctx.steps_log
+            .push(json!({"expect": kind, "absent": true, "pattern": pattern}));
         return Ok(Value::Null);
     }
     if hits.len() >= wanted {
         let last = hits[hits.len() - 1].clone();
-        let mut entry = json!({"expect": kind, "pattern": pattern, "matched": hits.len().min(wanted)});
+        let mut entry =
+            json!({"expect": kind, "pattern": pattern, "matched": hits.len().min(wanted)});
         if !paths.is_empty() {
             entry["paths"] = json!(paths);
         }
         ctx.steps_log.push(entry);
         return Ok(last);
     }
-    Err(near_miss(kind, label, &expected, records, hits.len(), wanted, pattern, paths))
+    Err(near_miss(
+        kind,
+        label,
+        &expected,
+        records,
+        hits.len(),
+        wanted,
+        pattern,
+        paths,
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -101,7 +133,11 @@ fn near_miss(
     paths: &std::collections::BTreeMap<String, Value>,
 ) -> String {
     let mut msg = format!("{label}: timed out waiting for {wanted} {kind} record(s) matching\n    {expected}\n  matched {seen} of {} record(s)", records.len());
-    let scored: Vec<(Vec<Mismatch>, &Value)> = records.iter().map(|r| (check(pattern, paths, r), r)).filter(|(m, _)| !m.is_empty()).collect();
+    let scored: Vec<(Vec<Mismatch>, &Value)> = records
+        .iter()
+        .map(|r| (check(pattern, paths, r), r))
+        .filter(|(m, _)| !m.is_empty())
+        .collect();
     if let Some((mismatches, record)) = scored.iter().min_by_key(|(m, _)| m.len()) {
         msg.push_str(&format!("\n  closest: {}", sources::summary(kind, record)));
         for m in mismatches.iter().take(6) {

@@ -67,7 +67,11 @@ fn check_reply(ctx: &mut Ctx<'_>, step: &Step, reply: &Reply) -> Result<(), Stri
         Some(p) => ctx.vars.value(p)?,
         None => json!("@2xx"),
     };
-    let mut problems = check(Some(&status_pattern), &BTreeMap::new(), &json!(reply.status));
+    let mut problems = check(
+        Some(&status_pattern),
+        &BTreeMap::new(),
+        &json!(reply.status),
+    );
     if let Some(p) = &step.response {
         let p = ctx.vars.value(p)?;
         problems.extend(check(Some(&p), &BTreeMap::new(), &reply.body));
@@ -76,12 +80,18 @@ fn check_reply(ctx: &mut Ctx<'_>, step: &Step, reply: &Reply) -> Result<(), Stri
         return Ok(());
     }
     let lines: Vec<String> = problems.iter().map(|m| format!("  {m}")).collect();
-    Err(format!("the answer differs from what was expected:\n{}\n  answer: {} {}", lines.join("\n"), reply.status, reply.body))
+    Err(format!(
+        "the answer differs from what was expected:\n{}\n  answer: {} {}",
+        lines.join("\n"),
+        reply.status,
+        reply.body
+    ))
 }
 
 fn captures(ctx: &mut Ctx<'_>, step: &Step, record: &Value) -> Result<(), String> {
     for (name, path) in &step.capture {
-        let value = capture(path, record).ok_or_else(|| format!("capture {name}: nothing at {path} in {}", short(record)))?;
+        let value = capture(path, record)
+            .ok_or_else(|| format!("capture {name}: nothing at {path} in {}", short(record)))?;
         ctx.vars.set(name, value);
     }
     Ok(())
@@ -90,12 +100,18 @@ fn captures(ctx: &mut Ctx<'_>, step: &Step, record: &Value) -> Result<(), String
 fn short(v: &Value) -> String {
     let s = v.to_string();
     if s.len() > 300 {
-        format!("{}…", &s[..s.char_indices().nth(300).map(|(i, _)| i).unwrap_or(s.len())])
+        format!(
+            "{}…",
+            &s[..s.char_indices().nth(300).map(|(i, _)| i).unwrap_or(s.len())]
+        )
     } else {
         s
     }
 }
 
 pub(crate) fn reply_from(status: u16, text: &str) -> Reply {
-    Reply { status, body: parse_body(text) }
+    Reply {
+        status,
+        body: parse_body(text),
+    }
 }

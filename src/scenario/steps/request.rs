@@ -17,25 +17,48 @@ pub async fn action(ctx: &mut Ctx<'_>, name: &str, with: Option<&Value>) -> Resu
     };
     let (url, sent) = if name == "salesbot" {
         // Salesbot runs are started through the API (`POST /api/v2/salesbot/run`), as Kommo's own widgets do.
-        (format!("{}/api/v2/salesbot/run", ctx.shared.sandbox_url), json!([body]))
+        (
+            format!("{}/api/v2/salesbot/run", ctx.shared.sandbox_url),
+            json!([body]),
+        )
     } else {
-        (format!("{}/_sandbox/accounts/{}/actions/{name}", ctx.shared.sandbox_url, ctx.amojo_id), body.clone())
+        (
+            format!(
+                "{}/_sandbox/accounts/{}/actions/{name}",
+                ctx.shared.sandbox_url, ctx.amojo_id
+            ),
+            body.clone(),
+        )
     };
-    let mut req = ctx.shared.client.post(&url).json(&sent).timeout(REQUEST_TIMEOUT);
-    if let Some(token) = ctx.vars.get("api_token").and_then(|t| t.as_str().map(str::to_string)) {
+    let mut req = ctx
+        .shared
+        .client
+        .post(&url)
+        .json(&sent)
+        .timeout(REQUEST_TIMEOUT);
+    if let Some(token) = ctx
+        .vars
+        .get("api_token")
+        .and_then(|t| t.as_str().map(str::to_string))
+    {
         req = req.bearer_auth(token);
     }
     let resp = req.send().await.map_err(|e| format!("POST {url}: {e}"))?;
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap_or_default();
     let reply = reply_from(status, &text);
-    ctx.steps_log.push(json!({"action": name, "with": body, "status": status, "response": reply.body}));
+    ctx.steps_log
+        .push(json!({"action": name, "with": body, "status": status, "response": reply.body}));
     Ok(reply)
 }
 
 pub async fn chats_api(ctx: &mut Ctx<'_>, call: &ChatsApiCall) -> Result<Reply, String> {
     let raw_path = ctx.vars.text(&call.path)?;
-    let path = if raw_path.starts_with('/') { raw_path } else { format!("{}{raw_path}", crate::chats_api::PREFIX) };
+    let path = if raw_path.starts_with('/') {
+        raw_path
+    } else {
+        format!("{}{raw_path}", crate::chats_api::PREFIX)
+    };
     let body = match (&call.raw_body, &call.body) {
         (Some(raw), _) => ctx.vars.text(raw)?,
         (None, Some(b)) => ctx.vars.value(b)?.to_string(),
@@ -51,8 +74,14 @@ pub async fn chats_api(ctx: &mut Ctx<'_>, call: &ChatsApiCall) -> Result<Reply, 
         None => ctx.secret.clone(),
     };
     let url = format!("{}{path}", ctx.shared.sandbox_url);
-    let m = reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| format!("{method:?} is not an HTTP method"))?;
-    let mut req = ctx.shared.client.request(m, &url).timeout(REQUEST_TIMEOUT).body(body.clone());
+    let m = reqwest::Method::from_bytes(method.as_bytes())
+        .map_err(|_| format!("{method:?} is not an HTTP method"))?;
+    let mut req = ctx
+        .shared
+        .client
+        .request(m, &url)
+        .timeout(REQUEST_TIMEOUT)
+        .body(body.clone());
     if call.sign {
         for (k, v) in sign_request(&secret, &method, &path, body.as_bytes(), &date).pairs() {
             req = req.header(k, v);
@@ -60,7 +89,10 @@ pub async fn chats_api(ctx: &mut Ctx<'_>, call: &ChatsApiCall) -> Result<Reply, 
     } else {
         req = req.header("Content-Type", "application/json");
     }
-    let resp = req.send().await.map_err(|e| format!("{method} {url}: {e}"))?;
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| format!("{method} {url}: {e}"))?;
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap_or_default();
     let reply = reply_from(status, &text);
@@ -80,10 +112,19 @@ pub async fn http(ctx: &mut Ctx<'_>, call: &HttpCall) -> Result<Reply, String> {
         None if body.is_some() => "POST".into(),
         None => "GET".into(),
     };
-    let m = reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| format!("{method:?} is not an HTTP method"))?;
-    let timeout = call.timeout.map(|t| t.duration()).unwrap_or(REQUEST_TIMEOUT);
+    let m = reqwest::Method::from_bytes(method.as_bytes())
+        .map_err(|_| format!("{method:?} is not an HTTP method"))?;
+    let timeout = call
+        .timeout
+        .map(|t| t.duration())
+        .unwrap_or(REQUEST_TIMEOUT);
     let mut req = ctx.shared.client.request(m, &url).timeout(timeout);
-    if call.json.is_some() && !call.headers.keys().any(|k| k.eq_ignore_ascii_case("content-type")) {
+    if call.json.is_some()
+        && !call
+            .headers
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case("content-type"))
+    {
         req = req.header("Content-Type", "application/json");
     }
     for (k, v) in &call.headers {
@@ -92,11 +133,17 @@ pub async fn http(ctx: &mut Ctx<'_>, call: &HttpCall) -> Result<Reply, String> {
     if let Some(b) = &body {
         req = req.body(b.clone());
     }
-    let resp = req.send().await.map_err(|e| format!("{method} {url}: {e}"))?;
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| format!("{method} {url}: {e}"))?;
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap_or_default();
     let reply = reply_from(status, &text);
-    let shown_body = body.as_deref().map(super::parse_body).unwrap_or(Value::Null);
+    let shown_body = body
+        .as_deref()
+        .map(super::parse_body)
+        .unwrap_or(Value::Null);
     ctx.steps_log.push(json!({"http": format!("{method} {url}"), "body": shown_body, "status": status, "response": reply.body}));
     Ok(reply)
 }
@@ -104,7 +151,9 @@ pub async fn http(ctx: &mut Ctx<'_>, call: &HttpCall) -> Result<Reply, String> {
 /// Sends a well-formed message hook signed with the wrong key to the integration;
 /// returns the status it answered (a conforming integration refuses it).
 pub async fn send_forged_webhook(ctx: &Ctx<'_>) -> Result<u16, String> {
-    let Some(url) = &ctx.webhook_url else { return Err("no webhook URL".into()) };
+    let Some(url) = &ctx.webhook_url else {
+        return Err("no webhook URL".into());
+    };
     let now = chrono::Utc::now();
     let body = json!({
         "account_id": ctx.amojo_id,
