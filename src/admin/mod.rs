@@ -187,12 +187,14 @@ struct ClockChange {
 async fn set_clock(State(sb): Shared, body: axum::body::Bytes) -> Response {
     let change: ClockChange = match serde_json::from_slice(&body) {
         Ok(c) => c,
-        Err(e) => return error(
-            StatusCode::BAD_REQUEST,
-            format!(
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!(
                 "{e}; send {{\"now\": \"Thu, 16 Dec 2021 13:15:29 +0000\"}} or {{\"advance\": 60}}"
             ),
-        ),
+            )
+        }
     };
     if let Some(freeze) = change.freeze {
         sb.clock.freeze(freeze);

@@ -104,16 +104,17 @@ async fn set_button(
 }
 
 async fn set_bot(State(sb): Shared, Path(acc): Path<String>, body: axum::body::Bytes) -> Response {
-    let config: BotConfig =
-        match serde_json::from_slice(&body) {
-            Ok(c) => c,
-            Err(e) => return error(
+    let config: BotConfig = match serde_json::from_slice(&body) {
+        Ok(c) => c,
+        Err(e) => {
+            return error(
                 StatusCode::BAD_REQUEST,
                 format!(
                     "{e}; send {{welcome?, branches: [{{conditions, say}}], else?, key_actions?}}"
                 ),
-            ),
-        };
+            )
+        }
+    };
     if let Err(e) = config.validate() {
         return error(StatusCode::BAD_REQUEST, e);
     }
