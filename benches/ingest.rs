@@ -6,6 +6,10 @@
 //! `BENCH_CONNECTIONS` (32), `BENCH_REQUESTS` (requests per target, 60000),
 //! `BENCH_SERVER_THREADS` (2), `BENCH_JOURNAL_CAP`, `BENCH_SKIP_HELLO`, `BENCH_HANDLER_ONLY`.
 
+// The same allocator as the binary (src/main.rs), so the in-process server
+// measured here is the one `serve` runs.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::server::conn::http1;
@@ -295,7 +299,11 @@ fn throughput(connections: usize, requests: usize) {
     ));
     assert_eq!(sandbox_stats.errors, 0, "every message must be accepted");
     let journal = sandbox.journal.len();
-    let messages = sandbox.world().scopes[0].messages.len();
+    let messages = sandbox
+        .world()
+        .scopes
+        .first()
+        .map_or(0, |s| s.messages.len());
 
     println!("\n== ingestion: {connections} keep-alive connections, loopback, client and server in one process ==");
     report("hello-world", &hello_stats);
@@ -448,8 +456,8 @@ fn main() {
             .unwrap_or(0)
     );
     if std::env::var("BENCH_HANDLER_ONLY").is_ok() {
-        let on = handler_only(requests.min(20_000), None);
-        let off = handler_only(requests.min(20_000), Some(0));
+        let on = handler_only(env_or("BENCH_HANDLER_REQUESTS", 20_000), None);
+        let off = handler_only(env_or("BENCH_HANDLER_REQUESTS", 20_000), Some(0));
         println!("handler alone, one thread, best of 5: {on:.1} us/message with the journal, {off:.1} us without");
         return;
     }

@@ -2,6 +2,11 @@
 
 mod cli;
 
+// Requests make many small, short-lived allocations on two or more threads;
+// mimalloc serves them at a fraction of glibc's cost (README, Performance).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     cli::main()
 }

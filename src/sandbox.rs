@@ -2,8 +2,8 @@
 
 use crate::clock::{parse_time, Clock};
 use crate::config::{Config, Settings};
-use crate::domain::Outbound;
 use crate::domain::World;
+use crate::domain::{Due, Outbound};
 use crate::journal::Journal;
 use crate::webhooks::{deliver::Dispatcher, WebhookLog};
 use parking_lot::{Mutex, MutexGuard};
@@ -50,6 +50,19 @@ impl Sandbox {
         self.world.lock()
     }
 
+    /// The world's lock for the request hot path. A runtime thread blocked on
+    /// a held lock is parked and woken again, which costs more than the work
+    /// under the lock; instead the task steps aside, the thread serves other
+    /// connections, and the task retries when polled again.
+    pub async fn world_async(&self) -> MutexGuard<'_, World> {
+        loop {
+            if let Some(world) = self.world.try_lock() {
+                return world;
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+
     /// Back to the state the config describes; the journal is cleared too.
     pub fn reset(&self) {
         *self.world() = World::from_config(&self.config);
@@ -60,9 +73,17 @@ impl Sandbox {
     /// Sends what the world queued (chat hooks, account events). Call it after
     /// releasing the world lock; must run inside the tokio runtime.
     pub fn flush(self: &Arc<Self>) {
-        let (queued, retries) = self.world().take_due(self.clock.now_secs());
-        crate::rest_v4::account_hooks::send_retries(self, retries);
-        for item in queued {
+        let due = self.world().take_due(self.clock.now_secs());
+        self.send(due);
+    }
+
+    /// Sends what [`World::take_due`] returned; call it with the world unlocked.
+    pub fn send(self: &Arc<Self>, due: Due) {
+        if due.queued.is_empty() && due.retries.is_empty() {
+            return;
+        }
+        crate::rest_v4::account_hooks::send_retries(self, due.retries);
+        for item in due.queued {
             match item {
                 Outbound::ChatHook(hook) => self.dispatcher.enqueue(self, hook),
                 Outbound::AccountEvent(event) => {

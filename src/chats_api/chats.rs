@@ -3,13 +3,13 @@
 
 use super::error::{AmojoError, Result};
 use super::wire::{self, CreateChatRequest, Person};
-use super::{Call, Reply};
-use crate::domain::{Account, Conversation, Participant, ParticipantKind, Scope};
+use super::Reply;
+use crate::domain::{Account, Conversation, Participant, ParticipantKind, Scope, World};
 use axum::http::StatusCode;
 use serde_json::{json, Map, Value};
 
-pub fn create(call: &Call, scope_id: &str) -> Result<Reply> {
-    let req: CreateChatRequest = wire::parse(call.body)?;
+pub fn parse(body: &[u8]) -> Result<CreateChatRequest> {
+    let req: CreateChatRequest = wire::parse(body)?;
     wire::check_source(&req.source)?;
     if req.conversation_id.is_empty() {
         return Err(AmojoError::bad_request(
@@ -18,7 +18,15 @@ pub fn create(call: &Call, scope_id: &str) -> Result<Reply> {
     }
     wire::non_empty(&req.user.id, "user.id")?;
     wire::non_empty(&req.user.name, "user.name")?;
-    let mut world = call.sandbox.world();
+    Ok(req)
+}
+
+pub fn create(
+    world: &mut World,
+    now: i64,
+    scope_id: &str,
+    req: CreateChatRequest,
+) -> Result<Reply> {
     let (scope, account) = world
         .scope_and_account_mut(scope_id)
         .ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))?;
@@ -32,7 +40,7 @@ pub fn create(call: &Call, scope_id: &str) -> Result<Reply> {
                 Some(req.conversation_id.clone()),
                 participant.clone(),
                 req.source.as_ref().map(|s| s.external_id.clone()),
-                call.now,
+                now,
             ))
         }
     };

@@ -2,21 +2,30 @@
 
 use super::error::{AmojoError, Result};
 use super::wire::{self, ConnectRequest, DisconnectRequest};
-use super::{Call, Reply};
-use crate::domain::{scope_id, Scope};
+use super::Reply;
+use crate::domain::{scope_id, Scope, World};
 use axum::http::StatusCode;
 use serde_json::json;
 
-pub fn connect(call: &Call, channel_id: &str) -> Result<Reply> {
-    let req: ConnectRequest = wire::parse(call.body)?;
-    let version = req.hook_api_version.clone().unwrap_or_else(|| "v1".into());
+pub fn parse_connect(body: &[u8]) -> Result<ConnectRequest> {
+    let req: ConnectRequest = wire::parse(body)?;
+    let version = req.hook_api_version.as_deref().unwrap_or("v1");
     if version != "v1" && version != "v2" {
         return Err(AmojoError::bad_request(format!(
             "`hook_api_version` {version:?} is not supported; use \"v2\""
         )));
     }
-    let mut world = call.sandbox.world();
-    check_account(&world, channel_id, &req.account_id)?;
+    Ok(req)
+}
+
+pub fn connect(
+    world: &mut World,
+    now: i64,
+    channel_id: &str,
+    req: ConnectRequest,
+) -> Result<Reply> {
+    let version = req.hook_api_version.clone().unwrap_or_else(|| "v1".into());
+    check_account(world, channel_id, &req.account_id)?;
     let channel_title = world
         .channel(channel_id)
         .map(|c| c.title.clone())
@@ -38,7 +47,7 @@ pub fn connect(call: &Call, channel_id: &str) -> Result<Reply> {
     scope.hook_api_version = version;
     scope.is_time_window_disabled = req.is_time_window_disabled.unwrap_or(false);
     if !scope.connected {
-        scope.connected_at = call.now;
+        scope.connected_at = now;
     }
     scope.connected = true;
     Ok(Reply::Json(
@@ -53,10 +62,12 @@ pub fn connect(call: &Call, channel_id: &str) -> Result<Reply> {
     ))
 }
 
-pub fn disconnect(call: &Call, channel_id: &str) -> Result<Reply> {
-    let req: DisconnectRequest = wire::parse(call.body)?;
-    let mut world = call.sandbox.world();
-    check_account(&world, channel_id, &req.account_id)?;
+pub fn parse_disconnect(body: &[u8]) -> Result<DisconnectRequest> {
+    wire::parse(body)
+}
+
+pub fn disconnect(world: &mut World, channel_id: &str, req: DisconnectRequest) -> Result<Reply> {
+    check_account(world, channel_id, &req.account_id)?;
     let id = scope_id(channel_id, &req.account_id);
     if let Some(scope) = world.scopes.iter_mut().find(|s| s.scope_id == id) {
         scope.connected = false;

@@ -2,8 +2,8 @@
 
 use super::error::{AmojoError, Result};
 use super::wire::{self, DeliveryStatusRequest};
-use super::{Call, Reply};
-use crate::domain::StatusChange;
+use super::Reply;
+use crate::domain::{StatusChange, World};
 use axum::http::StatusCode;
 
 pub const ERROR_CODES: [(i64, &str); 5] = [
@@ -14,18 +14,33 @@ pub const ERROR_CODES: [(i64, &str); 5] = [
     (905, "other error (text required)"),
 ];
 
-pub fn update(call: &Call, scope_id: &str, path_msgid: &str) -> Result<Reply> {
-    let req: DeliveryStatusRequest = wire::parse(call.body)?;
+pub fn parse(body: &[u8], path_msgid: &str) -> Result<DeliveryStatusRequest> {
+    let req: DeliveryStatusRequest = wire::parse(body)?;
     if req.msgid != path_msgid {
         return Err(AmojoError::bad_request(format!(
             "`msgid` {:?} must equal the message id in the path ({path_msgid})",
             req.msgid
         )));
     }
-    let code = req.delivery_status.or(req.status_code).ok_or_else(|| {
-        AmojoError::bad_request("`delivery_status` is required: 1 delivered, 2 read, -1 error")
-    })?;
-    let mut world = call.sandbox.world();
+    if req.delivery_status.or(req.status_code).is_none() {
+        return Err(AmojoError::bad_request(
+            "`delivery_status` is required: 1 delivered, 2 read, -1 error",
+        ));
+    }
+    Ok(req)
+}
+
+pub fn update(
+    world: &mut World,
+    now: i64,
+    scope_id: &str,
+    path_msgid: &str,
+    req: DeliveryStatusRequest,
+) -> Result<Reply> {
+    let code = req
+        .delivery_status
+        .or(req.status_code)
+        .expect("checked in parse");
     let (scope, _) = world
         .scope_and_account_mut(scope_id)
         .ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))?;
@@ -36,7 +51,7 @@ pub fn update(call: &Call, scope_id: &str, path_msgid: &str) -> Result<Reply> {
         };
         AmojoError::not_found("MESSAGE_NOT_FOUND", format!("message {path_msgid} does not exist{hint}"))
     })?;
-    let change = status_change(code, req.error_code, req.error.clone(), call.now)?;
+    let change = status_change(code, req.error_code, req.error, now)?;
     scope.messages[i].statuses.push(change);
     Ok(Reply::Empty(StatusCode::OK))
 }

@@ -3,16 +3,21 @@
 
 use super::chats::user_view;
 use super::error::{AmojoError, Result};
-use super::{Call, Reply};
-use crate::domain::{Message, Scope};
+use super::Reply;
+use crate::domain::{Message, Scope, World};
 use axum::http::StatusCode;
 use serde_json::{json, Map, Value};
 
 pub const MAX_LIMIT: u64 = 50;
 
-pub fn get(call: &Call, scope_id: &str, chat_id: &str) -> Result<Reply> {
-    let (offset, limit) = paging(call.query)?;
-    let world = call.sandbox.world();
+/// `offset` and `limit` from the query.
+pub struct Paging {
+    offset: u64,
+    limit: u64,
+}
+
+pub fn get(world: &World, scope_id: &str, chat_id: &str, paging: Paging) -> Result<Reply> {
+    let Paging { offset, limit } = paging;
     let scope = world
         .scope(scope_id)
         .ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))?;
@@ -34,7 +39,7 @@ pub fn get(call: &Call, scope_id: &str, chat_id: &str) -> Result<Reply> {
     Ok(Reply::Json(StatusCode::OK, json!({ "messages": items })))
 }
 
-fn paging(query: &str) -> Result<(u64, u64)> {
+pub fn paging(query: &str) -> Result<Paging> {
     let (mut offset, mut limit) = (0, MAX_LIMIT);
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -56,7 +61,7 @@ fn paging(query: &str) -> Result<(u64, u64)> {
             "`limit` must be between 1 and {MAX_LIMIT}, got {limit}"
         )));
     }
-    Ok((offset, limit))
+    Ok(Paging { offset, limit })
 }
 
 fn item(scope: &Scope, m: &Message) -> Value {

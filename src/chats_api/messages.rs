@@ -4,7 +4,7 @@ use super::chats::client_participant;
 use super::delivery::status_change;
 use super::error::{AmojoError, Result};
 use super::wire::{self, MessageBody, MessageEnvelope, Payload, QuotedMessage};
-use super::{Call, Reply};
+use super::Reply;
 use crate::domain::effects::{on_incoming_message, Incoming};
 use crate::domain::{
     Account, Channel, Conversation, Direction, Message, Participant, ParticipantKind, Scope,
@@ -17,16 +17,35 @@ pub const MESSAGE_TYPES: [&str; 9] = [
     "text", "contact", "file", "video", "picture", "voice", "audio", "sticker", "location",
 ];
 
-pub fn post(call: &Call, scope_id: &str) -> Result<Reply> {
-    // Typed for validation, raw to keep the message object exactly as sent; one parse.
-    let (envelope, raw): (MessageEnvelope, Value) = wire::parse_with_raw(call.body)?;
-    let raw_payload = &raw["payload"];
+/// A checked message request: typed for validation, raw to keep the message
+/// object exactly as sent.
+pub struct MessageInput {
+    envelope: MessageEnvelope,
+    raw: Value,
+}
+
+pub fn parse(body: &[u8]) -> Result<MessageInput> {
+    let (envelope, raw): (MessageEnvelope, Value) = wire::parse_with_raw(body)?;
+    let p = &envelope.payload;
     match envelope.event_type.as_str() {
-        "new_message" => new_message(call, scope_id, &envelope.payload, raw_payload),
-        "edit_message" => edit_message(call, scope_id, &envelope.payload, raw_payload),
-        other => Err(AmojoError::bad_request(format!(
-            "`event_type` {other:?} is not supported; use \"new_message\" or \"edit_message\""
-        ))),
+        "new_message" => check_new(p)?,
+        "edit_message" => check_edit(p)?,
+        other => {
+            return Err(AmojoError::bad_request(format!(
+                "`event_type` {other:?} is not supported; use \"new_message\" or \"edit_message\""
+            )))
+        }
+    }
+    Ok(MessageInput { envelope, raw })
+}
+
+pub fn post(world: &mut World, now: i64, scope_id: &str, input: MessageInput) -> Result<Reply> {
+    let raw_payload = &input.raw["payload"];
+    let p = &input.envelope.payload;
+    if input.envelope.event_type == "new_message" {
+        new_message(world, now, scope_id, p, raw_payload)
+    } else {
+        edit_message(world, now, scope_id, p, raw_payload)
     }
 }
 
@@ -82,10 +101,11 @@ pub fn validate_message(m: &MessageBody, editing: bool) -> Result<()> {
     Ok(())
 }
 
-fn new_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result<Reply> {
-    let msgid = wire::non_empty(&p.msgid, "payload.msgid")?;
-    let conversation_id = wire::non_empty(&p.conversation_id, "payload.conversation_id")?;
-    let timestamp = *wire::required(&p.timestamp, "payload.timestamp")?;
+/// What a new message must carry, checked before the world is touched.
+fn check_new(p: &Payload) -> Result<()> {
+    wire::non_empty(&p.msgid, "payload.msgid")?;
+    wire::non_empty(&p.conversation_id, "payload.conversation_id")?;
+    wire::required(&p.timestamp, "payload.timestamp")?;
     wire::required(&p.sender, "payload.sender")?;
     let message = wire::required(&p.message, "payload.message")?;
     validate_message(message, false)?;
@@ -99,9 +119,22 @@ fn new_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result<
             "`payload.message.delivery_status` is only allowed with edit_message",
         ));
     }
-    wire::check_source(&p.source)?;
-    let mut world = call.sandbox.world();
-    let (scope, account, channel) = parts(&mut world, scope_id)?;
+    wire::check_source(&p.source)
+}
+
+fn new_message(
+    world: &mut World,
+    now: i64,
+    scope_id: &str,
+    p: &Payload,
+    raw: &Value,
+) -> Result<Reply> {
+    let checked = "checked in parse";
+    let msgid = p.msgid.as_deref().expect(checked);
+    let conversation_id = p.conversation_id.as_deref().expect(checked);
+    let timestamp = p.timestamp.expect(checked);
+    let message = p.message.as_ref().expect(checked);
+    let (scope, account, channel) = parts(world, scope_id)?;
     if let Some(i) = scope.message_idx_by_client(msgid) {
         let earlier = &scope.messages[i];
         return Err(AmojoError::new(
@@ -123,7 +156,7 @@ fn new_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result<
     let forwards = resolve_forwards(scope, p, raw)?;
     let (sender_id, receiver_id, client_id) = participants(scope, account, channel, p, direction)?;
     let conv = conversation(
-        call,
+        now,
         scope,
         account,
         p,
@@ -152,7 +185,7 @@ fn new_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result<
                 status: "sent".into(),
                 error_code: None,
                 error: None,
-                at: call.now,
+                at: now,
             }],
             Direction::Incoming => vec![],
         },
@@ -169,7 +202,7 @@ fn new_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result<
     let message_id = msg.id.clone();
     scope.add_message(msg);
     if direction == Direction::Incoming && !silent {
-        scope.conversations[conv].last_incoming_at = Some(call.now);
+        scope.conversations[conv].last_incoming_at = Some(now);
         let client = scope
             .participant(&client_id)
             .cloned()
@@ -187,7 +220,7 @@ fn new_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result<
                 message_id,
                 client: &client,
                 text,
-                now: call.now,
+                now,
             },
         );
         events.into_iter().for_each(|e| world.emit(e));
@@ -382,7 +415,7 @@ fn existing_conversation(
 /// The message's chat: the existing one (bound to `conversation_id` if it was
 /// a write-first chat) or a new one.
 fn conversation(
-    call: &Call,
+    now: i64,
     scope: &mut Scope,
     account: &mut Account,
     p: &Payload,
@@ -403,7 +436,7 @@ fn conversation(
         Some(conversation_id.to_string()),
         client.to_string(),
         source,
-        call.now,
+        now,
     ))
 }
 
@@ -463,7 +496,7 @@ fn resolve_forwards(scope: &Scope, p: &Payload, raw: &Value) -> Result<Option<Va
     Ok(Some(raw["forwards"].clone()))
 }
 
-fn edit_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result<Reply> {
+fn check_edit(p: &Payload) -> Result<()> {
     let message = wire::required(&p.message, "payload.message")?;
     validate_message(message, true)?;
     if p.id.is_none() && p.msgid.is_none() {
@@ -471,7 +504,17 @@ fn edit_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result
             "edit_message needs `payload.id` (sandbox message id) or `payload.msgid` (your id)",
         ));
     }
-    let mut world = call.sandbox.world();
+    Ok(())
+}
+
+fn edit_message(
+    world: &mut World,
+    now: i64,
+    scope_id: &str,
+    p: &Payload,
+    raw: &Value,
+) -> Result<Reply> {
+    let message = p.message.as_ref().expect("checked in parse");
     let (scope, _) = world
         .scope_and_account_mut(scope_id)
         .ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))?;
@@ -508,7 +551,7 @@ fn edit_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result
             ds.status_code,
             ds.error_code,
             ds.error.clone(),
-            call.now,
+            now,
         )?),
         None => None,
     };
@@ -526,7 +569,7 @@ fn edit_message(call: &Call, scope_id: &str, p: &Payload, raw: &Value) -> Result
     }
     let m = &mut scope.messages[i];
     let previous = std::mem::replace(&mut m.message, new_body);
-    m.edits.push(json!({"at": call.now, "previous": previous}));
+    m.edits.push(json!({"at": now, "previous": previous}));
     let m = &scope.messages[i];
     Ok(Reply::Json(
         StatusCode::OK,

@@ -13,6 +13,7 @@ mod react;
 mod typing;
 pub mod wire;
 
+use crate::domain::World;
 use crate::journal::Entry;
 use crate::signature::{self, Policy, Received, Verdict};
 use crate::Sandbox;
@@ -104,13 +105,58 @@ pub enum Reply {
     Empty(StatusCode),
 }
 
-/// The parts of a request the methods need.
-pub struct Call<'a> {
-    pub sandbox: &'a Sandbox,
-    pub endpoint: &'a Endpoint,
-    pub body: &'a [u8],
-    pub query: &'a str,
-    pub now: i64,
+/// A request's body (or query), parsed and checked, with the ids from its
+/// path: everything a method needs that does not depend on the world.
+pub enum Input {
+    Connect(String, wire::ConnectRequest),
+    Disconnect(String, wire::DisconnectRequest),
+    CreateChat(String, wire::CreateChatRequest),
+    Message(String, Box<messages::MessageInput>),
+    DeliveryStatus(String, String, wire::DeliveryStatusRequest),
+    History(String, String, history::Paging),
+    Typing(String, wire::TypingRequest),
+    React(String, react::ReactInput),
+}
+
+/// Parses and checks the request for `endpoint`; touches no state.
+fn parse_input(endpoint: &Endpoint, body: &[u8], query: &str) -> Result<Input> {
+    let id = |s: &String| s.clone();
+    Ok(match endpoint {
+        Endpoint::Connect { channel_id } => {
+            Input::Connect(id(channel_id), connect::parse_connect(body)?)
+        }
+        Endpoint::Disconnect { channel_id } => {
+            Input::Disconnect(id(channel_id), connect::parse_disconnect(body)?)
+        }
+        Endpoint::CreateChat { scope_id } => Input::CreateChat(id(scope_id), chats::parse(body)?),
+        Endpoint::Message { scope_id } => {
+            Input::Message(id(scope_id), Box::new(messages::parse(body)?))
+        }
+        Endpoint::DeliveryStatus { scope_id, msgid } => {
+            Input::DeliveryStatus(id(scope_id), id(msgid), delivery::parse(body, msgid)?)
+        }
+        Endpoint::History { scope_id, chat_id } => {
+            Input::History(id(scope_id), id(chat_id), history::paging(query)?)
+        }
+        Endpoint::Typing { scope_id } => Input::Typing(id(scope_id), typing::parse(body)?),
+        Endpoint::React { scope_id } => Input::React(id(scope_id), react::parse(body)?),
+    })
+}
+
+/// Runs the method on the world (locked by the caller).
+fn apply(world: &mut World, now: i64, input: Input) -> Result<Reply> {
+    match input {
+        Input::Connect(channel, req) => connect::connect(world, now, &channel, req),
+        Input::Disconnect(channel, req) => connect::disconnect(world, &channel, req),
+        Input::CreateChat(scope, req) => chats::create(world, now, &scope, req),
+        Input::Message(scope, input) => messages::post(world, now, &scope, *input),
+        Input::DeliveryStatus(scope, msgid, req) => {
+            delivery::update(world, now, &scope, &msgid, req)
+        }
+        Input::History(scope, chat, paging) => history::get(world, &scope, &chat, paging),
+        Input::Typing(scope, req) => typing::post(world, now, &scope, req),
+        Input::React(scope, reaction) => react::post(world, now, &scope, reaction),
+    }
 }
 
 pub async fn handle(
@@ -128,16 +174,15 @@ pub async fn handle(
     let (bytes, outcome) = match axum::body::to_bytes(body, sandbox.settings.max_body_bytes).await {
         Ok(bytes) => {
             let mut verdict = None;
-            let outcome = process(
-                &sandbox,
-                &method,
-                &path,
-                &query,
-                &headers,
-                &bytes,
+            let request = Request {
+                method: &method,
+                path: &path,
+                query: &query,
+                headers: &headers,
+                body: &bytes,
                 now_ms,
-                &mut verdict,
-            );
+            };
+            let outcome = process(&sandbox, &request, &mut verdict).await;
             (bytes, (outcome, verdict))
         }
         Err(_) => (
@@ -173,7 +218,6 @@ pub async fn handle(
         verdict,
         now_ms,
     );
-    sandbox.flush();
     let mut response = (status, response_body).into_response();
     if status != StatusCode::NO_CONTENT {
         response
@@ -194,21 +238,34 @@ pub async fn handle(
     response
 }
 
-#[allow(clippy::too_many_arguments)]
-fn process(
-    sandbox: &Sandbox,
-    method: &Method,
-    path: &str,
-    query: &str,
-    headers: &HeaderMap,
-    body: &[u8],
+/// A request as read off the wire.
+struct Request<'a> {
+    method: &'a Method,
+    path: &'a str,
+    query: &'a str,
+    headers: &'a HeaderMap,
+    body: &'a [u8],
     now_ms: i64,
+}
+
+/// The pipeline after the body is read. Under load the world's lock is the
+/// one shared resource, so parsing and the signature run unlocked, and the
+/// world is locked only for a glance at the channel's secret and then for
+/// the method itself (whose queued hooks leave in the same critical section).
+async fn process(
+    sandbox: &Arc<Sandbox>,
+    req: &Request<'_>,
     verdict: &mut Option<Verdict>,
 ) -> Result<Reply> {
-    let endpoint = route(method, path)?;
-    let secret = channel_secret(sandbox, &endpoint)?;
-    let now = now_ms.div_euclid(1000);
-    let v = verify(sandbox, &secret, method, path, query, headers, body, now);
+    let endpoint = route(req.method, req.path)?;
+    // A bad body is answered only once the signature is known to be good.
+    let input = parse_input(&endpoint, req.body, req.query);
+    let now = req.now_ms.div_euclid(1000);
+    let secret = {
+        let world = sandbox.world_async().await;
+        channel_secret(&world, &endpoint)
+    }?;
+    let v = verify(sandbox, &secret, req, now);
     let ok = v.ok;
     let problems = v.problems.join("; ");
     *verdict = Some(v);
@@ -219,33 +276,19 @@ fn process(
             format!("invalid signature: {problems}"),
         ));
     }
-    check_content_type(method, headers)?;
-    let call = Call {
-        sandbox,
-        endpoint: &endpoint,
-        body,
-        query,
-        now,
+    check_content_type(req.method, req.headers)?;
+    let input = input?;
+    let (reply, due) = {
+        let mut world = sandbox.world_async().await;
+        let reply = apply(&mut world, now, input);
+        (reply, world.take_due(now))
     };
-    dispatch(&call)
-}
-
-fn dispatch(call: &Call) -> Result<Reply> {
-    match call.endpoint {
-        Endpoint::Connect { channel_id } => connect::connect(call, channel_id),
-        Endpoint::Disconnect { channel_id } => connect::disconnect(call, channel_id),
-        Endpoint::CreateChat { scope_id } => chats::create(call, scope_id),
-        Endpoint::Message { scope_id } => messages::post(call, scope_id),
-        Endpoint::DeliveryStatus { scope_id, msgid } => delivery::update(call, scope_id, msgid),
-        Endpoint::History { scope_id, chat_id } => history::get(call, scope_id, chat_id),
-        Endpoint::Typing { scope_id } => typing::post(call, scope_id),
-        Endpoint::React { scope_id } => react::post(call, scope_id),
-    }
+    sandbox.send(due);
+    reply
 }
 
 /// The secret of the channel the request is for; 404 when the channel or scope is unknown.
-fn channel_secret(sandbox: &Sandbox, endpoint: &Endpoint) -> Result<String> {
-    let world = sandbox.world();
+fn channel_secret(world: &World, endpoint: &Endpoint) -> Result<String> {
     let channel_id = match endpoint.scope_id() {
         None => match endpoint {
             Endpoint::Connect { channel_id } | Endpoint::Disconnect { channel_id } => {
@@ -278,25 +321,16 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
         .unwrap_or("")
 }
 
-#[allow(clippy::too_many_arguments)]
-fn verify(
-    sandbox: &Sandbox,
-    secret: &str,
-    method: &Method,
-    path: &str,
-    query: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-    now: i64,
-) -> Verdict {
+fn verify(sandbox: &Sandbox, secret: &str, req: &Request, now: i64) -> Verdict {
+    let headers = req.headers;
     let received = Received {
-        method: method.as_str(),
-        path,
+        method: req.method.as_str(),
+        path: req.path,
         date: header_str(headers, "date"),
         content_type: header_str(headers, "content-type"),
         content_md5: header_str(headers, "content-md5"),
         signature: header_str(headers, "x-signature"),
-        body,
+        body: req.body,
     };
     let policy = Policy {
         max_age_secs: sandbox.settings.signature_max_age,
@@ -308,7 +342,7 @@ fn verify(
         .eq_ignore_ascii_case(received.signature)
     {
         if let (Some(hint), Some(problem)) = (
-            signature::diagnose(secret, &received, query),
+            signature::diagnose(secret, &received, req.query),
             verdict.problems.first_mut(),
         ) {
             problem.push_str(&format!("; your signature matches when {hint}"));

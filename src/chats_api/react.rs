@@ -3,12 +3,19 @@
 use super::error::{AmojoError, Result};
 use super::typing::find_conversation;
 use super::wire::{self, ReactRequest};
-use super::{Call, Reply};
-use crate::domain::Reaction;
+use super::Reply;
+use crate::domain::{Reaction, World};
 use axum::http::StatusCode;
 
-pub fn post(call: &Call, scope_id: &str) -> Result<Reply> {
-    let req: ReactRequest = wire::parse(call.body)?;
+/// A checked reaction: the request, the emoji (`None` to unreact) and who reacts.
+pub struct ReactInput {
+    req: ReactRequest,
+    emoji: Option<String>,
+    user: String,
+}
+
+pub fn parse(body: &[u8]) -> Result<ReactInput> {
+    let req: ReactRequest = wire::parse(body)?;
     let emoji = match req.kind.as_str() {
         "react" => Some(wire::non_empty(&req.emoji, "emoji")?.to_string()),
         "unreact" => None,
@@ -29,7 +36,11 @@ pub fn post(call: &Call, scope_id: &str) -> Result<Reply> {
         .clone()
         .or(req.user.id.clone())
         .ok_or_else(|| AmojoError::bad_request("`user.id` is required"))?;
-    let mut world = call.sandbox.world();
+    Ok(ReactInput { req, emoji, user })
+}
+
+pub fn post(world: &mut World, now: i64, scope_id: &str, input: ReactInput) -> Result<Reply> {
+    let ReactInput { req, emoji, user } = input;
     let (scope, _) = world
         .scope_and_account_mut(scope_id)
         .ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))?;
@@ -62,7 +73,7 @@ pub fn post(call: &Call, scope_id: &str) -> Result<Reply> {
         reactions.push(Reaction {
             participant_id: participant,
             emoji,
-            at: call.now,
+            at: now,
         });
     }
     Ok(Reply::Empty(StatusCode::OK))

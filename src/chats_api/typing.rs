@@ -2,22 +2,25 @@
 
 use super::error::{AmojoError, Result};
 use super::wire::{self, TypingRequest};
-use super::{Call, Reply};
-use crate::domain::Scope;
+use super::Reply;
+use crate::domain::{Scope, World};
 use axum::http::StatusCode;
 
-pub fn post(call: &Call, scope_id: &str) -> Result<Reply> {
-    let req: TypingRequest = wire::parse(call.body)?;
+pub fn parse(body: &[u8]) -> Result<TypingRequest> {
+    let req: TypingRequest = wire::parse(body)?;
     if req.sender.id.is_none() && req.sender.ref_id.is_none() {
         return Err(AmojoError::bad_request("`sender.id` is required"));
     }
-    let duration_ms = req.duration_ms.unwrap_or(5000);
-    if duration_ms <= 0 {
+    if req.duration_ms.is_some_and(|d| d <= 0) {
         return Err(AmojoError::bad_request(
             "`duration_ms` must be a positive number of milliseconds",
         ));
     }
-    let mut world = call.sandbox.world();
+    Ok(req)
+}
+
+pub fn post(world: &mut World, now: i64, scope_id: &str, req: TypingRequest) -> Result<Reply> {
+    let duration_ms = req.duration_ms.unwrap_or(5000);
     let (scope, _) = world
         .scope_and_account_mut(scope_id)
         .ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))?;
@@ -26,7 +29,7 @@ pub fn post(call: &Call, scope_id: &str) -> Result<Reply> {
         req.conversation_id.as_deref(),
         req.conversation_ref_id.as_deref(),
     )?;
-    scope.conversations[i].client_typing_until = Some(call.now + (duration_ms + 999) / 1000);
+    scope.conversations[i].client_typing_until = Some(now + (duration_ms + 999) / 1000);
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }
 

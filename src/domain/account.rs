@@ -18,9 +18,9 @@ pub struct Account {
     pub leads: Vec<Lead>,
     pub incoming_leads: Vec<IncomingLead>,
     pub talks: Vec<Talk>,
-    pub notifications: Vec<Notification>,
+    pub notifications: super::chunked::Chunked<Notification>,
     /// Account events as REST v4 webhooks see them (`add_lead`, `add_message`, ...).
-    pub events: Vec<super::AccountEvent>,
+    pub events: std::collections::VecDeque<super::AccountEvent>,
     pub templates: Vec<super::Template>,
     pub salesbots: Vec<super::Salesbot>,
     /// `/api/v4/webhooks` subscriptions.

@@ -1,5 +1,6 @@
 //! Registered chat channels and their connections (scopes) to accounts.
 
+use super::chunked::Chunked;
 use super::conversation::{Conversation, Message, Participant};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -59,7 +60,7 @@ pub struct Scope {
     pub connected_at: i64,
     pub conversations: Vec<Conversation>,
     pub participants: Vec<Participant>,
-    pub messages: Vec<Message>,
+    pub messages: Chunked<Message>,
     #[serde(skip)]
     pub index: ScopeIndex,
 }
@@ -88,7 +89,7 @@ impl Scope {
             connected_at: 0,
             conversations: vec![],
             participants: vec![],
-            messages: vec![],
+            messages: Chunked::new(),
             index: ScopeIndex::default(),
         }
     }

@@ -6,6 +6,7 @@ use super::{
     Account, AccountEvent, Channel, Contact, IncomingLead, Lead, Notification, Participant, Scope,
     Talk,
 };
+use serde::Serialize;
 use serde_json::json;
 
 pub struct Incoming<'a> {
@@ -77,18 +78,57 @@ pub fn on_incoming_message(
         "message",
         "add",
         "add_message",
-        json!({
-            "id": msg.message_id, "chat_id": chat_id, "talk_id": talk_id, "contact_id": contact_id,
-            "text": msg.text.clone().unwrap_or_default(), "created_at": msg.now,
-            "element_type": 2, "element_id": lead_id, "entity_type": "lead", "entity_id": lead_id,
-            "type": "incoming",
-            "author": {"id": msg.client.id, "type": "external", "name": msg.client.name},
-            "origin": channel.code,
-        }),
+        MessageAdded {
+            id: &msg.message_id,
+            chat_id: &chat_id,
+            talk_id,
+            contact_id,
+            text: msg.text.as_deref().unwrap_or_default(),
+            created_at: msg.now,
+            element_type: 2,
+            element_id: lead_id,
+            entity_type: "lead",
+            entity_id: lead_id,
+            kind: "incoming",
+            author: Author {
+                id: &msg.client.id,
+                kind: "external",
+                name: &msg.client.name,
+            },
+            origin: &channel.code,
+        },
         msg.now,
     ));
     notify(account, &chat_id, contact_id, msg.client, msg.text, msg.now);
     events
+}
+
+/// `message.add` as the account's webhooks carry it; typed rather than built
+/// with `json!` because every incoming message raises one.
+#[derive(Serialize)]
+struct MessageAdded<'a> {
+    id: &'a str,
+    chat_id: &'a str,
+    talk_id: Option<i64>,
+    contact_id: i64,
+    text: &'a str,
+    created_at: i64,
+    element_type: u8,
+    element_id: Option<i64>,
+    entity_type: &'static str,
+    entity_id: Option<i64>,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    author: Author<'a>,
+    origin: &'a str,
+}
+
+#[derive(Serialize)]
+struct Author<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    name: &'a str,
 }
 
 pub fn event(
@@ -96,7 +136,7 @@ pub fn event(
     entity: &str,
     action: &str,
     code: &str,
-    data: serde_json::Value,
+    data: impl Serialize,
     now: i64,
 ) -> AccountEvent {
     AccountEvent {
@@ -104,7 +144,7 @@ pub fn event(
         entity: entity.into(),
         action: action.into(),
         event: code.into(),
-        data,
+        data: serde_json::value::to_raw_value(&data).expect("event data is plain JSON"),
         at: now,
     }
 }

@@ -5,6 +5,7 @@ pub mod account;
 pub mod auth;
 pub mod browser_state;
 pub mod channel;
+pub mod chunked;
 pub mod conditions;
 pub mod conversation;
 pub mod crm;
@@ -90,33 +91,43 @@ impl World {
             .iter()
             .any(|w| !w.disabled && w.settings.contains(&event.event));
         if account.events.len() >= EVENT_LOG_CAP {
-            account.events.drain(..EVENT_LOG_CAP / 2);
+            account.events.pop_front();
         }
         if wanted {
-            account.events.push(event.clone());
+            account.events.push_back(event.clone());
             self.outbox.push(Outbound::AccountEvent(event));
         } else {
-            account.events.push(event);
+            account.events.push_back(event);
         }
     }
 
     /// Takes what is to be sent now: the outbox, and the account-webhook retries due at `now`.
-    pub fn take_due(&mut self, now: i64) -> (Vec<Outbound>, Vec<HookRetry>) {
+    pub fn take_due(&mut self, now: i64) -> Due {
         let queued = std::mem::take(&mut self.outbox);
         if self.hook_retries.iter().all(|r| r.due_at > now) {
-            return (queued, vec![]);
+            return Due {
+                queued,
+                retries: vec![],
+            };
         }
-        let (due, later) = std::mem::take(&mut self.hook_retries)
+        let (retries, later) = std::mem::take(&mut self.hook_retries)
             .into_iter()
             .partition(|r| r.due_at <= now);
         self.hook_retries = later;
-        (queued, due)
+        Due { queued, retries }
     }
 
     pub fn scopes_of(&self, amojo_id: &str) -> impl Iterator<Item = &Scope> {
         let id = amojo_id.to_string();
         self.scopes.iter().filter(move |s| s.account_id == id)
     }
+}
+
+/// What the world has to send, taken under its lock and sent after.
+#[derive(Debug, Default)]
+pub struct Due {
+    pub queued: Vec<Outbound>,
+    pub retries: Vec<HookRetry>,
 }
 
 /// Account events kept per account (the newest ones).

@@ -3,7 +3,7 @@
 //! Domain code only queues; `Sandbox::flush` delivers.
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -38,6 +38,8 @@ pub struct AccountEvent {
     pub action: String,
     /// Subscription code, e.g. `add_lead`, `add_message`, `update_talk`.
     pub event: String,
-    pub data: Value,
+    /// Kept as JSON text: an account raises an event for every message, and
+    /// text is cheap to build, keep and drop where a JSON map is not.
+    pub data: Box<RawValue>,
     pub at: i64,
 }

@@ -174,8 +174,8 @@ fn account_from(world: &World, seed: u64, index: usize, a: &AccountConfig, owner
         leads: vec![],
         incoming_leads: vec![],
         talks: vec![],
-        notifications: vec![],
-        events: vec![],
+        notifications: Default::default(),
+        events: Default::default(),
         templates: vec![],
         salesbots: a
             .salesbots
