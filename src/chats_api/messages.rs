@@ -11,6 +11,7 @@ use crate::domain::{
     StatusChange, World,
 };
 use axum::http::StatusCode;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 pub const MESSAGE_TYPES: [&str; 9] = [
@@ -40,9 +41,11 @@ pub fn parse(body: &[u8]) -> Result<MessageInput> {
 }
 
 pub fn post(world: &mut World, now: i64, scope_id: &str, input: MessageInput) -> Result<Reply> {
-    let raw_payload = &input.raw["payload"];
-    let p = &input.envelope.payload;
-    if input.envelope.event_type == "new_message" {
+    let MessageInput { envelope, mut raw } = input;
+    // The body is ours: the message object is moved into the state, not copied.
+    let raw_payload = &mut raw["payload"];
+    let p = &envelope.payload;
+    if envelope.event_type == "new_message" {
         new_message(world, now, scope_id, p, raw_payload)
     } else {
         edit_message(world, now, scope_id, p, raw_payload)
@@ -127,7 +130,7 @@ fn new_message(
     now: i64,
     scope_id: &str,
     p: &Payload,
-    raw: &Value,
+    raw: &mut Value,
 ) -> Result<Reply> {
     let checked = "checked in parse";
     let msgid = p.msgid.as_deref().expect(checked);
@@ -173,7 +176,7 @@ fn new_message(
         receiver_id: receiver_id.clone(),
         direction,
         origin: "api".into(),
-        message: raw["message"].clone(),
+        message: raw["message"].take(),
         timestamp,
         msec_timestamp: p.msec_timestamp.unwrap_or(timestamp * 1000),
         silent,
@@ -192,13 +195,7 @@ fn new_message(
         edits: vec![],
         reactions: vec![],
     };
-    let response = json!({"new_message": {
-        "conversation_id": msg.conversation_id,
-        "sender_id": sender_id,
-        "receiver_id": receiver_id,
-        "msgid": msg.id,
-        "ref_id": msgid,
-    }});
+    let response = reply(&msg);
     let message_id = msg.id.clone();
     scope.add_message(msg);
     if direction == Direction::Incoming && !silent {
@@ -225,7 +222,34 @@ fn new_message(
         );
         events.into_iter().for_each(|e| world.emit(e));
     }
-    Ok(Reply::Json(StatusCode::OK, response))
+    Ok(response)
+}
+
+/// `{"new_message": {...}}`, the answer to a new or edited message (spec §4.4).
+fn reply(m: &Message) -> Reply {
+    #[derive(Serialize)]
+    struct Answer<'a> {
+        new_message: Ids<'a>,
+    }
+    #[derive(Serialize)]
+    struct Ids<'a> {
+        conversation_id: &'a str,
+        sender_id: &'a str,
+        receiver_id: Option<&'a str>,
+        msgid: &'a str,
+        ref_id: Option<&'a str>,
+    }
+    let answer = Answer {
+        new_message: Ids {
+            conversation_id: &m.conversation_id,
+            sender_id: &m.sender_id,
+            receiver_id: m.receiver_id.as_deref(),
+            msgid: &m.id,
+            ref_id: m.client_id.as_deref(),
+        },
+    };
+    let text = serde_json::to_string(&answer).expect("plain strings serialize");
+    Reply::Text(StatusCode::OK, text)
 }
 
 /// The scope, its account and its channel at once. They live in separate
@@ -512,7 +536,7 @@ fn edit_message(
     now: i64,
     scope_id: &str,
     p: &Payload,
-    raw: &Value,
+    raw: &mut Value,
 ) -> Result<Reply> {
     let message = p.message.as_ref().expect("checked in parse");
     let (scope, _) = world
@@ -559,7 +583,7 @@ fn edit_message(
         scope.set_message_client_id(i, msgid);
     }
     scope.messages[i].statuses.extend(status);
-    let mut new_body = raw["message"].clone();
+    let mut new_body = raw["message"].take();
     if let Some(obj) = new_body.as_object_mut() {
         obj.remove("delivery_status");
         let old = &scope.messages[i].message;
@@ -570,15 +594,5 @@ fn edit_message(
     let m = &mut scope.messages[i];
     let previous = std::mem::replace(&mut m.message, new_body);
     m.edits.push(json!({"at": now, "previous": previous}));
-    let m = &scope.messages[i];
-    Ok(Reply::Json(
-        StatusCode::OK,
-        json!({"new_message": {
-            "conversation_id": m.conversation_id,
-            "sender_id": m.sender_id,
-            "receiver_id": m.receiver_id,
-            "msgid": m.id,
-            "ref_id": m.client_id,
-        }}),
-    ))
+    Ok(reply(&scope.messages[i]))
 }

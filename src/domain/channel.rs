@@ -3,7 +3,9 @@
 use super::chunked::Chunked;
 use super::conversation::{Conversation, Message, Participant};
 use serde::Serialize;
-use std::collections::HashMap;
+// foldhash: the ids are long strings hashed on every message; SipHash's
+// resistance to flooding buys nothing on loopback.
+use foldhash::HashMap;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Channel {
