@@ -19,7 +19,7 @@ use crate::signature::{self, Policy, Received, Verdict};
 use crate::Sandbox;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use error::{AmojoError, Result};
 use serde_json::Value;
@@ -224,9 +224,10 @@ pub async fn handle(
     );
     let mut response = (status, response_body).into_response();
     if status != StatusCode::NO_CONTENT {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
     }
     if status == StatusCode::METHOD_NOT_ALLOWED {
         // HTTP requires a 405 to say which method the path takes.

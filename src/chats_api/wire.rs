@@ -49,6 +49,11 @@ pub fn parse_with_raw<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Value)> {
     }
     // `from_slice` refuses trailing bytes too.
     let raw: Value = serde_json::from_slice(body).map_err(|e| malformed(&e))?;
+    // Path tracking costs on every field; a good body (nearly all of them)
+    // skips it, a bad one is read again to name the field.
+    if let Ok(typed) = T::deserialize(&raw) {
+        return Ok((typed, raw));
+    }
     let typed = serde_path_to_error::deserialize(&raw).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
