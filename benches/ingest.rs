@@ -4,7 +4,8 @@
 //!
 //! Run: `cargo bench --bench ingest` (release build). Knobs (env):
 //! `BENCH_CONNECTIONS` (32), `BENCH_REQUESTS` (requests per target, 60000),
-//! `BENCH_SERVER_THREADS` (2), `BENCH_JOURNAL_CAP`, `BENCH_SKIP_HELLO`, `BENCH_HANDLER_ONLY`.
+//! `BENCH_SERVER_THREADS` (2), `BENCH_JOURNAL_CAP`, `BENCH_SKIP_HELLO`, `BENCH_HANDLER_ONLY`
+//! (with `BENCH_HANDLER_REQUESTS`, 20000).
 
 // The same allocator as the binary (src/main.rs), so the in-process server
 // measured here is the one `serve` runs.
