@@ -200,10 +200,7 @@ fn new_message(
     scope.add_message(msg);
     if direction == Direction::Incoming && !silent {
         scope.conversations[conv].last_incoming_at = Some(now);
-        let client = scope
-            .participant(&client_id)
-            .cloned()
-            .expect("client exists");
+        let client = scope.index.participant_by_id[&client_id];
         let text = message
             .text
             .clone()
@@ -211,11 +208,10 @@ fn new_message(
         let events = on_incoming_message(
             account,
             channel,
-            scope,
             Incoming {
-                conversation: conv,
+                conversation: &mut scope.conversations[conv],
                 message_id,
-                client: &client,
+                client: &scope.participants[client],
                 text,
                 now,
             },

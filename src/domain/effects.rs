@@ -3,14 +3,14 @@
 //! source's pipeline, and a talk; every non-silent one notifies the managers.
 
 use super::{
-    Account, AccountEvent, Channel, Contact, IncomingLead, Lead, Notification, Participant, Scope,
-    Talk,
+    Account, AccountEvent, Channel, Contact, Conversation, IncomingLead, Lead, Notification,
+    Participant, Talk,
 };
 use serde::Serialize;
 use serde_json::json;
 
 pub struct Incoming<'a> {
-    pub conversation: usize,
+    pub conversation: &'a mut Conversation,
     pub message_id: String,
     pub client: &'a Participant,
     pub text: Option<String>,
@@ -22,11 +22,10 @@ pub struct Incoming<'a> {
 pub fn on_incoming_message(
     account: &mut Account,
     channel: &Channel,
-    scope: &mut Scope,
     msg: Incoming,
 ) -> Vec<AccountEvent> {
     let mut events = vec![];
-    let conv = &scope.conversations[msg.conversation];
+    let conv = &*msg.conversation;
     let chat_id = conv.id.clone();
     let source_ext = conv.source_external_id.clone();
     let contact_id = match conv.contact_id {
@@ -44,8 +43,9 @@ pub fn on_incoming_message(
             id
         }
     };
-    scope.conversations[msg.conversation].contact_id = Some(contact_id);
-    let open_talk = scope.conversations[msg.conversation]
+    msg.conversation.contact_id = Some(contact_id);
+    let open_talk = msg
+        .conversation
         .talk_id
         .and_then(|id| account.talks.iter().find(|t| t.talk_id == id && !t.closed));
     if open_talk.is_none() {
@@ -59,7 +59,7 @@ pub fn on_incoming_message(
             msg.text.clone(),
             msg.now,
         );
-        scope.conversations[msg.conversation].talk_id = Some(talk_id);
+        msg.conversation.talk_id = Some(talk_id);
         events.extend(incoming_lead_events(account, talk_id, msg.now));
     } else if let Some(lead) = account
         .incoming_leads
@@ -69,7 +69,7 @@ pub fn on_incoming_message(
     {
         lead.last_message_text = msg.text.clone();
     }
-    let talk_id = scope.conversations[msg.conversation].talk_id;
+    let talk_id = msg.conversation.talk_id;
     let lead_id = talk_id
         .and_then(|t| account.talks.iter().find(|x| x.talk_id == t))
         .and_then(|t| t.entity_id);

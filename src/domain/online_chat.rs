@@ -181,13 +181,13 @@ pub fn visitor_message(
     scope.add_message(msg);
     scope.conversations[conv].last_incoming_at = Some(now_ms / 1000);
     let incoming = Incoming {
-        conversation: conv,
+        conversation: &mut scope.conversations[conv],
         message_id: message_id.clone(),
         client: &client,
         text: Some(text.into()),
         now: now_ms / 1000,
     };
-    let events = on_incoming_message(account, &channel, scope, incoming);
+    let events = on_incoming_message(account, &channel, incoming);
     events.into_iter().for_each(|e| world.emit(e));
     apply_site_meta(world, scope_id, conv);
     Some(message_id)
