@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo bench --bench ingest` (release build). Knobs (env):
 //! `BENCH_CONNECTIONS` (32), `BENCH_REQUESTS` (requests per target, 60000),
-//! `BENCH_SERVER_THREADS` (2), `BENCH_JOURNAL_CAP`, `BENCH_SKIP_HELLO`, `BENCH_HANDLER_ONLY`
+//! `BENCH_SERVER_THREADS` (2), `BENCH_CLIENT_THREADS` (2), `BENCH_JOURNAL_CAP`, `BENCH_SKIP_HELLO`, `BENCH_HANDLER_ONLY`
 //! (with `BENCH_HANDLER_REQUESTS`, 20000).
 
 // The same allocator as the binary (src/main.rs), so the in-process server
@@ -215,7 +215,7 @@ fn report(name: &str, s: &Stats) {
 
 fn throughput(connections: usize, requests: usize) {
     let server_rt = runtime(env_or("BENCH_SERVER_THREADS", 2));
-    let client_rt = runtime(2);
+    let client_rt = runtime(env_or("BENCH_CLIENT_THREADS", 2));
 
     // hello world
     let hello = server_rt.block_on(hello_server());
