@@ -255,17 +255,36 @@ struct Request<'a> {
 
 /// The pipeline after the body is read. Under load the world's lock is the
 /// one shared resource, so parsing and the signature run unlocked, and the
-/// world is locked only for a glance at the channel's secret and then for
-/// the method itself (whose queued hooks leave in the same critical section).
+/// world is locked only for a glance at the channel's secret and then once
+/// more, for the method (if the request got that far) and for what is due
+/// to be sent, refused requests included, as every surface's requests do.
 async fn process(
     sandbox: &Arc<Sandbox>,
     req: &Request<'_>,
     verdict: &mut Option<Verdict>,
 ) -> Result<Reply> {
+    let now = req.now_ms.div_euclid(1000);
+    let checked = check(sandbox, req, now, verdict).await;
+    let (reply, due) = {
+        let mut world = sandbox.world_async().await;
+        let reply = checked.and_then(|input| apply(&mut world, now, input));
+        (reply, world.take_due(now))
+    };
+    sandbox.send(due);
+    reply
+}
+
+/// Route, body, channel, signature and content type: the method's input,
+/// or the error the request gets instead.
+async fn check(
+    sandbox: &Sandbox,
+    req: &Request<'_>,
+    now: i64,
+    verdict: &mut Option<Verdict>,
+) -> Result<Input> {
     let endpoint = route(req.method, req.path)?;
     // A bad body is answered only once the signature is known to be good.
     let input = parse_input(&endpoint, req.body, req.query);
-    let now = req.now_ms.div_euclid(1000);
     let secret = {
         let world = sandbox.world_async().await;
         channel_secret(&world, &endpoint)
@@ -282,14 +301,7 @@ async fn process(
         ));
     }
     check_content_type(req.method, req.headers)?;
-    let input = input?;
-    let (reply, due) = {
-        let mut world = sandbox.world_async().await;
-        let reply = apply(&mut world, now, input);
-        (reply, world.take_due(now))
-    };
-    sandbox.send(due);
-    reply
+    input
 }
 
 /// The secret of the channel the request is for; 404 when the channel or scope is unknown.
