@@ -137,7 +137,9 @@ fn new_message(
     let conversation_id = p.conversation_id.as_deref().expect(checked);
     let timestamp = p.timestamp.expect(checked);
     let message = p.message.as_ref().expect(checked);
-    let (scope, account, channel) = parts(world, scope_id)?;
+    let (scope, account, channel) = world
+        .scope_account_channel_mut(scope_id)
+        .ok_or_else(|| AmojoError::not_registered(scope_id.to_string()))?;
     if let Some(i) = scope.message_idx_by_client(msgid) {
         let earlier = &scope.messages[i];
         return Err(AmojoError::new(
@@ -246,32 +248,6 @@ fn reply(m: &Message) -> Reply {
     };
     let text = serde_json::to_string(&answer).expect("plain strings serialize");
     Reply::Text(StatusCode::OK, text)
-}
-
-/// The scope, its account and its channel at once. They live in separate
-/// lists of the world, so they are borrowed side by side instead of cloning
-/// the channel on every message.
-fn parts<'w>(
-    world: &'w mut World,
-    scope_id: &str,
-) -> Result<(&'w mut Scope, &'w mut Account, &'w Channel)> {
-    let gone = || AmojoError::not_registered(scope_id.to_string());
-    let scope = world
-        .scopes
-        .iter_mut()
-        .find(|s| s.scope_id == scope_id)
-        .ok_or_else(gone)?;
-    let account = world
-        .accounts
-        .iter_mut()
-        .find(|a| a.amojo_id == scope.account_id)
-        .ok_or_else(gone)?;
-    let channel = world
-        .channels
-        .iter()
-        .find(|c| c.id == scope.channel_id)
-        .ok_or_else(gone)?;
-    Ok((scope, account, channel))
 }
 
 /// Sender, receiver and the client among them. Direction is decided by which

@@ -79,6 +79,22 @@ impl World {
         Some((scope, account))
     }
 
+    /// The scope, its account and its channel at once. They live in separate
+    /// lists of the world, so they are borrowed side by side instead of
+    /// cloning the channel on every message.
+    pub fn scope_account_channel_mut(
+        &mut self,
+        scope_id: &str,
+    ) -> Option<(&mut Scope, &mut Account, &Channel)> {
+        let scope = self.scopes.iter_mut().find(|s| s.scope_id == scope_id)?;
+        let account = self
+            .accounts
+            .iter_mut()
+            .find(|a| a.amojo_id == scope.account_id)?;
+        let channel = self.channels.iter().find(|c| c.id == scope.channel_id)?;
+        Some((scope, account, channel))
+    }
+
     /// Queues an account event; it is also kept in the account's event log.
     /// Only events some `/api/v4/webhooks` subscription wants are queued for
     /// delivery; the log keeps the last [`EVENT_LOG_CAP`] so memory stays flat.

@@ -161,18 +161,15 @@ pub fn visitor_message(
     text: &str,
     now_ms: i64,
 ) -> Option<String> {
-    let channel = world
-        .scope(scope_id)
-        .and_then(|s| world.channel(&s.channel_id))
-        .cloned()?;
-    let (scope, account) = world.scope_and_account_mut(scope_id)?;
-    let client = scope
-        .participant(&scope.conversations[conv].client_participant_id)
-        .cloned()?;
+    let (scope, account, channel) = world.scope_account_channel_mut(scope_id)?;
+    let client = *scope
+        .index
+        .participant_by_id
+        .get(&scope.conversations[conv].client_participant_id)?;
     let msg = message(
         account.ids.uuid(),
         &scope.conversations[conv].id,
-        &client.id,
+        &scope.participants[client].id,
         Direction::Incoming,
         text,
         now_ms,
@@ -183,11 +180,11 @@ pub fn visitor_message(
     let incoming = Incoming {
         conversation: &mut scope.conversations[conv],
         message_id: message_id.clone(),
-        client: &client,
+        client: &scope.participants[client],
         text: Some(text.into()),
         now: now_ms / 1000,
     };
-    let events = on_incoming_message(account, &channel, incoming);
+    let events = on_incoming_message(account, channel, incoming);
     events.into_iter().for_each(|e| world.emit(e));
     apply_site_meta(world, scope_id, conv);
     Some(message_id)
