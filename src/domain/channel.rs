@@ -4,8 +4,7 @@ use super::chunked::Chunked;
 use super::conversation::{Conversation, Message, Participant};
 use serde::Serialize;
 // foldhash: the ids are long strings hashed several times per message, and
-// SipHash's resistance to flooding buys nothing on loopback. It also keeps
-// the rehash when a map doubles short (the whole table moves under the lock).
+// SipHash's resistance to flooding buys nothing on loopback.
 use foldhash::HashMap;
 
 #[derive(Debug, Clone, Serialize)]
