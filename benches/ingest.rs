@@ -192,11 +192,36 @@ fn sandbox_requests(secret: &str, scope_id: &str, n: usize, connections: usize) 
                 "silent": false
             }})
             .to_string();
-            let h = sign_request(secret, "POST", &path, body.as_bytes(), START);
-            let headers = h.pairs().iter().map(|(k, v)| (*k, v.to_string())).collect();
-            Prepared { path: path.clone(), headers, body: Bytes::from(body) }
+            signed(secret, path.clone(), body)
         })
         .collect()
+}
+
+/// A POST signed with `secret` at the frozen clock.
+fn signed(secret: &str, path: String, body: String) -> Prepared {
+    let h = sign_request(secret, "POST", &path, body.as_bytes(), START);
+    let headers = h.pairs().iter().map(|(k, v)| (*k, v.to_string())).collect();
+    Prepared {
+        path,
+        headers,
+        body: Bytes::from(body),
+    }
+}
+
+/// The seeded channel's secret and id, and the account's amojo id.
+fn demo_credentials(sandbox: &Sandbox) -> (String, String, String) {
+    let w = sandbox.world();
+    (
+        w.channels[0].secret.clone(),
+        w.channels[0].id.clone(),
+        w.accounts[0].amojo_id.clone(),
+    )
+}
+
+/// Connects the demo channel to the demo account (v2 hooks).
+fn connect_request(secret: &str, channel: &str, account: &str) -> Prepared {
+    let body = json!({"account_id": account, "hook_api_version": "v2"}).to_string();
+    signed(secret, format!("/v2/origin/custom/{channel}/connect"), body)
 }
 
 fn report(name: &str, s: &Stats) {
@@ -251,14 +276,7 @@ fn throughput(connections: usize, requests: usize) {
         .unwrap_or_default();
     let config = Config::parse(&format!("clock: \"{START}\"\n{cap}"), "bench.yaml").unwrap();
     let sandbox = Sandbox::new(config).unwrap();
-    let (secret, channel, account) = {
-        let w = sandbox.world();
-        (
-            w.channels[0].secret.clone(),
-            w.channels[0].id.clone(),
-            w.accounts[0].amojo_id.clone(),
-        )
-    };
+    let (secret, channel, account) = demo_credentials(&sandbox);
     assert_eq!(format_rfc2822(sandbox.clock.now_secs()), START);
     let srv = server_rt
         .block_on(server::start(
@@ -266,20 +284,7 @@ fn throughput(connections: usize, requests: usize) {
             "127.0.0.1:0".parse().unwrap(),
         ))
         .unwrap();
-    let connect_body = json!({"account_id": account, "hook_api_version": "v2"}).to_string();
-    let connect_path = format!("/v2/origin/custom/{channel}/connect");
-    let h = sign_request(
-        &secret,
-        "POST",
-        &connect_path,
-        connect_body.as_bytes(),
-        START,
-    );
-    let connect = Prepared {
-        path: connect_path,
-        headers: h.pairs().iter().map(|(k, v)| (*k, v.to_string())).collect(),
-        body: Bytes::from(connect_body),
-    };
+    let connect = connect_request(&secret, &channel, &account);
     let c = client_rt.block_on(load(srv.addr, Arc::new(vec![connect]), 1, 200));
     assert_eq!(c.errors, 0, "connect failed");
     let scope_id = format!("{channel}_{account}");
@@ -336,14 +341,7 @@ fn handler_only(requests: usize, journal_cap: Option<usize>) -> f64 {
             Config::parse(&format!("clock: \"{START}\"\n{cap}"), "bench.yaml").unwrap(),
         )
         .unwrap();
-        let (secret, channel, account) = {
-            let w = sandbox.world();
-            (
-                w.channels[0].secret.clone(),
-                w.channels[0].id.clone(),
-                w.accounts[0].amojo_id.clone(),
-            )
-        };
+        let (secret, channel, account) = demo_credentials(&sandbox);
         let call = |r: &Prepared| {
             let mut headers = axum::http::HeaderMap::new();
             for (k, v) in &r.headers {
@@ -357,20 +355,7 @@ fn handler_only(requests: usize, journal_cap: Option<usize>) -> f64 {
                 axum::body::Body::from(r.body.clone()),
             )
         };
-        let connect_body = json!({"account_id": account}).to_string();
-        let connect_path = format!("/v2/origin/custom/{channel}/connect");
-        let h = sign_request(
-            &secret,
-            "POST",
-            &connect_path,
-            connect_body.as_bytes(),
-            START,
-        );
-        let connect = Prepared {
-            path: connect_path,
-            headers: h.pairs().iter().map(|(k, v)| (*k, v.to_string())).collect(),
-            body: Bytes::from(connect_body),
-        };
+        let connect = connect_request(&secret, &channel, &account);
         assert_eq!(rt.block_on(call(&connect)).status(), 200);
         let reqs = sandbox_requests(&secret, &format!("{channel}_{account}"), requests, 32);
         let t = Instant::now();
