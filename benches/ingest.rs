@@ -40,9 +40,10 @@ fn env_or(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-fn runtime(threads: usize) -> Runtime {
+fn runtime(name: &str, threads: usize) -> Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
+        .thread_name(name)
         .enable_all()
         .build()
         .unwrap()
@@ -239,8 +240,8 @@ fn report(name: &str, s: &Stats) {
 }
 
 fn throughput(connections: usize, requests: usize) {
-    let server_rt = runtime(env_or("BENCH_SERVER_THREADS", 2));
-    let client_rt = runtime(env_or("BENCH_CLIENT_THREADS", 2));
+    let server_rt = runtime("server", env_or("BENCH_SERVER_THREADS", 2));
+    let client_rt = runtime("client", env_or("BENCH_CLIENT_THREADS", 2));
 
     // hello world
     let hello = server_rt.block_on(hello_server());

@@ -7,11 +7,18 @@ use crate::domain::{Due, Outbound};
 use crate::journal::Journal;
 use crate::webhooks::{deliver::Dispatcher, WebhookLog};
 use parking_lot::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+const HOLDER_OFF_CPU: Duration = Duration::from_micros(50);
 
 #[derive(Debug)]
 pub struct Sandbox {
     world: Mutex<World>,
+    /// Counts the hot path's acquisitions of the world, so a waiter can tell a
+    /// busy lock from one whose holder is off the CPU.
+    world_turns: AtomicU64,
     pub clock: Clock,
     pub journal: Journal,
     /// Every webhook attempt, to the integration and to account subscribers.
@@ -32,6 +39,7 @@ impl Sandbox {
         };
         Ok(Arc::new(Sandbox {
             world: Mutex::new(World::from_config(&config)),
+            world_turns: AtomicU64::new(0),
             journal: Journal::new(config.settings.journal_cap),
             webhooks: WebhookLog::new(config.settings.journal_cap),
             dispatcher: Dispatcher::default(),
@@ -44,6 +52,7 @@ impl Sandbox {
     }
 
     pub fn world(&self) -> MutexGuard<'_, World> {
+        crate::prefault::note_activity();
         // parking_lot: no poisoning (a panicking handler does not take the
         // sandbox down) and a short spin before parking, which suits these
         // brief critical sections.
@@ -55,9 +64,21 @@ impl Sandbox {
     /// under the lock; instead the task steps aside, the thread serves other
     /// connections, and the task retries when polled again.
     pub async fn world_async(&self) -> MutexGuard<'_, World> {
+        crate::prefault::note_activity();
+        let mut stuck_since: Option<(u64, Instant)> = None;
         loop {
             if let Some(world) = self.world.try_lock() {
+                self.world_turns.fetch_add(1, Ordering::Relaxed);
                 return world;
+            }
+            let turn = self.world_turns.load(Ordering::Relaxed);
+            match stuck_since {
+                Some((seen, since)) if seen == turn => {
+                    if since.elapsed() > HOLDER_OFF_CPU {
+                        std::thread::yield_now();
+                    }
+                }
+                _ => stuck_since = Some((turn, Instant::now())),
             }
             tokio::task::yield_now().await;
         }
