@@ -7,8 +7,8 @@
 //! `BENCH_SERVER_THREADS` (2), `BENCH_CLIENT_THREADS` (2), `BENCH_JOURNAL_CAP`, `BENCH_SKIP_HELLO`, `BENCH_HANDLER_ONLY`
 //! (with `BENCH_HANDLER_REQUESTS`, 20000).
 
-// The same allocator as the binary (src/main.rs), so the in-process server
-// measured here is the one `serve` runs.
+// The same allocator and memory setting as the binary (src/main.rs), so the
+// in-process server measured here is the one `serve` runs.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use bytes::Bytes;
@@ -428,6 +428,7 @@ fn startup(runs: usize) {
 }
 
 fn main() {
+    kommo_sandbox::memory::disable_huge_pages();
     // `cargo bench` passes `--bench`; `cargo test --benches` runs it in test mode: keep that quick.
     let quick = !std::env::args().any(|a| a == "--bench");
     let connections = env_or("BENCH_CONNECTIONS", 32);

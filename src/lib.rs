@@ -14,7 +14,7 @@ pub mod config;
 pub mod domain;
 pub mod ids;
 pub mod journal;
-pub mod prefault;
+pub mod memory;
 pub mod rest_v4;
 pub mod sandbox;
 pub mod scenario;

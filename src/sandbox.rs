@@ -52,7 +52,6 @@ impl Sandbox {
     }
 
     pub fn world(&self) -> MutexGuard<'_, World> {
-        crate::prefault::note_activity();
         // parking_lot: no poisoning (a panicking handler does not take the
         // sandbox down) and a short spin before parking, which suits these
         // brief critical sections.
@@ -64,7 +63,6 @@ impl Sandbox {
     /// under the lock; instead the task steps aside, the thread serves other
     /// connections, and the task retries when polled again.
     pub async fn world_async(&self) -> MutexGuard<'_, World> {
-        crate::prefault::note_activity();
         let mut stuck_since: Option<(u64, Instant)> = None;
         loop {
             if let Some(world) = self.world.try_lock() {

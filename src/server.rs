@@ -69,7 +69,6 @@ impl Server {
 pub async fn start(sandbox: Arc<Sandbox>, addr: SocketAddr) -> std::io::Result<Server> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    crate::prefault::start();
     sandbox.set_base_url(format!("http://{addr}"));
     let (stop, stopped) = oneshot::channel::<()>();
     let app = app(sandbox.clone());

@@ -3,9 +3,12 @@
 use super::chunked::Chunked;
 use super::conversation::{Conversation, Message, Participant};
 use serde::Serialize;
-// foldhash: the ids are long strings hashed several times per message, and
-// SipHash's resistance to flooding buys nothing on loopback.
-use foldhash::HashMap;
+/// The id indexes grow with every message. griddle moves entries to a grown
+/// table a few per insert instead of all at once, so no single message pays
+/// for rehashing the whole index under the world's lock. foldhash: the ids
+/// are long strings hashed several times per message, and SipHash's
+/// resistance to flooding buys nothing on loopback.
+type HashMap<K, V> = griddle::HashMap<K, V, foldhash::fast::RandomState>;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Channel {
