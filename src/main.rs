@@ -8,6 +8,7 @@ mod cli;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    // First, before the state grows: huge pages stall it (src/memory.rs).
     kommo_sandbox::memory::disable_huge_pages();
     cli::main()
 }

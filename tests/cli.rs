@@ -1,4 +1,5 @@
-//! The real binary: `serve` prints a working banner, `sign` reproduces the
+//! The real binary: `serve` prints a working banner (and runs without huge
+//! pages), `sign` reproduces the
 //! documented vector, a bad config is located in its file, and every
 //! subcommand's help carries examples.
 
@@ -168,6 +169,17 @@ async fn serve_prints_the_address_the_credentials_and_a_working_signed_curl() {
         .await
         .unwrap();
     assert_eq!(health.status().as_u16(), 200);
+
+    // Huge pages stall the growing state (src/memory.rs): the server runs without.
+    if cfg!(target_os = "linux") {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", server.0.id())).unwrap();
+        assert!(
+            status
+                .lines()
+                .any(|l| l.split_whitespace().eq(["THP_enabled:", "0"])),
+            "transparent huge pages are still on:\n{status}"
+        );
+    }
 }
 
 #[test]
