@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo bench --bench ingest` (release build). Knobs (env):
 //! `BENCH_CONNECTIONS` (32), `BENCH_REQUESTS` (requests per target, 60000),
-//! `BENCH_SERVER_THREADS` (2), `BENCH_CLIENT_THREADS` (2), `BENCH_JOURNAL_CAP`, `BENCH_SKIP_HELLO`, `BENCH_HANDLER_ONLY`
+//! `BENCH_SERVER_THREADS` (2), `BENCH_CLIENT_THREADS` (2), `BENCH_JOURNAL_CAP`, `BENCH_SKIP_HELLO`, `BENCH_HUGE_PAGES`, `BENCH_HANDLER_ONLY`
 //! (with `BENCH_HANDLER_REQUESTS`, 20000).
 
 // The same allocator and memory setting as the binary (src/main.rs), so the
@@ -399,11 +399,12 @@ fn startup(runs: usize) {
     let mut rss = vec![];
     for _ in 0..runs {
         let t = Instant::now();
-        let mut child = Command::new(bin)
+        let mut command = Command::new(bin);
+        command
             .args(["serve", "--port", "0", "--quiet"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .stdout(Stdio::piped());
+        as_from_a_shell(&mut command);
+        let mut child = command.spawn().unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
@@ -427,8 +428,28 @@ fn startup(runs: usize) {
     );
 }
 
+/// Children inherit this process's `PR_SET_THP_DISABLE`; the binary is
+/// measured as a user starts it, with huge pages on until its `main` turns
+/// them off (some memory is faulted in before).
+fn as_from_a_shell(command: &mut Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: the closure only calls prctl, which is async-signal-safe.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_THP_DISABLE, 0, 0, 0, 0);
+                Ok(())
+            });
+        }
+    }
+}
+
 fn main() {
-    kommo_sandbox::memory::disable_huge_pages();
+    // BENCH_HUGE_PAGES=1 keeps them on, to see what they cost (README).
+    if std::env::var("BENCH_HUGE_PAGES").is_err() {
+        kommo_sandbox::memory::disable_huge_pages();
+    }
     // `cargo bench` passes `--bench`; `cargo test --benches` runs it in test mode: keep that quick.
     let quick = !std::env::args().any(|a| a == "--bench");
     let connections = env_or("BENCH_CONNECTIONS", 32);
