@@ -1,10 +1,9 @@
 //! The request journal: every request the sandbox answered, with its verdict,
 //! bounded so memory stays flat however long the sandbox runs.
 
+use crate::ring::{Numbered, Ring};
 use crate::signature::Verdict;
-use parking_lot::Mutex;
 use serde::Serialize;
-use std::collections::VecDeque;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
@@ -46,15 +45,7 @@ pub struct Filter {
 
 #[derive(Debug)]
 pub struct Journal {
-    inner: Mutex<Inner>,
-}
-
-#[derive(Debug)]
-struct Inner {
-    cap: usize,
-    next_seq: u64,
-    dropped: u64,
-    entries: VecDeque<Packed>,
+    entries: Ring<Packed>,
 }
 
 /// An entry as kept: all its strings in one buffer. An [`Entry`] is some forty
@@ -255,71 +246,47 @@ impl Packed {
     }
 }
 
+impl Numbered for Packed {
+    fn set_seq(&mut self, seq: u64) {
+        self.seq = seq;
+    }
+}
+
 impl Journal {
     pub fn new(cap: usize) -> Journal {
         Journal {
-            inner: Mutex::new(Inner {
-                cap,
-                next_seq: 1,
-                dropped: 0,
-                entries: VecDeque::new(),
-            }),
+            entries: Ring::new(cap),
         }
     }
 
     /// Records an entry, assigning its sequence number; drops the oldest past the cap.
     pub fn push(&self, entry: Entry) -> u64 {
-        if self.inner.lock().cap == 0 {
+        if self.entries.is_off() {
             return 0;
         }
-        // Packing and freeing happen outside the lock.
-        let mut packed = Packed::pack(entry);
-        let mut evicted = Vec::new();
-        let seq = {
-            let mut inner = self.inner.lock();
-            packed.seq = inner.next_seq;
-            inner.next_seq += 1;
-            while inner.entries.len() >= inner.cap {
-                evicted.extend(inner.entries.pop_front());
-                inner.dropped += 1;
-            }
-            inner.entries.push_back(packed);
-            inner.next_seq - 1
-        };
-        drop(evicted);
-        seq
+        // Packed before the ring's lock is taken.
+        self.entries.push(Packed::pack(entry))
     }
 
     pub fn query(&self, filter: &Filter) -> Vec<Entry> {
-        let inner = self.inner.lock();
-        let limit = filter.limit.unwrap_or(usize::MAX);
-        let mut out: Vec<Entry> = inner
-            .entries
-            .iter()
-            .rev()
-            .filter(|e| e.matches(filter))
-            .take(limit)
-            .map(Packed::unpack)
-            .collect();
-        out.reverse();
-        out
+        self.entries
+            .latest(|e| e.matches(filter), filter.limit, Packed::unpack)
     }
 
     pub fn len(&self) -> usize {
-        self.inner.lock().entries.len()
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.entries.is_empty()
     }
 
     pub fn dropped(&self) -> u64 {
-        self.inner.lock().dropped
+        self.entries.dropped()
     }
 
     pub fn clear(&self) {
-        let mut inner = self.inner.lock();
-        inner.entries.clear();
+        self.entries.clear();
     }
 }
 

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod journal;
 pub mod memory;
 pub mod rest_v4;
+pub mod ring;
 pub mod sandbox;
 pub mod scenario;
 pub mod server;

@@ -1,8 +1,7 @@
 //! Every webhook attempt (chat hooks and account events), bounded like the journal.
 
+use crate::ring::{Numbered, Ring};
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
-use std::sync::Mutex;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Attempt {
@@ -46,44 +45,33 @@ impl AttemptFilter {
 
 #[derive(Debug)]
 pub struct WebhookLog {
-    inner: Mutex<(u64, VecDeque<Attempt>)>,
-    cap: usize,
+    attempts: Ring<Attempt>,
+}
+
+impl Numbered for Attempt {
+    fn set_seq(&mut self, seq: u64) {
+        self.seq = seq;
+    }
 }
 
 impl WebhookLog {
+    /// Keeps the last `cap` attempts (at least one: a hook's fate is always visible).
     pub fn new(cap: usize) -> Self {
         WebhookLog {
-            inner: Mutex::new((1, VecDeque::new())),
-            cap: cap.max(1),
+            attempts: Ring::new(cap.max(1)),
         }
     }
 
-    pub fn push(&self, mut attempt: Attempt) -> u64 {
-        let mut inner = self.inner.lock().unwrap();
-        attempt.seq = inner.0;
-        inner.0 += 1;
-        if inner.1.len() >= self.cap {
-            inner.1.pop_front();
-        }
-        inner.1.push_back(attempt);
-        inner.0 - 1
+    pub fn push(&self, attempt: Attempt) -> u64 {
+        self.attempts.push(attempt)
     }
 
     pub fn query(&self, filter: &AttemptFilter) -> Vec<Attempt> {
-        let inner = self.inner.lock().unwrap();
-        let mut out: Vec<Attempt> = inner
-            .1
-            .iter()
-            .rev()
-            .filter(|a| filter.matches(a))
-            .take(filter.limit.unwrap_or(usize::MAX))
-            .cloned()
-            .collect();
-        out.reverse();
-        out
+        self.attempts
+            .latest(|a| filter.matches(a), filter.limit, Attempt::clone)
     }
 
     pub fn clear(&self) {
-        self.inner.lock().unwrap().1.clear();
+        self.attempts.clear();
     }
 }
