@@ -8,6 +8,7 @@ mod talk;
 mod template;
 mod write_first;
 
+use outgoing::send_outgoing_to;
 pub use outgoing::{send_outgoing, Author, OutgoingSpec};
 pub use presence::{manager_reaction, manager_typing, TypingOutcome};
 pub use talk::close_talk;

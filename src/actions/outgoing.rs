@@ -36,8 +36,20 @@ pub fn send_outgoing(
     account_id: &str,
     spec: OutgoingSpec,
 ) -> Result<String> {
+    let chat = find_chat(world, account_id, &spec.chat_id)?;
+    send_outgoing_to(world, now, account_id, chat, spec)
+}
+
+/// [`send_outgoing`] into a chat already found (`find_chat`'s scope and
+/// conversation indexes), for callers that looked at the chat first.
+pub fn send_outgoing_to(
+    world: &mut World,
+    now: i64,
+    account_id: &str,
+    (si, ci): (usize, usize),
+    spec: OutgoingSpec,
+) -> Result<String> {
     check_body(&spec.message)?;
-    let (si, ci) = find_chat(world, account_id, &spec.chat_id)?;
     check_time_window(world, si, ci, now, spec.is_template)?;
     // Every check comes before the first change, so a refused action leaves no trace.
     let reply_to = match &spec.reply_to {

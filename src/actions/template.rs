@@ -1,7 +1,7 @@
 //! A manager sends a chat template: placeholders are filled from the chat's
 //! contact and lead, and the hook carries the `template` object (spec §7.2).
 
-use super::{find_chat, send_outgoing, ActionError, Author, OutgoingSpec, Result};
+use super::{find_chat, send_outgoing_to, ActionError, Author, OutgoingSpec, Result};
 use crate::domain::template::{placeholders, render};
 use crate::domain::{Template, World};
 use serde_json::{json, Value};
@@ -60,7 +60,7 @@ pub fn send_template(
         reply_to: None,
         is_template: true,
     };
-    let id = send_outgoing(world, now, account_id, spec)?;
+    let id = send_outgoing_to(world, now, account_id, (si, ci), spec)?;
     Ok((id, text))
 }
 
