@@ -73,13 +73,13 @@ impl Driver {
         })
     }
 
-    /// Opens `url` in a fresh browser context and waits for it to load.
     /// The Chromium process, so a holder that is never dropped (a test's
     /// static) can still end it when the process exits.
     pub fn process_id(&self) -> Option<u32> {
         self.browser.get_process_id()
     }
 
+    /// Opens `url` in a fresh browser context and waits for it to load.
     pub fn open(&self, url: &str) -> Result<Page> {
         let tab = self.browser.new_context()?.new_tab()?;
         tab.navigate_to(url)?
