@@ -435,10 +435,10 @@ fn as_from_a_shell(command: &mut Command) {
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::process::CommandExt;
-        // SAFETY: the closure only calls prctl, which is async-signal-safe.
+        // SAFETY: the closure makes one async-signal-safe system call.
         unsafe {
             command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_THP_DISABLE, 0, 0, 0, 0);
+                kommo_sandbox::memory::huge_pages_back_on();
                 Ok(())
             });
         }

@@ -36,6 +36,14 @@ impl Process {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        #[cfg(unix)]
+        // SAFETY: the closure makes one async-signal-safe system call.
+        unsafe {
+            cmd.pre_exec(|| {
+                crate::memory::huge_pages_back_on();
+                Ok(())
+            });
+        }
         let mut child = cmd
             .spawn()
             .map_err(|e| format!("cannot start {command:?}: {e}"))?;
