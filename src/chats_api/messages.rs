@@ -11,22 +11,41 @@ use crate::domain::{
     StatusChange, World,
 };
 use axum::http::StatusCode;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 pub const MESSAGE_TYPES: [&str; 9] = [
     "text", "contact", "file", "video", "picture", "voice", "audio", "sticker", "location",
 ];
 
-/// A checked message request: typed for validation, raw to keep the message
-/// object exactly as sent.
+/// A checked message request: typed for validation, with the parts kept
+/// exactly as sent.
 pub struct MessageInput {
     envelope: MessageEnvelope,
-    raw: Value,
+    kept: Kept,
+}
+
+/// `payload.message`, `reply_to` and `forwards` as sent, unknown fields
+/// included: they are stored and shown as the integration wrote them.
+#[derive(Debug, Default, Deserialize)]
+struct KeptEnvelope {
+    #[serde(default)]
+    payload: Kept,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Kept {
+    #[serde(default)]
+    message: Value,
+    #[serde(default)]
+    reply_to: Value,
+    #[serde(default)]
+    forwards: Value,
 }
 
 pub fn parse(body: &[u8]) -> Result<MessageInput> {
-    let (envelope, raw): (MessageEnvelope, Value) = wire::parse_with_raw(body)?;
+    let (envelope, kept): (MessageEnvelope, KeptEnvelope) = wire::parse_keeping(body)?;
+    let kept = kept.payload;
     let p = &envelope.payload;
     match envelope.event_type.as_str() {
         "new_message" => check_new(p)?,
@@ -37,18 +56,17 @@ pub fn parse(body: &[u8]) -> Result<MessageInput> {
             )))
         }
     }
-    Ok(MessageInput { envelope, raw })
+    Ok(MessageInput { envelope, kept })
 }
 
 pub fn post(world: &mut World, now: i64, scope_id: &str, input: MessageInput) -> Result<Reply> {
-    let MessageInput { envelope, mut raw } = input;
-    // The body is ours: the message object is moved into the state, not copied.
-    let raw_payload = &mut raw["payload"];
+    let MessageInput { envelope, kept } = input;
+    // The kept parts are ours: they are moved into the state, not copied.
     let p = &envelope.payload;
     if envelope.event_type == "new_message" {
-        new_message(world, now, scope_id, p, raw_payload)
+        new_message(world, now, scope_id, p, kept)
     } else {
-        edit_message(world, now, scope_id, p, raw_payload)
+        edit_message(world, now, scope_id, p, kept.message)
     }
 }
 
@@ -130,7 +148,7 @@ fn new_message(
     now: i64,
     scope_id: &str,
     p: &Payload,
-    raw: &mut Value,
+    kept: Kept,
 ) -> Result<Reply> {
     let checked = "checked in parse";
     let msgid = p.msgid.as_deref().expect(checked);
@@ -157,8 +175,8 @@ fn new_message(
     // created, so a refused message leaves the account exactly as it was.
     check_participants(scope, account, channel, p, direction)?;
     let existing = existing_conversation(scope, p, conversation_id)?;
-    let reply_to = resolve_reply(scope, p, existing, raw)?;
-    let forwards = resolve_forwards(scope, p, raw)?;
+    let reply_to = resolve_reply(scope, p, existing, kept.reply_to)?;
+    let forwards = resolve_forwards(scope, p, kept.forwards)?;
     let (sender_id, receiver_id, client_id) = participants(scope, account, channel, p, direction)?;
     let conv = conversation(
         now,
@@ -178,7 +196,7 @@ fn new_message(
         receiver_id: receiver_id.clone(),
         direction,
         origin: "api".into(),
-        message: raw["message"].take(),
+        message: kept.message,
         timestamp,
         msec_timestamp: p.msec_timestamp.unwrap_or(timestamp * 1000),
         silent,
@@ -466,7 +484,7 @@ fn resolve_reply(
     scope: &Scope,
     p: &Payload,
     conv: Option<usize>,
-    raw: &Value,
+    as_sent: Value,
 ) -> Result<Option<Value>> {
     let Some(reply) = &p.reply_to else {
         return Ok(None);
@@ -478,10 +496,10 @@ fn resolve_reply(
             ));
         }
     }
-    Ok(Some(raw["reply_to"].clone()))
+    Ok(Some(as_sent))
 }
 
-fn resolve_forwards(scope: &Scope, p: &Payload, raw: &Value) -> Result<Option<Value>> {
+fn resolve_forwards(scope: &Scope, p: &Payload, as_sent: Value) -> Result<Option<Value>> {
     let Some(forwards) = &p.forwards else {
         return Ok(None);
     };
@@ -489,7 +507,7 @@ fn resolve_forwards(scope: &Scope, p: &Payload, raw: &Value) -> Result<Option<Va
         return Err(AmojoError::bad_request("`payload.forwards.messages` must hold exactly 1 message (Kommo forwards one at a time)"));
     }
     quoted_idx(scope, &forwards.messages[0])?;
-    Ok(Some(raw["forwards"].clone()))
+    Ok(Some(as_sent))
 }
 
 fn check_edit(p: &Payload) -> Result<()> {
@@ -508,7 +526,7 @@ fn edit_message(
     now: i64,
     scope_id: &str,
     p: &Payload,
-    raw: &mut Value,
+    mut new_body: Value,
 ) -> Result<Reply> {
     let message = p.message.as_ref().expect("checked in parse");
     let (scope, _) = world
@@ -555,7 +573,6 @@ fn edit_message(
         scope.set_message_client_id(i, msgid);
     }
     scope.messages[i].statuses.extend(status);
-    let mut new_body = raw["message"].take();
     if let Some(obj) = new_body.as_object_mut() {
         obj.remove("delivery_status");
         let old = &scope.messages[i].message;

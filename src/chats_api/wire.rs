@@ -39,6 +39,22 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
     Ok(value)
 }
 
+/// Like [`parse`], also reading the parts `K` keeps verbatim (as
+/// `serde_json::Value` fields). A good body is read twice, typed and for
+/// `K`, which costs less than building a JSON value of all of it; anything
+/// else (a bad body, a duplicate key, whose last value wins as it does in
+/// JSON values) takes the path through a value, which names the field.
+pub fn parse_keeping<T: DeserializeOwned, K: DeserializeOwned>(body: &[u8]) -> Result<(T, K)> {
+    if let Ok(typed) = serde_json::from_slice::<T>(body) {
+        if let Ok(kept) = serde_json::from_slice::<K>(body) {
+            return Ok((typed, kept));
+        }
+    }
+    let (typed, raw) = parse_with_raw::<T>(body)?;
+    let kept = K::deserialize(raw).map_err(|e| AmojoError::bad_request(e.to_string()))?;
+    Ok((typed, kept))
+}
+
 /// Like [`parse`], also returning the body as a JSON value (for fields kept
 /// verbatim), from a single pass over the bytes.
 pub fn parse_with_raw<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Value)> {
@@ -284,5 +300,47 @@ pub fn non_empty<'a>(value: &'a Option<String>, path: &str) -> Result<&'a str> {
         _ => Err(AmojoError::bad_request(format!(
             "`{path}` is required and must be a non-empty string"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Debug, Deserialize)]
+    struct Kept {
+        #[serde(default)]
+        message: Value,
+    }
+
+    fn keeping(body: &str) -> Result<(DeliveryInMessage, Kept)> {
+        parse_keeping(body.as_bytes())
+    }
+
+    #[test]
+    fn keeps_the_part_as_sent_unknown_fields_included() {
+        let (typed, kept) =
+            keeping(r#"{"status_code": 1, "message": {"type": "text", "x": [1, {"y": null}]}}"#)
+                .unwrap();
+        assert_eq!(typed.status_code, 1);
+        assert_eq!(kept.message, json!({"type": "text", "x": [1, {"y": null}]}));
+    }
+
+    #[test]
+    fn a_duplicate_key_takes_its_last_value_as_before() {
+        let (typed, kept) =
+            keeping(r#"{"status_code": 1, "status_code": 2, "message": {"a": 1, "a": 3}}"#)
+                .unwrap();
+        assert_eq!(typed.status_code, 2);
+        assert_eq!(kept.message, json!({"a": 3}));
+    }
+
+    #[test]
+    fn a_bad_body_is_named_by_its_field() {
+        let err = keeping(r#"{"status_code": "1"}"#).unwrap_err();
+        assert!(err.description.contains("`status_code`"), "{err:?}");
+        let err = keeping(r#"{"status_code": 1"#).unwrap_err();
+        assert_eq!(err.error_type, "INVALID_JSON", "{err:?}");
     }
 }
