@@ -5,7 +5,6 @@ mod common;
 
 use common::{Sb, PREFIX, START, START_SECS};
 use kommo_sandbox::clock::format_rfc2822;
-use kommo_sandbox::signature::sign_request;
 use serde_json::{json, Value};
 
 fn entries(j: &Value) -> &Vec<Value> {
@@ -382,9 +381,9 @@ async fn a_signature_is_refused_after_the_clock_moves_16_minutes() {
     let sb = Sb::demo().await;
     let body = json!({"account_id": sb.account_id, "hook_api_version": "v2"}).to_string();
     let path = format!("{PREFIX}/{}/connect", sb.channel_id);
-    let h = sign_request(&sb.secret, "POST", &path, body.as_bytes(), &sb.date());
-    let pairs = h.pairs();
-    let send = || sb.raw("POST", &path, &pairs, body.clone().into_bytes());
+    // The same request (same Date) each time; only the clock moves.
+    let date = sb.date();
+    let send = || sb.signed_at(&sb.secret, &date, "POST", &path, &body);
 
     send().await.ok();
     sb.admin_post("/_sandbox/clock", &json!({"advance": 15 * 60}))
@@ -402,11 +401,10 @@ async fn a_signature_is_refused_after_the_clock_moves_16_minutes() {
     // The same with a real (ticking) clock: advance it and a fresh real-time Date is stale.
     let real = Sb::start("").await;
     let date = format_rfc2822(chrono::Utc::now().timestamp());
-    let h = sign_request(&real.secret, "POST", &path, body.as_bytes(), &date);
     real.admin_post("/_sandbox/clock", &json!({"advance": 16 * 60}))
         .await;
     let r = real
-        .raw("POST", &path, &h.pairs(), body.clone().into_bytes())
+        .signed_at(&real.secret, &date, "POST", &path, &body)
         .await;
     r.amojo_error(403, "ORIGIN_INVALID_SIGNATURE");
     let skew = real.last_entry().await["signature"]["date_skew_seconds"]

@@ -1,125 +1,81 @@
 //! One conversation through both directions, across every surface: Chats API
 //! in, REST v4 to sort it out, a manager's template out, statuses back.
 
-mod support;
+mod common;
 
-use serde_json::{json, Value};
-use support::*;
-
-async fn rest(
-    server: &kommo_sandbox::server::Server,
-    token: &str,
-    method: &str,
-    path: &str,
-    body: Value,
-) -> (u16, Value) {
-    let mut req = reqwest::Client::new()
-        .request(method.parse().unwrap(), format!("{}{path}", server.url()))
-        .bearer_auth(token);
-    if !body.is_null() {
-        req = req.json(&body);
-    }
-    let resp = req.send().await.unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap_or(Value::Null))
-}
+use common::integration::Integration;
+use common::rest::T;
+use common::Sb;
+use kommo_sandbox::config::DEMO_SECRET;
+use serde_json::json;
 
 #[tokio::test]
 async fn a_client_writes_the_integration_sorts_it_out_and_a_manager_answers_with_a_template() {
-    let integration = Integration::start(SECRET).await;
+    let integration = Integration::start(DEMO_SECRET).await;
     let account_yaml = "    pipelines:\n      - {id: 7001, name: Sales, is_main: true}\n      - {id: 7002, name: Support}\n    sources:\n      - {external_id: support-line, name: Support line, pipeline_id: 7002}";
-    let server = sandbox(&integration.webhook_url(), account_yaml, "").await;
-    integration.report_statuses_to(&server.url());
-    connect(&server).await;
-    let token = {
-        let world = server.sandbox.world();
-        let integration_id = world.channel(CHANNEL).unwrap().integration_id.clone();
-        world
-            .auth
-            .long_lived(&integration_id, ACCOUNT)
-            .unwrap()
-            .access_token
-            .clone()
-    };
+    let sb = Sb::with_webhooks(&integration.webhook_url(), account_yaml, "").await;
+    // `t` calls REST v4 with the integration's token, and the Chats API signed.
+    let t = T::of(sb).await;
+    integration.report_statuses_to(&t.base);
+    t.connect().await.ok();
 
     // 1. The client writes through the integration, naming the source.
-    let now = server.sandbox.clock.now_secs();
-    let first = json!({"event_type": "new_message", "payload": {
+    let now = t.now();
+    let first = json!({
         "timestamp": now, "msec_timestamp": now * 1000, "msgid": "tg-1", "conversation_id": "tg-chat-1",
         "sender": {"id": "tg-user-1", "name": "Jane", "profile": {"phone": "+15550001111"}},
         "source": {"external_id": "support-line"},
-        "message": {"type": "text", "text": "Is the blue one in stock?"}}});
-    let (status, sent) = amojo(
-        &server,
-        "POST",
-        &format!("/v2/origin/custom/{}", scope()),
-        first,
-    )
-    .await;
-    assert_eq!(status, 200, "{sent}");
-    let chat_id = sent["new_message"]["conversation_id"]
+        "message": {"type": "text", "text": "Is the blue one in stock?"}});
+    let sent = t.event("new_message", first).await;
+    let chat_id = sent.ok()["new_message"]["conversation_id"]
         .as_str()
         .unwrap()
         .to_string();
 
     // 2. An incoming lead appears in the source's pipeline.
-    let (status, unsorted) = rest(
-        &server,
-        &token,
-        "GET",
-        "/api/v4/leads/unsorted?filter[category][]=chats",
-        Value::Null,
-    )
-    .await;
-    assert_eq!(status, 200, "{unsorted}");
-    let lead = &unsorted["_embedded"]["unsorted"][0];
+    let unsorted = t
+        .get("/api/v4/leads/unsorted?filter[category][]=chats")
+        .await;
+    let lead = &unsorted.ok()["_embedded"]["unsorted"][0];
     assert_eq!(lead["pipeline_id"], 7002);
     assert_eq!(lead["metadata"]["origin"]["chat_id"], chat_id.as_str());
 
     // 3. The integration links the chat to a contact it knows.
-    let (status, created) = rest(
-        &server,
-        &token,
-        "POST",
-        "/api/v4/contacts",
-        json!([{"name": "Jane Roe"}]),
-    )
-    .await;
-    assert_eq!(status, 200, "{created}");
-    let contact_id = created["_embedded"]["contacts"][0]["id"].as_i64().unwrap();
-    let (status, linked) = rest(
-        &server,
-        &token,
-        "POST",
-        "/api/v4/contacts/chats",
-        json!([{"chat_id": chat_id, "contact_id": contact_id}]),
-    )
-    .await;
-    assert_eq!(status, 200, "{linked}");
-    assert_eq!(linked["_embedded"]["chats"][0]["contact_id"], contact_id);
+    let created = t
+        .post("/api/v4/contacts", json!([{"name": "Jane Roe"}]))
+        .await;
+    let contact_id = created.ok()["_embedded"]["contacts"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let linked = t
+        .post(
+            "/api/v4/contacts/chats",
+            json!([{"chat_id": chat_id, "contact_id": contact_id}]),
+        )
+        .await;
+    assert_eq!(
+        linked.ok()["_embedded"]["chats"][0]["contact_id"],
+        contact_id
+    );
 
     // 4. A manager answers with a template made through REST v4.
     let content = "Hi {{contact.name}}, your request {{lead.id}} is with us";
-    let (status, tpl) = rest(
-        &server,
-        &token,
-        "POST",
-        "/api/v4/chats/templates",
-        json!([{"name": "Ack", "content": content, "external_id": "ack"}]),
-    )
-    .await;
-    assert_eq!(status, 200, "{tpl}");
-    let template_id = tpl["_embedded"]["chat_templates"][0]["id"]
+    let tpl = t
+        .post(
+            "/api/v4/chats/templates",
+            json!([{"name": "Ack", "content": content, "external_id": "ack"}]),
+        )
+        .await;
+    let template_id = tpl.ok()["_embedded"]["chat_templates"][0]["id"]
         .as_i64()
         .unwrap();
-    let (status, out) = act(
-        &server,
-        "template",
-        json!({"chat_id": chat_id, "template_id": template_id}),
-    )
-    .await;
-    assert_eq!(status, 200, "{out}");
-    let message_id = out["message_id"].as_str().unwrap().to_string();
+    let out = t
+        .act(
+            "template",
+            json!({"chat_id": chat_id, "template_id": template_id}),
+        )
+        .await;
+    let message_id = out.ok()["message_id"].as_str().unwrap().to_string();
     let lead_id = lead["_embedded"]["leads"][0]["id"].as_i64().unwrap();
     let expected = format!("Hi Jane Roe, your request {lead_id} is with us");
 
@@ -139,7 +95,7 @@ async fn a_client_writes_the_integration_sorts_it_out_and_a_manager_answers_with
     // 6. The integration reports delivered then read; the state shows it all.
     let mut statuses = vec![];
     for _ in 0..500 {
-        let st = state(&server).await;
+        let st = t.state().await;
         let msg = st["scopes"][0]["messages"]
             .as_array()
             .unwrap()
@@ -159,11 +115,11 @@ async fn a_client_writes_the_integration_sorts_it_out_and_a_manager_answers_with
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     assert_eq!(statuses, ["sent", "delivered", "read"]);
-    let st = state(&server).await;
+    let st = t.state().await;
     let conv = &st["scopes"][0]["conversations"][0];
     assert_eq!(conv["contact_id"], contact_id);
     assert_eq!(st["account"]["incoming_leads"][0]["pipeline_id"], 7002);
-    let attempts = attempts(&server, 1).await;
+    let attempts = t.attempts(1).await;
     assert_eq!(attempts[0]["status"], 200);
     assert_eq!(attempts[0]["message_id"], message_id.as_str());
 }

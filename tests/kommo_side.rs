@@ -1,16 +1,18 @@
 //! Manager and bot actions end to end: the action over the admin plane, the
 //! signed hook at a real test integration, and the state afterwards.
 
-mod support;
+mod common;
 
+use common::integration::Integration;
+use common::Sb;
+use kommo_sandbox::config::{DEMO_ACCOUNT_AMOJO_ID, DEMO_SECRET};
 use serde_json::{json, Value};
-use support::*;
 
-async fn setup(channel_yaml: &str) -> (kommo_sandbox::server::Server, Integration) {
-    let integration = Integration::start(SECRET).await;
-    let server = sandbox(&integration.webhook_url(), "", channel_yaml).await;
-    connect(&server).await;
-    (server, integration)
+async fn setup(channel_yaml: &str) -> (Sb, Integration) {
+    let integration = Integration::start(DEMO_SECRET).await;
+    let sb = Sb::with_webhooks(&integration.webhook_url(), "", channel_yaml).await;
+    sb.connect().await.ok();
+    (sb, integration)
 }
 
 fn manager_amojo(state: &Value) -> String {
@@ -22,15 +24,16 @@ fn manager_amojo(state: &Value) -> String {
 
 #[tokio::test]
 async fn manager_message_reaches_the_integration_signed_and_statuses_follow() {
-    let (server, integration) = setup("").await;
-    let (chat, _) = client_says(&server, "chat-1", "m-1", "Hello").await;
-    let (status, out) = act(
-        &server,
-        "message",
-        json!({"chat_id": chat, "text": "Hi, how can I help?"}),
-    )
-    .await;
-    assert_eq!(status, 200, "{out}");
+    let (sb, integration) = setup("").await;
+    let (chat, _) = sb.client_says("chat-1", "m-1", "Hello", None).await;
+    let out = sb
+        .act(
+            "message",
+            json!({"chat_id": chat, "text": "Hi, how can I help?"}),
+        )
+        .await
+        .ok()
+        .clone();
     let message_id = out["message_id"].as_str().unwrap().to_string();
 
     let hooks = integration.wait_for(1).await;
@@ -39,10 +42,10 @@ async fn manager_message_reaches_the_integration_signed_and_statuses_follow() {
         hook.signature_ok,
         "X-Signature must be HMAC-SHA1 of the exact body"
     );
-    assert_eq!(hook.path, format!("/kommo/{}", scope()));
-    let st = state(&server).await;
+    assert_eq!(hook.path, format!("/kommo/{}", sb.scope_id));
+    let st = sb.state().await;
     let m = &hook.body["message"];
-    assert_eq!(hook.body["account_id"], ACCOUNT);
+    assert_eq!(hook.body["account_id"], DEMO_ACCOUNT_AMOJO_ID);
     assert_eq!(hook.body["time"], 1639660529);
     assert_eq!(m["sender"]["id"], manager_amojo(&st));
     assert_eq!(
@@ -58,22 +61,20 @@ async fn manager_message_reaches_the_integration_signed_and_statuses_follow() {
     assert_eq!(m["message"]["tag"], "");
     assert_eq!(m["message"]["file_size"], 0);
 
-    let attempts = attempts(&server, 1).await;
+    let attempts = sb.attempts(1).await;
     assert_eq!(attempts[0]["status"], 200);
     assert_eq!(attempts[0]["error"], Value::Null);
     assert_eq!(attempts[0]["message_id"], message_id.as_str());
 
     for (code, expected) in [(1, "delivered"), (2, "read")] {
-        let path = format!("/v2/origin/custom/{}/{message_id}/delivery_status", scope());
-        let (status, _) = amojo(
-            &server,
-            "POST",
+        let path = sb.scope_path(&format!("/{message_id}/delivery_status"));
+        sb.post(
             &path,
-            json!({"msgid": message_id, "delivery_status": code}),
+            &json!({"msgid": message_id, "delivery_status": code}),
         )
-        .await;
-        assert_eq!(status, 200);
-        let st = state(&server).await;
+        .await
+        .ok();
+        let st = sb.state().await;
         let msg = st["scopes"][0]["messages"]
             .as_array()
             .unwrap()
@@ -86,7 +87,7 @@ async fn manager_message_reaches_the_integration_signed_and_statuses_follow() {
             expected
         );
     }
-    let st = state(&server).await;
+    let st = sb.state().await;
     let msg = st["scopes"][0]["messages"]
         .as_array()
         .unwrap()
@@ -105,28 +106,26 @@ async fn manager_message_reaches_the_integration_signed_and_statuses_follow() {
 
 #[tokio::test]
 async fn every_outgoing_kind_markup_reply_and_bot_author() {
-    let (server, integration) = setup("").await;
-    let (chat, incoming) = client_says(&server, "chat-2", "m-2", "Photo please").await;
+    let (sb, integration) = setup("").await;
+    let (chat, incoming) = sb.client_says("chat-2", "m-2", "Photo please", None).await;
     let media = |kind: &str| json!({"chat_id": chat, "type": kind, "media": format!("http://127.0.0.1/{kind}"), "file_name": format!("{kind}.bin"), "file_size": 42});
     for kind in ["picture", "file", "video", "voice", "audio", "sticker"] {
-        let (status, out) = act(&server, "message", media(kind)).await;
-        assert_eq!(status, 200, "{kind}: {out}");
+        let out = sb.act("message", media(kind)).await;
+        assert_eq!(out.status, 200, "{kind}: {}", out.text);
     }
     let markup = json!({"mode": "inline", "buttons": [[{"text": "OK"}, {"text": "No"}]]});
-    let (status, _) = act(
-        &server,
+    sb.act(
         "message",
         json!({"chat_id": chat, "text": "Choose", "markup": markup, "reply_to": incoming}),
     )
-    .await;
-    assert_eq!(status, 200);
-    let (status, _) = act(
-        &server,
+    .await
+    .ok();
+    sb.act(
         "message",
         json!({"chat_id": chat, "author": "bot", "text": "I am the bot"}),
     )
-    .await;
-    assert_eq!(status, 200);
+    .await
+    .ok();
 
     let hooks = integration.wait_for(8).await;
     let kinds: Vec<&str> = hooks
@@ -151,7 +150,7 @@ async fn every_outgoing_kind_markup_reply_and_bot_author() {
         hooks[6].body["message"]["message"]["reply_to"]["message"]["msgid"],
         "m-2"
     );
-    let st = state(&server).await;
+    let st = sb.state().await;
     let bot_id = st["scopes"][0]["participants"]
         .as_array()
         .unwrap()
@@ -164,9 +163,9 @@ async fn every_outgoing_kind_markup_reply_and_bot_author() {
 
 #[tokio::test]
 async fn bad_actions_are_refused_and_change_nothing() {
-    let (server, _integration) = setup("").await;
-    let (chat, _) = client_says(&server, "chat-3", "m-3", "Hi").await;
-    let before = state(&server).await;
+    let (sb, _integration) = setup("").await;
+    let (chat, _) = sb.client_says("chat-3", "m-3", "Hi", None).await;
+    let before = sb.state().await;
     let cases = [
         (
             "message",
@@ -232,30 +231,31 @@ async fn bad_actions_are_refused_and_change_nothing() {
         ("fly", json!({}), 404, "UNKNOWN_ACTION"),
     ];
     for (action, body, status, code) in cases {
-        let (got, out) = act(&server, action, body.clone()).await;
+        let r = sb.act(action, body.clone()).await;
         assert_eq!(
-            (got, out["code"].as_str().unwrap_or("")),
+            (r.status, r.json["code"].as_str().unwrap_or("")),
             (status, code),
-            "{action} {body}: {out}"
+            "{action} {body}: {}",
+            r.text
         );
-        assert!(out["error"].as_str().is_some_and(|e| !e.is_empty()));
+        assert!(r.json["error"].as_str().is_some_and(|e| !e.is_empty()));
     }
-    assert_eq!(state(&server).await, before);
+    assert_eq!(sb.state().await, before);
 }
 
 #[tokio::test]
 async fn template_placeholders_are_filled_and_the_hook_carries_the_template() {
-    let (server, integration) = setup("").await;
-    let (chat, _) = client_says(&server, "chat-4", "m-4", "Where is my order?").await;
+    let (sb, integration) = setup("").await;
+    let (chat, _) = sb
+        .client_says("chat-4", "m-4", "Where is my order?", None)
+        .await;
     let tpl = json!({"content": "Hi {{contact.name}}, lead {{lead.id}} is ready", "external_id": "order-ready", "buttons": [{"type": "inline", "text": "OK"}]});
-    let (status, out) = act(
-        &server,
-        "template",
-        json!({"chat_id": chat, "template": tpl}),
-    )
-    .await;
-    assert_eq!(status, 200, "{out}");
-    let st = state(&server).await;
+    let out = sb
+        .act("template", json!({"chat_id": chat, "template": tpl}))
+        .await
+        .ok()
+        .clone();
+    let st = sb.state().await;
     let lead_id = st["account"]["leads"][0]["id"].as_i64().unwrap();
     let expected = format!("Hi Jane Client, lead {lead_id} is ready");
     assert_eq!(out["text"], expected.as_str());
@@ -280,14 +280,15 @@ async fn template_placeholders_are_filled_and_the_hook_carries_the_template() {
 
 #[tokio::test]
 async fn write_first_has_no_client_id_until_the_integration_binds_it() {
-    let (server, integration) = setup("").await;
-    let (status, out) = act(
-        &server,
-        "write_first",
-        json!({"phone": "+15557770000", "text": "We have news"}),
-    )
-    .await;
-    assert_eq!(status, 200, "{out}");
+    let (sb, integration) = setup("").await;
+    let out = sb
+        .act(
+            "write_first",
+            json!({"phone": "+15557770000", "text": "We have news"}),
+        )
+        .await
+        .ok()
+        .clone();
     let chat = out["chat_id"].as_str().unwrap().to_string();
     let receiver = out["receiver_id"].as_str().unwrap().to_string();
     let hooks = integration.wait_for(1).await;
@@ -300,20 +301,13 @@ async fn write_first_has_no_client_id_until_the_integration_binds_it() {
     assert_eq!(m["receiver"]["phone"], "+15557770000");
     assert!(m["receiver"].get("client_id").is_none());
 
-    let now = server.sandbox.clock.now_secs();
-    let reply = json!({"event_type": "new_message", "payload": {
+    let now = sb.now();
+    let reply = json!({
         "timestamp": now, "msec_timestamp": now * 1000, "msgid": "wa-1", "conversation_id": "wa-chat-1", "conversation_ref_id": chat,
-        "sender": {"id": "wa-user-1", "ref_id": receiver, "name": "Client"}, "message": {"type": "text", "text": "Thanks!"}}});
-    let (status, resp) = amojo(
-        &server,
-        "POST",
-        &format!("/v2/origin/custom/{}", scope()),
-        reply,
-    )
-    .await;
-    assert_eq!(status, 200, "{resp}");
-    assert_eq!(resp["new_message"]["conversation_id"], chat.as_str());
-    let st = state(&server).await;
+        "sender": {"id": "wa-user-1", "ref_id": receiver, "name": "Client"}, "message": {"type": "text", "text": "Thanks!"}});
+    let resp = sb.send(reply).await;
+    assert_eq!(resp.ok()["new_message"]["conversation_id"], chat.as_str());
+    let st = sb.state().await;
     let conv = st["scopes"][0]["conversations"]
         .as_array()
         .unwrap()
@@ -334,39 +328,31 @@ async fn write_first_has_no_client_id_until_the_integration_binds_it() {
 
 #[tokio::test]
 async fn typing_at_most_once_per_five_seconds_and_reactions_both_ways() {
-    let (server, integration) = setup("").await;
-    let (chat, incoming) = client_says(&server, "chat-5", "m-5", "Hi").await;
-    let (_, first) = act(&server, "typing", json!({"chat_id": chat})).await;
+    let (sb, integration) = setup("").await;
+    let (chat, incoming) = sb.client_says("chat-5", "m-5", "Hi", None).await;
+    let first = sb.act("typing", json!({"chat_id": chat})).await.json;
     assert_eq!(first["sent"], true);
     assert_eq!(first["expired_at"], 1639660529 + 5);
-    let (_, second) = act(&server, "typing", json!({"chat_id": chat})).await;
+    let second = sb.act("typing", json!({"chat_id": chat})).await.json;
     assert_eq!(second["sent"], false);
-    server.sandbox.clock.advance(5);
-    let (_, third) = act(&server, "typing", json!({"chat_id": chat})).await;
+    sb.sandbox().clock.advance(5);
+    let third = sb.act("typing", json!({"chat_id": chat})).await.json;
     assert_eq!(third["sent"], true);
 
-    let (status, out) = act(
-        &server,
-        "reaction",
-        json!({"message_id": incoming, "emoji": "👍"}),
-    )
-    .await;
-    assert_eq!(status, 200, "{out}");
-    let (status, _) = act(
-        &server,
+    sb.act("reaction", json!({"message_id": incoming, "emoji": "👍"}))
+        .await
+        .ok();
+    sb.act(
         "reaction",
         json!({"message_id": incoming, "type": "unreact"}),
     )
-    .await;
-    assert_eq!(status, 200);
-    let (status, out) = act(
-        &server,
-        "reaction",
-        json!({"message_id": incoming, "emoji": "🦄"}),
-    )
-    .await;
+    .await
+    .ok();
+    let out = sb
+        .act("reaction", json!({"message_id": incoming, "emoji": "🦄"}))
+        .await;
     assert_eq!(
-        (status, out["code"].as_str().unwrap()),
+        (out.status, out.json["code"].as_str().unwrap()),
         (400, "REACTION_UNSUPPORTED")
     );
 
@@ -391,75 +377,69 @@ async fn typing_at_most_once_per_five_seconds_and_reactions_both_ways() {
 
 #[tokio::test]
 async fn closing_a_talk_once() {
-    let (server, _integration) = setup("").await;
-    let (chat, _) = client_says(&server, "chat-6", "m-6", "Hi").await;
-    let (status, out) = act(&server, "close_talk", json!({"chat_id": chat})).await;
-    assert_eq!(status, 200, "{out}");
-    let st = state(&server).await;
+    let (sb, _integration) = setup("").await;
+    let (chat, _) = sb.client_says("chat-6", "m-6", "Hi", None).await;
+    let out = sb
+        .act("close_talk", json!({"chat_id": chat}))
+        .await
+        .ok()
+        .clone();
+    let st = sb.state().await;
     assert_eq!(st["account"]["talks"][0]["closed"], true);
     assert_eq!(
         st["account"]["events"].as_array().unwrap().last().unwrap()["event"],
         "update_talk"
     );
-    let (status, out) = act(&server, "close_talk", json!({"talk_id": out["talk_id"]})).await;
+    let out = sb
+        .act("close_talk", json!({"talk_id": out["talk_id"]}))
+        .await;
     assert_eq!(
-        (status, out["code"].as_str().unwrap()),
+        (out.status, out.json["code"].as_str().unwrap()),
         (409, "TALK_CLOSED")
     );
 }
 
 #[tokio::test]
 async fn after_the_time_window_only_templates_go_out() {
-    let (server, integration) =
+    let (sb, integration) =
         setup("    features:\n      time_window: 60\n      block_after_window: true\n").await;
-    let (chat, _) = client_says(&server, "chat-7", "m-7", "Hi").await;
-    server.sandbox.clock.advance(61);
-    let (status, out) = act(&server, "message", json!({"chat_id": chat, "text": "Late"})).await;
+    let (chat, _) = sb.client_says("chat-7", "m-7", "Hi", None).await;
+    sb.sandbox().clock.advance(61);
+    let out = sb
+        .act("message", json!({"chat_id": chat, "text": "Late"}))
+        .await;
     assert_eq!(
-        (status, out["code"].as_str().unwrap()),
+        (out.status, out.json["code"].as_str().unwrap()),
         (409, "TIME_WINDOW_CLOSED"),
-        "{out}"
+        "{}",
+        out.text
     );
-    let (status, _) = act(
-        &server,
+    sb.act(
         "template",
         json!({"chat_id": chat, "template": {"content": "Still there?"}}),
     )
-    .await;
-    assert_eq!(status, 200);
-    client_says(&server, "chat-7", "m-8", "Yes").await;
-    let (status, _) = act(
-        &server,
-        "message",
-        json!({"chat_id": chat, "text": "Great"}),
-    )
-    .await;
-    assert_eq!(status, 200, "an incoming message restarts the window");
+    .await
+    .ok();
+    sb.client_says("chat-7", "m-8", "Yes", None).await;
+    let great = sb
+        .act("message", json!({"chat_id": chat, "text": "Great"}))
+        .await;
+    assert_eq!(great.status, 200, "an incoming message restarts the window");
     assert_eq!(integration.wait_for(2).await.len(), 2);
 }
 
 #[tokio::test]
 async fn nothing_is_sent_for_a_disconnected_account() {
-    let (server, integration) = setup("").await;
-    let (chat, _) = client_says(&server, "chat-8", "m-9", "Hi").await;
-    let (status, _) = amojo(
-        &server,
-        "DELETE",
-        &format!("/v2/origin/custom/{CHANNEL}/disconnect"),
-        json!({"account_id": ACCOUNT}),
-    )
-    .await;
-    assert_eq!(status, 200);
-    let (status, _) = act(
-        &server,
-        "message",
-        json!({"chat_id": chat, "text": "Anyone?"}),
-    )
-    .await;
-    assert_eq!(status, 200);
-    connect(&server).await;
-    let (status, _) = act(&server, "message", json!({"chat_id": chat, "text": "Back"})).await;
-    assert_eq!(status, 200);
+    let (sb, integration) = setup("").await;
+    let (chat, _) = sb.client_says("chat-8", "m-9", "Hi", None).await;
+    sb.disconnect().await.ok();
+    sb.act("message", json!({"chat_id": chat, "text": "Anyone?"}))
+        .await
+        .ok();
+    sb.connect().await.ok();
+    sb.act("message", json!({"chat_id": chat, "text": "Back"}))
+        .await
+        .ok();
     let hooks = integration.wait_for(1).await;
     assert_eq!(hooks.len(), 1);
     assert_eq!(hooks[0].body["message"]["message"]["text"], "Back");
@@ -478,29 +458,22 @@ async fn timeouts_and_refused_connections_are_recorded() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/kommo/:scope_id", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, slow).await.unwrap() });
-    let server = sandbox(&url, "", "").await;
-    connect(&server).await;
-    let (chat, _) = client_says(&server, "chat-9", "m-10", "Hi").await;
-    act(
-        &server,
-        "message",
-        json!({"chat_id": chat, "text": "Slow?"}),
-    )
-    .await;
-    let attempts = attempts(&server, 1).await;
+    let sb = Sb::with_webhooks(&url, "", "").await;
+    sb.connect().await.ok();
+    let (chat, _) = sb.client_says("chat-9", "m-10", "Hi", None).await;
+    sb.act("message", json!({"chat_id": chat, "text": "Slow?"}))
+        .await;
+    let attempts = sb.attempts(1).await;
     assert_eq!(attempts[0]["error"], "timeout");
     assert_eq!(attempts[0]["status"], Value::Null);
 
-    let refused = sandbox("http://127.0.0.1:9/kommo/:scope_id", "", "").await;
-    connect(&refused).await;
-    let (chat, _) = client_says(&refused, "chat-10", "m-11", "Hi").await;
-    act(
-        &refused,
-        "message",
-        json!({"chat_id": chat, "text": "Anyone?"}),
-    )
-    .await;
-    let attempts = support::attempts(&refused, 1).await;
+    let refused = Sb::with_webhooks("http://127.0.0.1:9/kommo/:scope_id", "", "").await;
+    refused.connect().await.ok();
+    let (chat, _) = refused.client_says("chat-10", "m-11", "Hi", None).await;
+    refused
+        .act("message", json!({"chat_id": chat, "text": "Anyone?"}))
+        .await;
+    let attempts = refused.attempts(1).await;
     assert!(
         attempts[0]["error"]
             .as_str()
@@ -513,18 +486,13 @@ async fn timeouts_and_refused_connections_are_recorded() {
 
 #[tokio::test]
 async fn a_scope_connected_with_v1_gets_the_flat_deprecated_hook() {
-    let integration = Integration::start(SECRET).await;
-    let server = sandbox(&integration.webhook_url(), "", "").await;
-    let (status, _) = amojo(
-        &server,
-        "POST",
-        &format!("/v2/origin/custom/{CHANNEL}/connect"),
-        json!({"account_id": ACCOUNT, "hook_api_version": "v1"}),
-    )
-    .await;
-    assert_eq!(status, 200);
-    let (chat, _) = client_says(&server, "chat-v1", "m-v1", "Hi").await;
-    act(&server, "message", json!({"chat_id": chat, "type": "picture", "media": "http://127.0.0.1/p.png", "file_name": "p.png", "file_size": 7})).await;
+    let integration = Integration::start(DEMO_SECRET).await;
+    let sb = Sb::with_webhooks(&integration.webhook_url(), "", "").await;
+    sb.connect_with(&json!({"account_id": DEMO_ACCOUNT_AMOJO_ID, "hook_api_version": "v1"}))
+        .await
+        .ok();
+    let (chat, _) = sb.client_says("chat-v1", "m-v1", "Hi", None).await;
+    sb.act("message", json!({"chat_id": chat, "type": "picture", "media": "http://127.0.0.1/p.png", "file_name": "p.png", "file_size": 7})).await;
     let hooks = integration.wait_for(1).await;
     let body = &hooks[0].body;
     assert!(hooks[0].signature_ok);

@@ -1,10 +1,11 @@
 //! REST v4 end to end over HTTP: authorization, rate limit, account and users,
 //! sources, contacts and leads.
 
-mod rest;
+mod common;
 
+use common::rest::T;
+use common::START;
 use kommo_sandbox::config::Config;
-use rest::*;
 use serde_json::{json, Value};
 
 const SECOND_CHANNEL: &str = "
@@ -16,7 +17,7 @@ channels:
 ";
 
 async fn other_token(t: &T) -> String {
-    let accounts = t.admin_get("/_sandbox/accounts").await;
+    let accounts = t.admin_json("/_sandbox/accounts").await;
     accounts["accounts"][0]["channels"][1]["api_token"]
         .as_str()
         .unwrap()
@@ -34,7 +35,7 @@ async fn every_api_call_needs_a_valid_bearer_token() {
     t.send("GET", "/api/v4/leads", Some(""), None)
         .await
         .problem(401);
-    t.get("/api/v4/account").await.ok();
+    t.get("/api/v4/account").await.hal();
     assert_eq!(
         t.get("/api/v4/nothing/here").await.problem(404)["title"],
         "Not Found"
@@ -63,13 +64,14 @@ async fn every_api_call_needs_a_valid_bearer_token() {
 #[tokio::test]
 async fn oauth_code_then_refresh_rotates_and_refuses_reuse() {
     let t = T::start("").await;
-    let (status, code) = t
+    let code = t
         .admin_post(
-            &format!("/_sandbox/accounts/{}/oauth/code", t.account()),
-            json!({}),
+            &format!("/_sandbox/accounts/{}/oauth/code", t.account_id),
+            &json!({}),
         )
         .await;
-    assert_eq!(status, 200, "{code}");
+    assert_eq!(code.status, 200, "{}", code.text);
+    let code = code.json;
     let client = json!({"client_id": t.creds["client_id"], "client_secret": t.creds["client_secret"], "redirect_uri": "https://example.test/cb"});
     let mut exchange = client.clone();
     exchange["grant_type"] = json!("authorization_code");
@@ -83,7 +85,7 @@ async fn oauth_code_then_refresh_rotates_and_refuses_reuse() {
     let access = first.json["access_token"].as_str().unwrap().to_string();
     t.send("GET", "/api/v4/account", Some(&access), None)
         .await
-        .ok();
+        .hal();
     assert_eq!(
         t.send("POST", "/oauth2/access_token", None, Some(exchange))
             .await
@@ -109,7 +111,7 @@ async fn oauth_code_then_refresh_rotates_and_refuses_reuse() {
     let fresh = second.json["access_token"].as_str().unwrap().to_string();
     t.send("GET", "/api/v4/account", Some(&fresh), None)
         .await
-        .ok();
+        .hal();
     t.sandbox().clock.advance(86_400);
     assert_eq!(
         t.send("GET", "/api/v4/account", Some(&fresh), None)
@@ -117,7 +119,7 @@ async fn oauth_code_then_refresh_rotates_and_refuses_reuse() {
             .problem(401)["detail"],
         "Access token has expired"
     );
-    t.get("/api/v4/account").await.ok();
+    t.get("/api/v4/account").await.hal();
 
     let mut bad = client.clone();
     bad["client_secret"] = json!("wrong");
@@ -132,26 +134,27 @@ async fn oauth_code_then_refresh_rotates_and_refuses_reuse() {
 async fn auth_code_expires_after_twenty_minutes() {
     let t = T::start("").await;
     assert_eq!(
-        t.admin_post("/_sandbox/accounts/nope/oauth/code", json!({}))
+        t.admin_post("/_sandbox/accounts/nope/oauth/code", &json!({}))
             .await
-            .0,
+            .status,
         404
     );
     assert_eq!(
         t.admin_post(
-            &format!("/_sandbox/accounts/{}/oauth/code", t.account()),
-            json!({"client_id": "other"})
+            &format!("/_sandbox/accounts/{}/oauth/code", t.account_id),
+            &json!({"client_id": "other"})
         )
         .await
-        .0,
+        .status,
         400
     );
-    let (_, code) = t
+    let code = t
         .admin_post(
-            &format!("/_sandbox/accounts/{}/oauth/code", t.account()),
-            json!({}),
+            &format!("/_sandbox/accounts/{}/oauth/code", t.account_id),
+            &json!({}),
         )
-        .await;
+        .await
+        .json;
     t.sandbox().clock.advance(20 * 60);
     let body = json!({"client_id": t.creds["client_id"], "client_secret": t.creds["client_secret"], "grant_type": "authorization_code", "code": code["code"], "redirect_uri": "https://example.test"});
     assert_eq!(
@@ -167,7 +170,7 @@ async fn seven_requests_per_second_then_429_then_403() {
     let config = Config::parse(&format!("clock: \"{START}\"\n"), "t.yaml").unwrap();
     let t = T::with(config).await;
     for _ in 0..7 {
-        t.get("/api/v4/account").await.ok();
+        t.get("/api/v4/account").await.hal();
     }
     for _ in 0..3 {
         let r = t.get("/api/v4/account").await;
@@ -177,28 +180,28 @@ async fn seven_requests_per_second_then_429_then_403() {
     t.sandbox().clock.advance(1);
     t.get("/api/v4/account").await.problem(403);
     t.sandbox().clock.advance(60);
-    t.get("/api/v4/account").await.ok();
+    t.get("/api/v4/account").await.hal();
 }
 
 #[tokio::test]
 async fn account_and_users_with_amojo_id() {
     let t = T::start("").await;
     let plain = t.get("/api/v4/account").await;
-    assert!(plain.ok().get("amojo_id").is_none());
+    assert!(plain.hal().get("amojo_id").is_none());
     let a = t.get("/api/v4/account?with=amojo_id").await;
-    assert_eq!(a.ok()["amojo_id"], json!(t.account()));
+    assert_eq!(a.hal()["amojo_id"], json!(t.account_id));
     assert_eq!(
         a.json["_links"]["self"]["href"],
         json!(format!("{}/api/v4/account", t.base))
     );
     let users = t.get("/api/v4/users?with=amojo_id").await;
-    let user = &users.ok()["_embedded"]["users"][0];
+    let user = &users.hal()["_embedded"]["users"][0];
     assert_eq!(user["amojo_id"], t.creds["manager_amojo_id"]);
     assert_eq!(users.json["_total_items"], 1);
     let one = t
         .get(&format!("/api/v4/users/{}?with=amojo_id", user["id"]))
         .await;
-    assert_eq!(one.ok()["amojo_id"], user["amojo_id"]);
+    assert_eq!(one.hal()["amojo_id"], user["amojo_id"]);
     t.get("/api/v4/users/1").await.empty();
     assert_eq!(
         t.get("/api/v4/users?limit=251").await.problem(422)["detail"],
@@ -214,7 +217,7 @@ async fn sources_crud_is_per_integration() {
         {"name": "Support", "external_id": "line-support", "request_id": "s1", "default": true, "origin_code": "amo.ext.sandbox"},
         {"name": "Sales", "external_id": "line-sales", "services": [{"type": "whatsapp", "params": {"waba": true}, "pages": []}]}
     ])).await;
-    let items = created.ok()["_embedded"]["sources"]
+    let items = created.hal()["_embedded"]["sources"]
         .as_array()
         .unwrap()
         .clone();
@@ -233,7 +236,7 @@ async fn sources_crud_is_per_integration() {
         .get("/api/v4/sources?filter[external_id]=line-sales")
         .await;
     assert_eq!(
-        filtered.ok()["_embedded"]["sources"]
+        filtered.hal()["_embedded"]["sources"]
             .as_array()
             .unwrap()
             .len(),
@@ -242,7 +245,7 @@ async fn sources_crud_is_per_integration() {
     let both = t
         .get("/api/v4/sources?filter[external_id][]=line-sales&filter[external_id][]=line-support")
         .await;
-    assert_eq!(both.ok()["_total_items"], 2);
+    assert_eq!(both.hal()["_total_items"], 2);
     t.get("/api/v4/sources?filter[external_id]=nope")
         .await
         .empty();
@@ -315,7 +318,7 @@ async fn sources_crud_is_per_integration() {
             json!({"name": "Support line"}),
         )
         .await;
-    assert_eq!(renamed.ok()["name"], "Support line");
+    assert_eq!(renamed.hal()["name"], "Support line");
     let frozen = t
         .patch(
             &format!("/api/v4/sources/{id}"),
@@ -327,9 +330,9 @@ async fn sources_crud_is_per_integration() {
     let batch = t
         .patch("/api/v4/sources", json!([{"id": sales, "default": true}]))
         .await;
-    assert_eq!(batch.ok()["_embedded"]["sources"][0]["default"], true);
+    assert_eq!(batch.hal()["_embedded"]["sources"][0]["default"], true);
     assert_eq!(
-        t.get(&format!("/api/v4/sources/{id}")).await.ok()["default"],
+        t.get(&format!("/api/v4/sources/{id}")).await.hal()["default"],
         false,
         "one default per integration"
     );
@@ -361,7 +364,7 @@ async fn sources_are_capped_per_integration() {
         json!([{"name": "a", "external_id": "a"}, {"name": "b", "external_id": "b"}]),
     )
     .await
-    .ok();
+    .hal();
     let over = t
         .post(
             "/api/v4/sources",
@@ -381,11 +384,14 @@ async fn contacts_with_phone_and_email_fields() {
             {"field_code": "EMAIL", "values": [{"value": "jane@example.test", "enum_code": "WORK"}]}
         ]
     }])).await;
-    let item = &created.ok()["_embedded"]["contacts"][0];
+    let item = &created.hal()["_embedded"]["contacts"][0];
     assert_eq!(item["request_id"], "c1");
     let id = item["id"].as_i64().unwrap();
     let got = t.get(&format!("/api/v4/contacts/{id}")).await;
-    let fields = got.ok()["custom_fields_values"].as_array().unwrap().clone();
+    let fields = got.hal()["custom_fields_values"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(fields[0]["field_code"], "PHONE");
     assert_eq!(fields[0]["field_type"], "multitext");
     assert_eq!(fields[0]["values"][0]["value"], "+15550001111");
@@ -396,9 +402,9 @@ async fn contacts_with_phone_and_email_fields() {
             json!({"first_name": "Janet", "last_name": "C"}),
         )
         .await;
-    assert_eq!(patched.ok()["name"], "Janet C");
+    assert_eq!(patched.hal()["name"], "Janet C");
     let list = t.get("/api/v4/contacts?query=janet").await;
-    assert_eq!(list.ok()["_embedded"]["contacts"][0]["id"], id);
+    assert_eq!(list.hal()["_embedded"]["contacts"][0]["id"], id);
     t.get("/api/v4/contacts/424242").await.empty();
     t.get("/api/v4/contacts?filter[id]=424242").await.empty();
     let bad = t
@@ -445,14 +451,14 @@ async fn leads_take_the_pipeline_of_their_source() {
         json!([{"name": "Support", "external_id": "support", "pipeline_id": 7002}]),
     )
     .await
-    .ok();
+    .hal();
     let c = t.post("/api/v4/contacts", json!([{"name": "Jane"}])).await;
-    let contact = c.ok()["_embedded"]["contacts"][0]["id"].as_i64().unwrap();
+    let contact = c.hal()["_embedded"]["contacts"][0]["id"].as_i64().unwrap();
     let created = t.post("/api/v4/leads", json!([
         {"name": "From support", "price": 100, "_embedded": {"source": {"external_id": "support", "type": "widget"}, "contacts": [{"id": contact}]}},
         {"name": "Plain"}
     ])).await;
-    let items = created.ok()["_embedded"]["leads"]
+    let items = created.hal()["_embedded"]["leads"]
         .as_array()
         .unwrap()
         .clone();
@@ -461,23 +467,23 @@ async fn leads_take_the_pipeline_of_their_source() {
     let lead = t
         .get(&format!("/api/v4/leads/{first}?with=contacts,source_id"))
         .await;
-    let lead = lead.ok();
+    let lead = lead.hal();
     assert_eq!(lead["pipeline_id"], 7002);
     assert_eq!(lead["status_id"], 70022);
     assert!(lead["source_id"].is_i64());
     assert_eq!(lead["_embedded"]["contacts"][0]["id"], contact);
     let plain = t.get(&format!("/api/v4/leads/{}", items[1]["id"])).await;
-    assert_eq!(plain.ok()["pipeline_id"], 7001);
+    assert_eq!(plain.hal()["pipeline_id"], 7001);
     assert!(plain.json.get("source_id").is_none());
     let with_leads = t
         .get(&format!("/api/v4/contacts/{contact}?with=leads"))
         .await;
-    assert_eq!(with_leads.ok()["_embedded"]["leads"][0]["id"], first);
+    assert_eq!(with_leads.hal()["_embedded"]["leads"][0]["id"], first);
 
     let won = t
         .patch(&format!("/api/v4/leads/{first}"), json!({"status_id": 142}))
         .await;
-    assert_eq!(won.ok()["id"], first);
+    assert_eq!(won.hal()["id"], first);
     let bad = t
         .post(
             "/api/v4/leads",
@@ -489,11 +495,11 @@ async fn leads_take_the_pipeline_of_their_source() {
     let many: Vec<Value> = (0..251).map(|_| json!({})).collect();
     t.post("/api/v4/leads", json!(many)).await.problem(422);
     let page = t.get("/api/v4/leads?limit=1&page=2").await;
-    assert_eq!(page.ok()["_page"], 2);
+    assert_eq!(page.hal()["_page"], 2);
     assert!(page.json["_links"]["prev"]["href"].is_string());
     t.get("/api/v4/leads?limit=1&page=9").await.empty();
     let newest = t.get("/api/v4/leads?order[id]=desc").await;
-    assert_eq!(newest.ok()["_embedded"]["leads"][0]["id"], items[1]["id"]);
+    assert_eq!(newest.hal()["_embedded"]["leads"][0]["id"], items[1]["id"]);
     t.get("/api/v4/leads?order[name]=asc").await.problem(400);
     t.patch("/api/v4/leads/1", json!({"name": "x"}))
         .await
@@ -508,28 +514,28 @@ async fn complex_leads_bring_their_contact() {
         {"name": "Deal", "price": 10, "_embedded": {"contacts": [{"first_name": "Ann", "custom_fields_values": [{"field_code": "PHONE", "values": [{"value": "+1555"}]}]}]}},
         {"name": "Bare", "request_id": "b"}
     ])).await;
-    let out = made.ok().as_array().unwrap().clone();
+    let out = made.hal().as_array().unwrap().clone();
     assert_eq!(out[0]["request_id"], json!(["0"]));
     assert_eq!(out[0]["merged"], false);
     assert_eq!(out[1]["request_id"], json!(["b"]));
     assert_eq!(out[1]["contact_id"], Value::Null);
     let contact = out[0]["contact_id"].as_i64().unwrap();
     assert_eq!(
-        t.get(&format!("/api/v4/contacts/{contact}")).await.ok()["custom_fields_values"][0]
+        t.get(&format!("/api/v4/contacts/{contact}")).await.hal()["custom_fields_values"][0]
             ["values"][0]["value"],
         "+1555"
     );
     let lead = t
         .get(&format!("/api/v4/leads/{}?with=contacts", out[0]["id"]))
         .await;
-    assert_eq!(lead.ok()["_embedded"]["contacts"][0]["id"], contact);
+    assert_eq!(lead.hal()["_embedded"]["contacts"][0]["id"], contact);
     let again = t
         .post(
             "/api/v4/leads/complex",
             json!([{"_embedded": {"contacts": [{"id": contact}]}}]),
         )
         .await;
-    assert_eq!(again.ok()[0]["contact_id"], contact);
+    assert_eq!(again.hal()[0]["contact_id"], contact);
 
     let bad = t.post("/api/v4/leads/complex", json!([
         {"_embedded": {"contacts": [{"id": 1}, {"id": 2}]}},
@@ -551,22 +557,23 @@ async fn complex_leads_bring_their_contact() {
 #[tokio::test]
 async fn isolated_accounts_get_their_own_token() {
     let t = T::start("").await;
-    let (status, creds) = t
-        .admin_post("/_sandbox/accounts", json!({"label": "rest"}))
+    let creds = t
+        .admin_post("/_sandbox/accounts", &json!({"label": "rest"}))
         .await;
-    assert_eq!(status, 201, "{creds}");
+    assert_eq!(creds.status, 201, "{}", creds.text);
+    let creds = creds.json;
     let token = creds["api_token"].as_str().unwrap().to_string();
     assert_ne!(token, t.token);
     let account = t
         .send("GET", "/api/v4/account?with=amojo_id", Some(&token), None)
         .await;
-    assert_eq!(account.ok()["amojo_id"], creds["amojo_account_id"]);
+    assert_eq!(account.hal()["amojo_id"], creds["amojo_account_id"]);
     t.post(
         "/api/v4/sources",
         json!([{"name": "Demo only", "external_id": "demo"}]),
     )
     .await
-    .ok();
+    .hal();
     t.send("GET", "/api/v4/sources", Some(&token), None)
         .await
         .empty();

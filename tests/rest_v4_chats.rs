@@ -2,9 +2,9 @@
 //! leads, talks, chat templates, Salesbot, and account webhooks delivered to a
 //! real local subscriber when a client writes through the Chats API.
 
-mod rest;
+mod common;
 
-use rest::*;
+use common::rest::{field, Subscriber, T};
 use serde_json::{json, Value};
 
 const TWO_PIPELINES: &str = "accounts:\n  - pipelines:\n      - {id: 7001, name: Sales}\n      - {id: 7002, name: Support}\n";
@@ -12,19 +12,19 @@ const TWO_PIPELINES: &str = "accounts:\n  - pipelines:\n      - {id: 7001, name:
 #[tokio::test]
 async fn chat_links_move_a_chat_between_contacts() {
     let t = T::start("").await;
-    t.connect().await;
-    let chat = t.client_says("conv-1", "m-1", "Hello", None).await;
+    t.connect().await.ok();
+    let (chat, _) = t.client_says("conv-1", "m-1", "Hello", None).await;
     let by_chat = t
         .get(&format!("/api/v4/contacts/chats?chat_id[]={chat}"))
         .await;
-    let link = by_chat.ok()["_embedded"]["chats"][0].clone();
+    let link = by_chat.hal()["_embedded"]["chats"][0].clone();
     let first_contact = link["contact_id"].as_i64().unwrap();
     assert!(link.get("request_id").is_none());
     let scalar = t
         .get(&format!("/api/v4/contacts/chats?chat_id={chat}"))
         .await;
     assert_eq!(
-        scalar.ok()["_embedded"]["chats"][0]["id"],
+        scalar.hal()["_embedded"]["chats"][0]["id"],
         link["id"],
         "same link, same id"
     );
@@ -32,7 +32,7 @@ async fn chat_links_move_a_chat_between_contacts() {
     let other = t
         .post("/api/v4/contacts", json!([{"name": "Other"}]))
         .await
-        .ok()["_embedded"]["contacts"][0]["id"]
+        .hal()["_embedded"]["contacts"][0]["id"]
         .as_i64()
         .unwrap();
     let moved = t
@@ -41,7 +41,7 @@ async fn chat_links_move_a_chat_between_contacts() {
             json!([{"chat_id": chat, "contact_id": other}]),
         )
         .await;
-    let moved_link = moved.ok()["_embedded"]["chats"][0].clone();
+    let moved_link = moved.hal()["_embedded"]["chats"][0].clone();
     assert_eq!(moved.json["_total_items"], 1);
     assert_eq!(moved_link["request_id"], "0");
     assert_eq!(moved_link["contact_id"], other);
@@ -53,7 +53,7 @@ async fn chat_links_move_a_chat_between_contacts() {
         .get(&format!("/api/v4/contacts/chats?contact_id[]={other}"))
         .await;
     assert_eq!(
-        by_contact.ok()["_embedded"]["chats"][0]["chat_id"],
+        by_contact.hal()["_embedded"]["chats"][0]["chat_id"],
         json!(chat)
     );
     t.get(&format!(
@@ -83,9 +83,9 @@ async fn incoming_leads_follow_the_source_and_can_be_accepted() {
         json!([{"name": "Support", "external_id": "support", "pipeline_id": 7002}]),
     )
     .await
-    .ok();
-    t.connect().await;
-    let chat = t
+    .hal();
+    t.connect().await.ok();
+    let (chat, _) = t
         .client_says(
             "conv-1",
             "m-1",
@@ -98,7 +98,7 @@ async fn incoming_leads_follow_the_source_and_can_be_accepted() {
     let list = t
         .get("/api/v4/leads/unsorted?filter[category][]=chats&filter[pipeline_id]=7002")
         .await;
-    let items = list.ok()["_embedded"]["unsorted"]
+    let items = list.hal()["_embedded"]["unsorted"]
         .as_array()
         .unwrap()
         .clone();
@@ -114,14 +114,14 @@ async fn incoming_leads_follow_the_source_and_can_be_accepted() {
     let lead_id = u["_embedded"]["leads"][0]["id"].as_i64().unwrap();
     let contact_id = u["_embedded"]["contacts"][0]["id"].as_i64().unwrap();
     assert_eq!(
-        t.get(&format!("/api/v4/leads/unsorted/{uid}")).await.ok()["uid"],
+        t.get(&format!("/api/v4/leads/unsorted/{uid}")).await.hal()["uid"],
         json!(uid)
     );
     let links = t
         .get(&format!("/api/v4/contacts/chats?chat_id[]={chat}"))
         .await;
     assert_eq!(
-        links.ok()["_embedded"]["chats"][0]["contact_id"],
+        links.hal()["_embedded"]["chats"][0]["contact_id"],
         contact_id,
         "a chat in an incoming lead answers with its contact"
     );
@@ -142,9 +142,9 @@ async fn incoming_leads_follow_the_source_and_can_be_accepted() {
             json!({"user_id": 5000001}),
         )
         .await;
-    assert_eq!(accepted.ok()["_embedded"]["leads"][0]["id"], lead_id);
+    assert_eq!(accepted.hal()["_embedded"]["leads"][0]["id"], lead_id);
     let lead = t.get(&format!("/api/v4/leads/{lead_id}")).await;
-    assert_eq!(lead.ok()["status_id"], 70022);
+    assert_eq!(lead.hal()["status_id"], 70022);
     assert_eq!(lead.json["pipeline_id"], 7002);
     t.get(&format!("/api/v4/leads/unsorted/{uid}"))
         .await
@@ -154,10 +154,10 @@ async fn incoming_leads_follow_the_source_and_can_be_accepted() {
         .problem(404);
     t.get(&format!("/api/v4/contacts?filter[id]={contact_id}"))
         .await
-        .ok();
+        .hal();
 
     let summary = t.get("/api/v4/leads/unsorted/summary").await;
-    assert_eq!(summary.ok()["total"], 2);
+    assert_eq!(summary.hal()["total"], 2);
     assert_eq!(summary.json["accepted"], 1);
     assert_eq!(summary.json["categories"]["chats"]["total"], 2);
 
@@ -175,13 +175,13 @@ async fn incoming_leads_follow_the_source_and_can_be_accepted() {
 #[tokio::test]
 async fn incoming_leads_decline_and_link() {
     let t = T::start("").await;
-    t.connect().await;
+    t.connect().await.ok();
     t.client_says("conv-1", "m-1", "one", None).await;
     t.client_says("conv-2", "m-2", "two", None).await;
     let list = t.get("/api/v4/leads/unsorted?limit=1").await;
-    assert!(list.ok()["_links"]["next"]["href"].is_string());
+    assert!(list.hal()["_links"]["next"]["href"].is_string());
     let all = t.get("/api/v4/leads/unsorted?filter[category]=chats").await;
-    let items = all.ok()["_embedded"]["unsorted"]
+    let items = all.hal()["_embedded"]["unsorted"]
         .as_array()
         .unwrap()
         .clone();
@@ -193,7 +193,7 @@ async fn incoming_leads_decline_and_link() {
     let declined = t
         .delete(&format!("/api/v4/leads/unsorted/{first}/decline"), None)
         .await;
-    assert_eq!(declined.ok()["uid"], json!(first));
+    assert_eq!(declined.hal()["uid"], json!(first));
     t.get(&format!("/api/v4/leads/{declined_lead}"))
         .await
         .empty();
@@ -204,7 +204,7 @@ async fn incoming_leads_decline_and_link() {
     let target = t
         .post("/api/v4/leads", json!([{"name": "Existing"}]))
         .await
-        .ok()["_embedded"]["leads"][0]["id"]
+        .hal()["_embedded"]["leads"][0]["id"]
         .as_i64()
         .unwrap();
     let bad = t
@@ -220,7 +220,7 @@ async fn incoming_leads_decline_and_link() {
             json!({"link": {"entity_id": target, "entity_type": "leads"}}),
         )
         .await;
-    assert_eq!(linked.ok()["_embedded"]["leads"][0]["id"], target);
+    assert_eq!(linked.hal()["_embedded"]["leads"][0]["id"], target);
     t.get("/api/v4/leads/unsorted").await.empty();
     let state = t.state().await;
     let decline = state["account"]["events"]
@@ -239,12 +239,12 @@ async fn incoming_leads_decline_and_link() {
 #[tokio::test]
 async fn talks_can_be_read_and_closed_once() {
     let t = T::start("").await;
-    t.connect().await;
-    let chat = t.client_says("conv-1", "m-1", "Hello", None).await;
+    t.connect().await.ok();
+    let (chat, _) = t.client_says("conv-1", "m-1", "Hello", None).await;
     let state = t.state().await;
     let talk_id = state["account"]["talks"][0]["talk_id"].as_i64().unwrap();
     let talk = t.get(&format!("/api/v4/talks/{talk_id}")).await;
-    assert_eq!(talk.ok()["chat_id"], json!(chat));
+    assert_eq!(talk.hal()["chat_id"], json!(chat));
     assert_eq!(talk.json["is_in_work"], true);
     assert_eq!(talk.json["entity_type"], "lead");
     assert!(talk.json["_embedded"]["leads"][0]["id"].is_i64());
@@ -257,7 +257,7 @@ async fn talks_can_be_read_and_closed_once() {
     assert_eq!(closed.status, 202, "{}", closed.text);
     assert!(closed.text.is_empty());
     assert_eq!(
-        t.get(&format!("/api/v4/talks/{talk_id}")).await.ok()["is_in_work"],
+        t.get(&format!("/api/v4/talks/{talk_id}")).await.hal()["is_in_work"],
         false
     );
     t.post(&format!("/api/v4/talks/{talk_id}/close"), json!({}))
@@ -282,7 +282,7 @@ async fn chat_templates_belong_to_their_integration() {
         {"name": "Welcome", "content": "Hi {{contact.name}}", "external_id": "tpl-welcome", "buttons": [{"type": "inline", "text": "Yes"}]},
         {"name": "Offer", "content": "Deal", "type": "waba", "waba_category": "MARKETING", "waba_language": "en", "request_id": "w"}
     ])).await;
-    let items = created.ok()["_embedded"]["chat_templates"]
+    let items = created.hal()["_embedded"]["chat_templates"]
         .as_array()
         .unwrap()
         .clone();
@@ -297,14 +297,14 @@ async fn chat_templates_belong_to_their_integration() {
         .get("/api/v4/chats/templates?filter[external_id]=tpl-welcome")
         .await;
     assert_eq!(
-        by_ext.ok()["_embedded"]["chat_templates"]
+        by_ext.hal()["_embedded"]["chat_templates"]
             .as_array()
             .unwrap()
             .len(),
         1
     );
     t.get("/api/v4/chats/templates?limit=51").await.problem(422);
-    let accounts = t.admin_get("/_sandbox/accounts").await;
+    let accounts = t.admin_json("/_sandbox/accounts").await;
     let other = accounts["accounts"][0]["channels"][1]["api_token"]
         .as_str()
         .unwrap()
@@ -327,7 +327,7 @@ async fn chat_templates_belong_to_their_integration() {
             json!({"content": "Hello {{contact.name}}"}),
         )
         .await;
-    assert_eq!(patched.ok()["content"], "Hello {{contact.name}}");
+    assert_eq!(patched.hal()["content"], "Hello {{contact.name}}");
     let bad = t.post("/api/v4/chats/templates", json!([{"name": "x"}, {"name": "y", "content": "z", "buttons": [{"type": "url", "text": "Go"}]}])).await;
     assert_eq!(bad.validation(0), ("NotBlank".into(), "content".into()));
     assert_eq!(bad.validation(1).1, "buttons.0.url");
@@ -335,16 +335,16 @@ async fn chat_templates_belong_to_their_integration() {
     t.post(&format!("/api/v4/chats/templates/{waba}/review"), json!({}))
         .await
         .problem(400);
-    t.post("/api/v4/sources", json!([{"name": "WA", "external_id": "wa", "services": [{"type": "whatsapp", "params": {"waba": true}}]}])).await.ok();
+    t.post("/api/v4/sources", json!([{"name": "WA", "external_id": "wa", "services": [{"type": "whatsapp", "params": {"waba": true}}]}])).await.hal();
     let review = t
         .post(&format!("/api/v4/chats/templates/{waba}/review"), json!({}))
         .await;
-    let r = review.ok()["_embedded"]["reviews"][0].clone();
+    let r = review.hal()["_embedded"]["reviews"][0].clone();
     assert_eq!(r["status"], "review");
     let with = t
         .get(&format!("/api/v4/chats/templates/{waba}?with=reviews"))
         .await;
-    assert_eq!(with.ok()["is_on_review"], true);
+    assert_eq!(with.hal()["is_on_review"], true);
     t.patch(
         &format!("/api/v4/chats/templates/{waba}"),
         json!({"content": "changed"}),
@@ -357,7 +357,7 @@ async fn chat_templates_belong_to_their_integration() {
             json!({"status": "approved"}),
         )
         .await;
-    assert_eq!(approved.ok()["status"], "approved");
+    assert_eq!(approved.hal()["status"], "approved");
     t.post(
         &format!("/api/v4/chats/templates/{waba}/review/{}", r["id"]),
         json!({"status": "maybe"}),
@@ -415,16 +415,16 @@ fn outgoing_texts(state: &Value) -> Vec<String> {
 #[tokio::test]
 async fn salesbot_runs_its_steps_on_the_entity_chat() {
     let t = T::start(&format!("accounts:\n  - name: Bots\n{BOT}")).await;
-    t.connect().await;
+    t.connect().await.ok();
     t.client_says("conv-1", "m-1", "Hello", None).await;
     let bots = t.get("/api/v4/bots").await;
-    assert_eq!(bots.ok()["_embedded"]["bots"][0]["id"], 12);
+    assert_eq!(bots.hal()["_embedded"]["bots"][0]["id"], 12);
     t.get("/api/v4/bots/99").await.empty();
     let state = t.state().await;
     let lead = state["account"]["leads"][0]["id"].as_i64().unwrap();
     t.patch(&format!("/api/v4/leads/{lead}"), json!({"price": 250}))
         .await
-        .ok();
+        .hal();
 
     let run = t
         .post(
@@ -442,7 +442,7 @@ async fn salesbot_runs_its_steps_on_the_entity_chat() {
             json!([{"bot_id": 12, "entity_id": lead, "entity_type": 2}]),
         )
         .await;
-    assert_eq!(v2.ok()["success"], true);
+    assert_eq!(v2.hal()["success"], true);
     assert_eq!(outgoing_texts(&t.state().await).len(), 4);
 
     let bad = t
@@ -503,12 +503,13 @@ async fn salesbot_runs_its_steps_on_the_entity_chat() {
 #[tokio::test]
 async fn salesbots_can_be_added_through_the_admin_plane() {
     let t = T::start("").await;
-    let (status, bot) = t.admin_post(&format!("/_sandbox/accounts/{}/salesbots", t.account()), json!({"name": "Echo", "steps": [{"handler": "send_message", "params": {"value": "Echo"}}]})).await;
-    assert_eq!(status, 201, "{bot}");
+    let bot = t.admin_post(&format!("/_sandbox/accounts/{}/salesbots", t.account_id), &json!({"name": "Echo", "steps": [{"handler": "send_message", "params": {"value": "Echo"}}]})).await;
+    assert_eq!(bot.status, 201, "{}", bot.text);
+    let bot = bot.json;
     let listed = t
         .get(&format!("/api/v4/bots?filter[id][]={}", bot["id"]))
         .await;
-    assert_eq!(listed.ok()["_embedded"]["bots"][0]["name"], "Echo");
+    assert_eq!(listed.hal()["_embedded"]["bots"][0]["name"], "Echo");
 }
 
 #[tokio::test]
@@ -529,7 +530,7 @@ async fn webhook_subscriptions_create_update_and_delete_by_destination() {
     let list = t
         .get("/api/v4/webhooks?filter[destination]=https://example.test/hook")
         .await;
-    assert_eq!(list.ok()["_total_items"], 1);
+    assert_eq!(list.hal()["_total_items"], 1);
     let bad = t
         .post(
             "/api/v4/webhooks",
@@ -570,8 +571,8 @@ async fn account_webhooks_reach_a_real_subscriber_form_encoded() {
         )
         .await;
     assert_eq!(made.status, 201, "{}", made.text);
-    t.connect().await;
-    let chat = t.client_says("conv-1", "m-1", "Hello there", None).await;
+    t.connect().await.ok();
+    let (chat, _) = t.client_says("conv-1", "m-1", "Hello there", None).await;
 
     let lead = sub.wait_for("leads[add][0][id]").await;
     assert_eq!(field(&lead, "account[subdomain]"), "sandbox");
@@ -596,7 +597,7 @@ async fn account_webhooks_reach_a_real_subscriber_form_encoded() {
         "not subscribed to add_talk"
     );
 
-    let log = t.admin_get("/_sandbox/account_webhooks").await;
+    let log = t.admin_json("/_sandbox/account_webhooks").await;
     let attempts = log["attempts"].as_array().unwrap();
     assert_eq!(attempts.len(), 2, "{log}");
     assert!(attempts
@@ -615,15 +616,15 @@ async fn the_default_source_takes_chats_without_a_known_source() {
         ]),
     )
     .await
-    .ok();
-    t.connect().await;
+    .hal();
+    t.connect().await.ok();
     t.client_says("conv-1", "m-1", "no source", None).await;
     t.client_says("conv-2", "m-2", "unknown source", Some("deleted-long-ago"))
         .await;
     t.client_says("conv-3", "m-3", "named source", Some("sales"))
         .await;
     let list = t.get("/api/v4/leads/unsorted").await;
-    let pipelines: Vec<Value> = list.ok()["_embedded"]["unsorted"]
+    let pipelines: Vec<Value> = list.hal()["_embedded"]["unsorted"]
         .as_array()
         .unwrap()
         .iter()
@@ -633,7 +634,7 @@ async fn the_default_source_takes_chats_without_a_known_source() {
     let state = t.state().await;
     let lead = state["account"]["leads"][2]["id"].as_i64().unwrap();
     let with = t.get(&format!("/api/v4/leads/{lead}?with=source")).await;
-    assert_eq!(with.ok()["_embedded"]["source"]["name"], "Sales");
+    assert_eq!(with.hal()["_embedded"]["source"]["name"], "Sales");
 }
 
 #[tokio::test]
@@ -641,9 +642,9 @@ async fn another_integration_sees_none_of_these_chats() {
     let t =
         T::start("channels:\n  - {}\n  - integration_id: 99999999-8888-4777-8666-555555555555\n")
             .await;
-    t.connect().await;
-    let chat = t.client_says("conv-1", "m-1", "Hello", None).await;
-    let accounts = t.admin_get("/_sandbox/accounts").await;
+    t.connect().await.ok();
+    let (chat, _) = t.client_says("conv-1", "m-1", "Hello", None).await;
+    let accounts = t.admin_json("/_sandbox/accounts").await;
     let other = accounts["accounts"][0]["channels"][1]["api_token"]
         .as_str()
         .unwrap()
@@ -671,17 +672,18 @@ async fn another_integration_sees_none_of_these_chats() {
 #[tokio::test]
 async fn salesbot_sends_templates_with_their_markers_filled() {
     let t = T::start("").await;
-    t.connect().await;
+    t.connect().await.ok();
     t.client_says("conv-1", "m-1", "Hello", None).await;
     let tpl = t.post("/api/v4/chats/templates", json!([{"name": "Hi", "content": "Hi {{contact.name}}, lead {{lead.id}}", "external_id": "tpl-hi"}])).await;
-    let tpl_id = tpl.ok()["_embedded"]["chat_templates"][0]["id"]
+    let tpl_id = tpl.hal()["_embedded"]["chat_templates"][0]["id"]
         .as_i64()
         .unwrap();
-    let (status, bot) = t.admin_post(&format!("/_sandbox/accounts/{}/salesbots", t.account()), json!({"name": "T", "steps": [
+    let bot = t.admin_post(&format!("/_sandbox/accounts/{}/salesbots", t.account_id), &json!({"name": "T", "steps": [
         {"handler": "condition", "params": {"term1": "{{contact.name}}", "term2": "Nobody", "operation": "=", "result": [{"handler": "send_message", "params": {"value": "never"}}],
           "else": [{"handler": "send_template", "params": {"template_id": tpl_id}}]}}
     ]})).await;
-    assert_eq!(status, 201);
+    assert_eq!(bot.status, 201);
+    let bot = bot.json;
     let contact = t.state().await["account"]["contacts"][0]["id"]
         .as_i64()
         .unwrap();
@@ -691,7 +693,7 @@ async fn salesbot_sends_templates_with_their_markers_filled() {
             json!([{"bot_id": bot["id"], "entity_id": contact, "entity_type": 1}]),
         )
         .await;
-    run.ok();
+    run.hal();
     let state = t.state().await;
     let lead = state["account"]["leads"][0]["id"].as_i64().unwrap();
     let sent: Vec<&Value> = state["scopes"][0]["messages"]
@@ -726,20 +728,18 @@ async fn rest_calls_are_journaled_and_webhooks_are_capped() {
         )
         .await;
     over.problem(422);
-    let journal = t
-        .admin_get("/_sandbox/journal?surface=rest_v4&limit=1")
-        .await;
+    let journal = t.journal("?surface=rest_v4&limit=1").await;
     let entry = &journal["entries"][0];
     assert_eq!(entry["path"], "/api/v4/webhooks");
     assert_eq!(entry["status"], 422);
-    assert_eq!(entry["account_id"], json!(t.account()));
+    assert_eq!(entry["account_id"], json!(t.account_id));
 }
 
 #[tokio::test]
 async fn pipelines_list_their_stages() {
     let t = T::start(TWO_PIPELINES).await;
     let list = t.get("/api/v4/leads/pipelines").await;
-    let pipelines = list.ok()["_embedded"]["pipelines"]
+    let pipelines = list.hal()["_embedded"]["pipelines"]
         .as_array()
         .unwrap()
         .clone();
@@ -760,7 +760,7 @@ async fn pipelines_list_their_stages() {
         ]
     );
     assert_eq!(
-        t.get("/api/v4/leads/pipelines/7002").await.ok()["name"],
+        t.get("/api/v4/leads/pipelines/7002").await.hal()["name"],
         "Support"
     );
     t.get("/api/v4/leads/pipelines/1").await.empty();
@@ -775,15 +775,15 @@ async fn accepting_an_incoming_lead_reaches_subscribers() {
         json!({"destination": sub.url, "settings": ["delete_unsorted", "status_lead"]}),
     )
     .await;
-    t.connect().await;
+    t.connect().await.ok();
     t.client_says("conv-1", "m-1", "Hello", None).await;
-    let uid = t.get("/api/v4/leads/unsorted").await.ok()["_embedded"]["unsorted"][0]["uid"]
+    let uid = t.get("/api/v4/leads/unsorted").await.hal()["_embedded"]["unsorted"][0]["uid"]
         .as_str()
         .unwrap()
         .to_string();
     t.post(&format!("/api/v4/leads/unsorted/{uid}/accept"), json!({}))
         .await
-        .ok();
+        .hal();
     let form = sub.wait_for("unsorted[delete][0][action]").await;
     assert_eq!(field(&form, "unsorted[delete][0][action]"), "accept");
     assert_eq!(field(&form, "unsorted[delete][0][uid]"), uid);
@@ -803,9 +803,9 @@ async fn a_webhook_that_keeps_failing_is_disabled() {
     )
     .await;
     let contacts: Vec<Value> = (0..101).map(|i| json!({"name": format!("c{i}")})).collect();
-    t.post("/api/v4/contacts", json!(contacts)).await.ok();
+    t.post("/api/v4/contacts", json!(contacts)).await.hal();
     for _ in 0..500 {
-        if t.admin_get("/_sandbox/account_webhooks").await["attempts"]
+        if t.admin_json("/_sandbox/account_webhooks").await["attempts"]
             .as_array()
             .unwrap()
             .len()
@@ -815,7 +815,7 @@ async fn a_webhook_that_keeps_failing_is_disabled() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    let log = t.admin_get("/_sandbox/account_webhooks").await;
+    let log = t.admin_json("/_sandbox/account_webhooks").await;
     assert!(log["attempts"]
         .as_array()
         .unwrap()
@@ -824,7 +824,7 @@ async fn a_webhook_that_keeps_failing_is_disabled() {
     let hooks = t
         .get(&format!("/api/v4/webhooks?filter[destination]={fail}"))
         .await;
-    assert_eq!(hooks.ok()["_embedded"]["webhooks"][0]["disabled"], true);
+    assert_eq!(hooks.hal()["_embedded"]["webhooks"][0]["disabled"], true);
     let again = t
         .post(
             "/api/v4/webhooks",
@@ -836,7 +836,7 @@ async fn a_webhook_that_keeps_failing_is_disabled() {
 
 async fn attempts_reach(t: &T, n: usize) -> Vec<Value> {
     for _ in 0..500 {
-        let list = t.admin_get("/_sandbox/account_webhooks").await["attempts"]
+        let list = t.admin_json("/_sandbox/account_webhooks").await["attempts"]
             .as_array()
             .unwrap()
             .clone();
@@ -860,23 +860,23 @@ async fn refused_account_webhooks_are_retried_on_the_sandbox_clock() {
     .await;
     t.post("/api/v4/contacts", json!([{"name": "Jane"}]))
         .await
-        .ok();
+        .hal();
     attempts_reach(&t, 1).await;
     // Each retry goes out with the first request after its due time.
     for (n, wait) in [(2, 300), (3, 900), (4, 900), (5, 3600)] {
         t.sandbox().clock.advance(wait - 1);
-        t.get("/api/v4/account").await.ok();
+        t.get("/api/v4/account").await.hal();
         assert_eq!(
             attempts_reach(&t, n - 1).await.len(),
             n - 1,
             "retry {n} is not due yet"
         );
         t.sandbox().clock.advance(1);
-        t.get("/api/v4/account").await.ok();
+        t.get("/api/v4/account").await.hal();
         attempts_reach(&t, n).await;
     }
     t.sandbox().clock.advance(86_400);
-    t.get("/api/v4/account").await.ok();
+    t.get("/api/v4/account").await.hal();
     let all = attempts_reach(&t, 5).await;
     assert_eq!(all.len(), 5, "five attempts in all");
     assert!(all

@@ -1,10 +1,17 @@
-//! Test harness: a sandbox served in-process on 127.0.0.1:0, a client that
-//! signs Chats API calls the way an integration does (with the sandbox clock's
-//! date), and helpers to read the account state and the journal.
+//! The one test harness: a sandbox served in-process on 127.0.0.1:0, a client
+//! that signs Chats API calls the way an integration does (with the sandbox
+//! clock's date), the HTTP answer every helper returns, and helpers to read the
+//! account state and the journal. `integration` adds a test integration that
+//! receives the sandbox's webhooks; `rest` adds the REST v4 client.
+//!
+//! Every test binary compiles all of it and uses a part, hence `dead_code`.
 #![allow(dead_code)]
 
+pub mod integration;
+pub mod rest;
+
 use kommo_sandbox::clock::format_rfc2822;
-use kommo_sandbox::config::{Config, DEMO_ACCOUNT_AMOJO_ID, DEMO_CHANNEL_ID, DEMO_SECRET};
+use kommo_sandbox::config::Config;
 use kommo_sandbox::server::{self, Server};
 use kommo_sandbox::signature::sign_request;
 use kommo_sandbox::Sandbox;
@@ -32,6 +39,33 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// Asserts a 200 (any body) and returns the parsed body.
+    pub fn ok(&self) -> &Value {
+        assert_eq!(
+            self.status, 200,
+            "expected 200, got {} {}",
+            self.status, self.text
+        );
+        &self.json
+    }
+
+    /// Asserts a REST v4 success: 200 with `application/hal+json`.
+    pub fn hal(&self) -> &Value {
+        self.ok();
+        assert_eq!(self.content_type, "application/hal+json", "{}", self.text);
+        &self.json
+    }
+
+    /// Asserts a REST v4 204: no content at all.
+    pub fn empty(&self) {
+        assert_eq!(
+            self.status, 204,
+            "expected 204, got {} {}",
+            self.status, self.text
+        );
+        assert!(self.text.is_empty());
+    }
+
     /// Asserts an amojo error body and returns its description.
     pub fn amojo_error(&self, status: u16, error_type: &str) -> String {
         assert_eq!(
@@ -53,16 +87,101 @@ impl Resp {
             .to_string()
     }
 
-    pub fn ok(&self) -> &Value {
+    /// Asserts a REST v4 problem+json answer and returns its body.
+    pub fn problem(&self, status: u16) -> &Value {
         assert_eq!(
-            self.status, 200,
-            "expected 200, got {} {}",
+            self.status, status,
+            "expected {status}, got {} {}",
             self.status, self.text
+        );
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "{}",
+            self.text
+        );
+        assert_eq!(self.json["status"], json!(status));
+        assert_eq!(
+            self.json["type"],
+            json!(format!("https://httpstatus.es/{status}"))
+        );
+        assert!(
+            self.json["title"].is_string() && self.json["detail"].is_string(),
+            "{}",
+            self.text
         );
         &self.json
     }
+
+    /// The first REST v4 validation error `(code, path)` of item `i`.
+    pub fn validation(&self, i: usize) -> (String, String) {
+        let body = self.problem(400);
+        assert_eq!(body["detail"], "Request validation failed", "{}", self.text);
+        let e = &body["validation-errors"][i]["errors"][0];
+        (
+            e["code"].as_str().unwrap().to_string(),
+            e["path"].as_str().unwrap().to_string(),
+        )
+    }
 }
 
+/// Reads the whole answer; a body that is not JSON is kept as text only.
+pub async fn into_resp(resp: reqwest::Response) -> Resp {
+    let status = resp.status().as_u16();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let text = resp.text().await.expect("body");
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Resp {
+        status,
+        content_type,
+        text,
+        json,
+    }
+}
+
+/// Any request with exactly these headers and body bytes (none when empty):
+/// every helper sends through here, so all answer with a `Resp`.
+pub async fn request(
+    http: &reqwest::Client,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: impl Into<Vec<u8>>,
+) -> Resp {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut req = http.request(method, url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let body: Vec<u8> = body.into();
+    if !body.is_empty() {
+        req = req.body(body);
+    }
+    into_resp(req.send().await.expect("request reaches the server")).await
+}
+
+/// A Chats API call signed as an integration signs it (`sign_request` leaves
+/// the query out of the signature).
+pub async fn signed_request(
+    http: &reqwest::Client,
+    url_base: &str,
+    secret: &str,
+    date: &str,
+    method: &str,
+    path_and_query: &str,
+    body: &str,
+) -> Resp {
+    let h = sign_request(secret, method, path_and_query, body.as_bytes(), date);
+    let url = format!("{url_base}{path_and_query}");
+    request(http, method, &url, &h.pairs(), body).await
+}
+
+/// A sandbox on an ephemeral port and the default credentials of its first
+/// account and channel.
 pub struct Sb {
     pub server: Server,
     pub http: reqwest::Client,
@@ -140,19 +259,29 @@ impl Sb {
         headers: &[(&str, &str)],
         body: impl Into<Vec<u8>>,
     ) -> Resp {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let mut req = self
-            .http
-            .request(method, format!("{}{path_and_query}", self.base));
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let body: Vec<u8> = body.into();
-        if !body.is_empty() {
-            req = req.body(body);
-        }
-        let resp = req.send().await.expect("request reaches the sandbox");
-        into_resp(resp).await
+        let url = format!("{}{path_and_query}", self.base);
+        request(&self.http, method, &url, headers, body).await
+    }
+
+    /// A request signed with `secret` and a fixed `date` (to replay it later).
+    pub async fn signed_at(
+        &self,
+        secret: &str,
+        date: &str,
+        method: &str,
+        path_and_query: &str,
+        body: &str,
+    ) -> Resp {
+        signed_request(
+            &self.http,
+            &self.base,
+            secret,
+            date,
+            method,
+            path_and_query,
+            body,
+        )
+        .await
     }
 
     /// A request signed with `secret` and the sandbox clock's date.
@@ -163,16 +292,13 @@ impl Sb {
         path_and_query: &str,
         body: &str,
     ) -> Resp {
-        let path = path_and_query.split('?').next().unwrap();
-        let h = sign_request(secret, method, path, body.as_bytes(), &self.date());
-        let headers: Vec<(&str, &str)> = h.pairs().to_vec();
-        self.raw(method, path_and_query, &headers, body.as_bytes().to_vec())
+        self.signed_at(secret, &self.date(), method, path_and_query, body)
             .await
     }
 
     /// A request signed with the default channel's secret.
     pub async fn signed(&self, method: &str, path_and_query: &str, body: &str) -> Resp {
-        self.signed_with(&self.secret.clone(), method, path_and_query, body)
+        self.signed_with(&self.secret, method, path_and_query, body)
             .await
     }
 
@@ -259,8 +385,39 @@ impl Sb {
         })
     }
 
+    /// Jane, a client with a phone and an email, writes `text` in `conversation`
+    /// (through the source `source` if given); returns the sandbox's chat id and
+    /// message id.
+    pub async fn client_says(
+        &self,
+        conversation: &str,
+        msgid: &str,
+        text: &str,
+        source: Option<&str>,
+    ) -> (String, String) {
+        let now = self.now();
+        let mut payload = json!({
+            "timestamp": now, "msec_timestamp": now * 1000, "msgid": msgid, "conversation_id": conversation,
+            "sender": {"id": format!("user-{conversation}"), "name": "Jane Client", "profile": {"phone": "+15550001111", "email": "jane@example.test"}},
+            "message": {"type": "text", "text": text}, "silent": false,
+        });
+        if let Some(s) = source {
+            payload["source"] = json!({"external_id": s});
+        }
+        let r = self.send(payload).await;
+        let id = |key: &str| r.ok()["new_message"][key].as_str().unwrap().to_string();
+        (id("conversation_id"), id("msgid"))
+    }
+
     pub async fn admin_get(&self, path_and_query: &str) -> Resp {
         self.raw("GET", path_and_query, &[], Vec::new()).await
+    }
+
+    /// An admin-plane read that must succeed; returns its body.
+    pub async fn admin_json(&self, path_and_query: &str) -> Value {
+        let r = self.admin_get(path_and_query).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        r.json
     }
 
     pub async fn admin_post(&self, path: &str, body: &Value) -> Resp {
@@ -283,7 +440,7 @@ impl Sb {
     }
 
     pub async fn state_text(&self) -> String {
-        self.state_text_of(&self.account_id.clone()).await
+        self.state_text_of(&self.account_id).await
     }
 
     pub async fn state(&self) -> Value {
@@ -315,9 +472,7 @@ impl Sb {
     }
 
     pub async fn journal(&self, query: &str) -> Value {
-        let r = self.admin_get(&format!("/_sandbox/journal{query}")).await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        r.json
+        self.admin_json(&format!("/_sandbox/journal{query}")).await
     }
 
     /// The newest journal entry.
@@ -325,26 +480,4 @@ impl Sb {
         let j = self.journal("?limit=1").await;
         j["entries"][0].clone()
     }
-}
-
-pub async fn into_resp(resp: reqwest::Response) -> Resp {
-    let status = resp.status().as_u16();
-    let content_type = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let text = resp.text().await.expect("body");
-    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Resp {
-        status,
-        content_type,
-        text,
-        json,
-    }
-}
-
-pub fn demo_ids() -> (&'static str, &'static str, &'static str) {
-    (DEMO_CHANNEL_ID, DEMO_SECRET, DEMO_ACCOUNT_AMOJO_ID)
 }
