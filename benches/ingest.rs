@@ -399,12 +399,11 @@ fn startup(runs: usize) {
     let mut rss = vec![];
     for _ in 0..runs {
         let t = Instant::now();
-        let mut command = Command::new(bin);
-        command
+        let mut child = Command::new(bin)
             .args(["serve", "--port", "0", "--quiet"])
-            .stdout(Stdio::piped());
-        as_from_a_shell(&mut command);
-        let mut child = command.spawn().unwrap();
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
@@ -428,28 +427,7 @@ fn startup(runs: usize) {
     );
 }
 
-/// Children inherit this process's `PR_SET_THP_DISABLE`; the binary is
-/// measured as a user starts it, with huge pages on until its `main` turns
-/// them off (some memory is faulted in before).
-fn as_from_a_shell(command: &mut Command) {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::process::CommandExt;
-        // SAFETY: the closure makes one async-signal-safe system call.
-        unsafe {
-            command.pre_exec(|| {
-                kommo_sandbox::memory::huge_pages_back_on();
-                Ok(())
-            });
-        }
-    }
-}
-
 fn main() {
-    // BENCH_HUGE_PAGES=1 keeps them on, to see what they cost (README).
-    if std::env::var("BENCH_HUGE_PAGES").is_err() {
-        kommo_sandbox::memory::disable_huge_pages();
-    }
     // `cargo bench` passes `--bench`; `cargo test --benches` runs it in test mode: keep that quick.
     let quick = !std::env::args().any(|a| a == "--bench");
     let connections = env_or("BENCH_CONNECTIONS", 32);
@@ -464,12 +442,23 @@ fn main() {
             .map(|n| n.get())
             .unwrap_or(0)
     );
-    if std::env::var("BENCH_HANDLER_ONLY").is_ok() {
+    let handler_alone = std::env::var("BENCH_HANDLER_ONLY").is_ok();
+    if !handler_alone {
+        // First, while this process is small and has huge pages as a shell
+        // has them: children inherit the setting, and the binary is measured
+        // as a user starts it.
+        startup(if quick { 2 } else { 15 });
+    }
+    // Then as the binary runs. BENCH_HUGE_PAGES=1 keeps them on, to see what
+    // they cost (README).
+    if std::env::var("BENCH_HUGE_PAGES").is_err() {
+        kommo_sandbox::memory::disable_huge_pages();
+    }
+    if handler_alone {
         let on = handler_only(env_or("BENCH_HANDLER_REQUESTS", 20_000), None);
         let off = handler_only(env_or("BENCH_HANDLER_REQUESTS", 20_000), Some(0));
         println!("handler alone, one thread, best of 5: {on:.1} us/message with the journal, {off:.1} us without");
         return;
     }
     throughput(connections, requests);
-    startup(if quick { 2 } else { 15 });
 }
