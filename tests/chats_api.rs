@@ -395,8 +395,14 @@ async fn first_message_creates_contact_incoming_lead_talk_and_notification() {
     assert_eq!(contacts.len(), 1);
     let contact = &contacts[0];
     assert_eq!(contact["name"], json!("Jane Client"));
-    assert_eq!(contact["phone"], json!("+15550001111"));
-    assert_eq!(contact["email"], json!("jane@example.test"));
+    assert_eq!(
+        contact["phones"],
+        json!([{"value": "+15550001111", "enum_code": "WORK"}])
+    );
+    assert_eq!(
+        contact["emails"],
+        json!([{"value": "jane@example.test", "enum_code": "WORK"}])
+    );
     assert_eq!(contact["chat_ids"], json!([chat_id]));
 
     let leads = arr(&account, "leads");

@@ -380,8 +380,11 @@ async fn contacts_with_phone_and_email_fields() {
     let created = t.post("/api/v4/contacts", json!([{
         "name": "Jane Client", "request_id": "c1",
         "custom_fields_values": [
-            {"field_code": "PHONE", "values": [{"value": "+15550001111", "enum_code": "MOB"}]},
-            {"field_code": "EMAIL", "values": [{"value": "jane@example.test", "enum_code": "WORK"}]}
+            {"field_code": "PHONE", "values": [
+                {"value": "+15550001111", "enum_code": "MOB"},
+                {"value": "+15550002222", "enum_id": 9005}
+            ]},
+            {"field_code": "EMAIL", "values": [{"value": "jane@example.test", "enum_code": "PRIV"}]}
         ]
     }])).await;
     let item = &created.hal()["_embedded"]["contacts"][0];
@@ -394,8 +397,18 @@ async fn contacts_with_phone_and_email_fields() {
         .clone();
     assert_eq!(fields[0]["field_code"], "PHONE");
     assert_eq!(fields[0]["field_type"], "multitext");
-    assert_eq!(fields[0]["values"][0]["value"], "+15550001111");
+    assert_eq!(
+        fields[0]["values"],
+        json!([
+            {"value": "+15550001111", "enum_id": 9003, "enum_code": "MOB"},
+            {"value": "+15550002222", "enum_id": 9005, "enum_code": "HOME"}
+        ]),
+        "every value comes back with the kind it was written with"
+    );
     assert_eq!(fields[1]["field_code"], "EMAIL");
+    assert_eq!(fields[1]["values"][0]["enum_code"], "PRIV");
+    let found = t.get("/api/v4/contacts?query=0002222").await;
+    assert_eq!(found.hal()["_embedded"]["contacts"][0]["id"], json!(id));
     let patched = t
         .patch(
             &format!("/api/v4/contacts/{id}"),

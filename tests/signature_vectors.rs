@@ -226,7 +226,7 @@ async fn ru_step_vectors_1_to_6_verify_and_do_their_work() {
         json!("Сообщение от клиента")
     );
     assert_eq!(
-        state["account"]["contacts"][0]["phone"],
+        state["account"]["contacts"][0]["phones"][0]["value"],
         json!("+79151112233")
     );
 

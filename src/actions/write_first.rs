@@ -3,7 +3,7 @@
 //! the chat binds when the integration answers with `conversation_ref_id`.
 
 use super::{send_outgoing, ActionError, Author, OutgoingSpec, Result};
-use crate::domain::{Contact, Conversation, Participant, ParticipantKind, World};
+use crate::domain::{Contact, Conversation, FieldValue, Participant, ParticipantKind, World};
 use serde_json::json;
 
 #[derive(Debug, Clone, Default)]
@@ -111,7 +111,7 @@ fn contact_for_phone(world: &mut World, account_id: &str, phone: &str, now: i64)
     if let Some(c) = account
         .contacts
         .iter()
-        .find(|c| c.phone.as_deref() == Some(phone))
+        .find(|c| c.phones.iter().any(|p| p.value == phone))
     {
         return c.id;
     }
@@ -122,8 +122,8 @@ fn contact_for_phone(world: &mut World, account_id: &str, phone: &str, now: i64)
         name: phone.to_string(),
         first_name: phone.to_string(),
         last_name: String::new(),
-        phone: Some(phone.to_string()),
-        email: None,
+        phones: FieldValue::work(Some(phone.to_string())),
+        emails: vec![],
         avatar: None,
         responsible_user_id: responsible,
         created_at: now,

@@ -237,7 +237,7 @@ fn card(account: &Account, area: &str, card_id: Option<i64>) -> Value {
 fn list_rows(account: &Account, area: &str) -> Value {
     match area {
         "llist" => json!(account.leads.iter().map(|l| json!({"id": l.id, "name": l.name, "type": "lead"})).collect::<Vec<_>>()),
-        "clist" => json!(account.contacts.iter().map(|c| json!({"id": c.id, "name": c.name, "type": "contact", "phones": c.phone.iter().collect::<Vec<_>>(), "emails": c.email.iter().collect::<Vec<_>>()})).collect::<Vec<_>>()),
+        "clist" => json!(account.contacts.iter().map(|c| json!({"id": c.id, "name": c.name, "type": "contact", "phones": c.phones.iter().map(|v| &v.value).collect::<Vec<_>>(), "emails": c.emails.iter().map(|v| &v.value).collect::<Vec<_>>()})).collect::<Vec<_>>()),
         _ => Value::Null,
     }
 }

@@ -9,14 +9,48 @@ pub struct Contact {
     pub name: String,
     pub first_name: String,
     pub last_name: String,
-    pub phone: Option<String>,
-    pub email: Option<String>,
+    /// Kommo's PHONE and EMAIL multitext fields: every value with its kind,
+    /// the main one first.
+    pub phones: Vec<FieldValue>,
+    pub emails: Vec<FieldValue>,
     pub avatar: Option<String>,
     pub responsible_user_id: i64,
     pub created_at: i64,
     pub updated_at: i64,
     /// Chats (sandbox UUIDs) linked to this contact.
     pub chat_ids: Vec<String>,
+}
+
+impl Contact {
+    /// The main phone number: the one chats, write-first and templates use.
+    pub fn phone(&self) -> Option<&str> {
+        self.phones.first().map(|v| v.value.as_str())
+    }
+
+    pub fn email(&self) -> Option<&str> {
+        self.emails.first().map(|v| v.value.as_str())
+    }
+}
+
+/// One value of a multitext field and its kind (`enum_code`: `WORK`, `MOB`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldValue {
+    pub value: String,
+    pub enum_code: String,
+}
+
+impl FieldValue {
+    /// A value of the first kind, `WORK`, as Kommo files a chat client's
+    /// phone or email; none when there is no value.
+    pub fn work(value: Option<String>) -> Vec<FieldValue> {
+        value
+            .into_iter()
+            .map(|value| FieldValue {
+                value,
+                enum_code: "WORK".into(),
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -3,8 +3,8 @@
 //! source's pipeline, and a talk; every non-silent one notifies the managers.
 
 use super::{
-    Account, AccountEvent, Channel, Contact, Conversation, IncomingLead, Lead, Notification,
-    Participant, Talk,
+    Account, AccountEvent, Channel, Contact, Conversation, FieldValue, IncomingLead, Lead,
+    Notification, Participant, Talk,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -205,8 +205,8 @@ fn create_contact(account: &mut Account, client: &Participant, chat_id: &str, no
         name: client.name.clone(),
         first_name,
         last_name,
-        phone: client.phone.clone(),
-        email: client.email.clone(),
+        phones: FieldValue::work(client.phone.clone()),
+        emails: FieldValue::work(client.email.clone()),
         avatar: (!client.avatar.is_empty()).then(|| client.avatar.clone()),
         responsible_user_id: account.users[0].id,
         created_at: now,

@@ -23,7 +23,7 @@ pub use channel::{Bot, Channel, Features, Scope};
 pub use conversation::{
     Conversation, Direction, Message, Participant, ParticipantKind, Reaction, StatusChange,
 };
-pub use crm::{Contact, IncomingLead, Lead, Notification, Talk};
+pub use crm::{Contact, FieldValue, IncomingLead, Lead, Notification, Talk};
 pub use outbox::{AccountEvent, ChatHook, Outbound};
 pub use template::{Salesbot, Template};
 pub use webhooks::{BotRun, ChatLink, HookRetry, Webhook};

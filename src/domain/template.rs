@@ -49,11 +49,11 @@ pub fn placeholders(
         out.push(("{{contact.id}}".into(), c.id.to_string()));
         out.push((
             "{{contact.phone}}".into(),
-            c.phone.clone().unwrap_or_default(),
+            c.phone().unwrap_or_default().to_string(),
         ));
         out.push((
             "{{contact.email}}".into(),
-            c.email.clone().unwrap_or_default(),
+            c.email().unwrap_or_default().to_string(),
         ));
     }
     if let Some(l) = lead {

@@ -63,9 +63,8 @@ async fn list(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<Re
         .filter(|c| ids.is_empty() || ids.contains(&c.id))
         .filter(|c| {
             query.is_empty()
-                || [Some(&c.name), c.phone.as_ref(), c.email.as_ref()]
-                    .iter()
-                    .flatten()
+                || std::iter::once(&c.name)
+                    .chain(c.phones.iter().chain(&c.emails).map(|v| &v.value))
                     .any(|v| v.to_lowercase().contains(&query))
         })
         .collect();
@@ -165,11 +164,11 @@ fn apply(c: &mut Contact, item: &Value, w: Written, now: i64) {
     if let Some(u) = item["responsible_user_id"].as_i64() {
         c.responsible_user_id = u;
     }
-    if let Some(phone) = w.phone {
-        c.phone = phone;
+    if let Some(phones) = w.phones {
+        c.phones = phones;
     }
-    if let Some(email) = w.email {
-        c.email = email;
+    if let Some(emails) = w.emails {
+        c.emails = emails;
     }
     c.updated_at = now;
 }
@@ -212,8 +211,8 @@ pub(super) fn add(a: &mut Account, item: &Value, w: Written, now: i64) -> (i64, 
         name: String::new(),
         first_name: String::new(),
         last_name: String::new(),
-        phone: None,
-        email: None,
+        phones: vec![],
+        emails: vec![],
         avatar: None,
         responsible_user_id: a.users[0].id,
         created_at: now,

@@ -3,7 +3,7 @@
 //! name them (by `field_id` or `field_code`).
 
 use super::problem::FieldError;
-use crate::domain::Contact;
+use crate::domain::{Contact, FieldValue};
 use serde_json::{json, Value};
 
 pub const PHONE_FIELD_ID: i64 = 501;
@@ -21,22 +21,22 @@ pub const EMAIL_ENUMS: [(&str, i64); 3] = [("WORK", 9011), ("PRIV", 9012), ("OTH
 /// `custom_fields_values` of a contact, or null when it has neither.
 pub fn values(c: &Contact) -> Value {
     let mut fields = vec![];
-    if let Some(phone) = &c.phone {
+    if !c.phones.is_empty() {
         fields.push(field(
             PHONE_FIELD_ID,
             "Phone",
             "PHONE",
-            phone,
-            PHONE_ENUMS[0],
+            &c.phones,
+            &PHONE_ENUMS,
         ));
     }
-    if let Some(email) = &c.email {
+    if !c.emails.is_empty() {
         fields.push(field(
             EMAIL_FIELD_ID,
             "Email",
             "EMAIL",
-            email,
-            EMAIL_ENUMS[0],
+            &c.emails,
+            &EMAIL_ENUMS,
         ));
     }
     if fields.is_empty() {
@@ -46,16 +46,24 @@ pub fn values(c: &Contact) -> Value {
     }
 }
 
-fn field(id: i64, name: &str, code: &str, value: &str, (enum_code, enum_id): (&str, i64)) -> Value {
+fn field(id: i64, name: &str, code: &str, values: &[FieldValue], enums: &[(&str, i64)]) -> Value {
+    let values: Vec<Value> = values
+        .iter()
+        .map(|v| {
+            let enum_id = enums.iter().find(|(c, _)| *c == v.enum_code).map(|e| e.1);
+            json!({"value": v.value, "enum_id": enum_id, "enum_code": v.enum_code})
+        })
+        .collect();
     json!({"field_id": id, "field_name": name, "field_code": code, "field_type": "multitext",
-           "values": [{"value": value, "enum_id": enum_id, "enum_code": enum_code}]})
+           "values": values})
 }
 
-/// What a write sets: `Some(value)` per field named (empty `values` clears it).
+/// What a write sets: for each field named, its new values (all of them:
+/// the field's old values go; an empty `values` clears it).
 #[derive(Debug, Default, PartialEq)]
 pub struct Written {
-    pub phone: Option<Option<String>>,
-    pub email: Option<Option<String>>,
+    pub phones: Option<Vec<FieldValue>>,
+    pub emails: Option<Vec<FieldValue>>,
 }
 
 /// Reads `custom_fields_values` of a contact write; errors carry their paths.
@@ -73,8 +81,12 @@ pub fn read(list: &Value) -> Result<Written, Vec<FieldError>> {
         let by_id = f["field_id"].as_i64();
         let by_code = f["field_code"].as_str();
         let (slot, enums) = match (by_id, by_code) {
-            (Some(PHONE_FIELD_ID), _) | (None, Some("PHONE")) => (&mut out.phone, &PHONE_ENUMS[..]),
-            (Some(EMAIL_FIELD_ID), _) | (None, Some("EMAIL")) => (&mut out.email, &EMAIL_ENUMS[..]),
+            (Some(PHONE_FIELD_ID), _) | (None, Some("PHONE")) => {
+                (&mut out.phones, &PHONE_ENUMS[..])
+            }
+            (Some(EMAIL_FIELD_ID), _) | (None, Some("EMAIL")) => {
+                (&mut out.emails, &EMAIL_ENUMS[..])
+            }
             (None, Some(_)) => {
                 errors.push(FieldError::new(
                     "NotSupportedChoice",
@@ -92,7 +104,7 @@ pub fn read(list: &Value) -> Result<Written, Vec<FieldError>> {
                 continue;
             }
         };
-        match first_value(&f["values"], enums, i) {
+        match field_values(&f["values"], enums, i) {
             Ok(v) => *slot = Some(v),
             Err(e) => errors.extend(e),
         }
@@ -104,11 +116,11 @@ pub fn read(list: &Value) -> Result<Written, Vec<FieldError>> {
     }
 }
 
-fn first_value(
+fn field_values(
     values: &Value,
     enums: &[(&str, i64)],
     i: usize,
-) -> Result<Option<String>, Vec<FieldError>> {
+) -> Result<Vec<FieldValue>, Vec<FieldError>> {
     let Some(values) = values.as_array() else {
         return Err(vec![FieldError::new(
             "InvalidType",
@@ -149,9 +161,24 @@ fn first_value(
         return Err(errors);
     }
     Ok(values
-        .first()
-        .and_then(|v| v["value"].as_str())
-        .map(|s| s.trim().to_string()))
+        .iter()
+        .map(|v| FieldValue {
+            value: v["value"].as_str().unwrap_or("").trim().to_string(),
+            enum_code: enum_code(v, enums).to_string(),
+        })
+        .collect())
+}
+
+/// The value's kind: its `enum_code`, else the code of its `enum_id`, else
+/// the field's first kind (`WORK`). Both were checked against `enums`.
+fn enum_code<'a>(v: &Value, enums: &[(&'a str, i64)]) -> &'a str {
+    let by_code = v["enum_code"].as_str();
+    let by_id = v["enum_id"].as_i64();
+    enums
+        .iter()
+        .find(|(c, id)| by_code == Some(*c) || (by_code.is_none() && by_id == Some(*id)))
+        .unwrap_or(&enums[0])
+        .0
 }
 
 #[cfg(test)]
@@ -165,8 +192,54 @@ mod tests {
             {"field_id": EMAIL_FIELD_ID, "values": [{"value": "j@example.com"}]}
         ]))
         .unwrap();
-        assert_eq!(w.phone, Some(Some("+15550001111".into())));
-        assert_eq!(w.email, Some(Some("j@example.com".into())));
+        let one = |value: &str, kind: &str| FieldValue {
+            value: value.into(),
+            enum_code: kind.into(),
+        };
+        assert_eq!(w.phones, Some(vec![one("+15550001111", "MOB")]));
+        assert_eq!(w.emails, Some(vec![one("j@example.com", "WORK")]));
+    }
+
+    #[test]
+    fn keeps_every_value_with_its_kind() {
+        let w = read(&json!([{"field_code": "PHONE", "values": [
+            {"value": "+1 555 0001", "enum_code": "MOB"},
+            {"value": "+1 555 0002", "enum_id": 9001},
+            {"value": "+1 555 0003"}
+        ]}]))
+        .unwrap();
+        let c = Contact {
+            phones: w.phones.unwrap(),
+            ..contact()
+        };
+        assert_eq!(
+            values(&c),
+            json!([{"field_id": PHONE_FIELD_ID, "field_name": "Phone", "field_code": "PHONE", "field_type": "multitext",
+            "values": [
+                {"value": "+1 555 0001", "enum_id": 9003, "enum_code": "MOB"},
+                {"value": "+1 555 0002", "enum_id": 9001, "enum_code": "WORK"},
+                {"value": "+1 555 0003", "enum_id": 9001, "enum_code": "WORK"}
+            ]}])
+        );
+        let cleared = read(&json!([{"field_code": "PHONE", "values": []}])).unwrap();
+        assert_eq!(cleared.phones, Some(vec![]));
+        assert_eq!(cleared.emails, None);
+    }
+
+    fn contact() -> Contact {
+        Contact {
+            id: 1,
+            name: String::new(),
+            first_name: String::new(),
+            last_name: String::new(),
+            phones: vec![],
+            emails: vec![],
+            avatar: None,
+            responsible_user_id: 0,
+            created_at: 0,
+            updated_at: 0,
+            chat_ids: vec![],
+        }
     }
 
     #[test]
