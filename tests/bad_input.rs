@@ -214,6 +214,27 @@ async fn bad_input_is_refused_and_changes_nothing() {
             &["JSON object"],
         ),
         row(
+            "array read field by field",
+            post(scope.clone(), json!(["new_message", good_payload()])),
+            400,
+            "INVALID_REQUEST",
+            &["JSON object"],
+        ),
+        row(
+            // All thirteen fields in order: a derived struct would take it.
+            "payload as an array",
+            post(
+                scope.clone(),
+                json!({"event_type": "new_message", "payload": [
+                    1639660529, 1_639_660_529_379i64, "m-arr", null, "c-1", null, false, null,
+                    {"id": "u-1", "name": "Jane"}, null, {"type": "text", "text": "hi"}, null, null
+                ]}),
+            ),
+            400,
+            "INVALID_REQUEST",
+            &["`payload`", "JSON object"],
+        ),
+        row(
             "timestamp as a string",
             post(
                 scope.clone(),

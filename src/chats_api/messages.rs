@@ -11,6 +11,7 @@ use crate::domain::{
     StatusChange, World,
 };
 use axum::http::StatusCode;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -27,20 +28,61 @@ pub struct MessageInput {
 
 /// `payload.message`, `reply_to` and `forwards` as sent, unknown fields
 /// included: they are stored and shown as the integration wrote them.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 struct KeptEnvelope {
     #[serde(default)]
     payload: Kept,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 struct Kept {
-    #[serde(default)]
     message: Value,
-    #[serde(default)]
     reply_to: Value,
-    #[serde(default)]
     forwards: Value,
+}
+
+/// Read by hand: a derived struct would also read a JSON array as a
+/// payload, element by element.
+impl<'de> Deserialize<'de> for Kept {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Kept, D::Error> {
+        d.deserialize_map(KeptVisitor)
+    }
+}
+
+struct KeptVisitor;
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum KeptField {
+    Message,
+    ReplyTo,
+    Forwards,
+    #[serde(other)]
+    Other,
+}
+
+impl<'de> Visitor<'de> for KeptVisitor {
+    type Value = Kept;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Kept, A::Error> {
+        let mut kept = Kept::default();
+        // A repeated key takes its last value, as in a JSON value.
+        while let Some(field) = map.next_key()? {
+            match field {
+                KeptField::Message => kept.message = map.next_value()?,
+                KeptField::ReplyTo => kept.reply_to = map.next_value()?,
+                KeptField::Forwards => kept.forwards = map.next_value()?,
+                KeptField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(kept)
+    }
 }
 
 pub fn parse(body: &[u8]) -> Result<MessageInput> {

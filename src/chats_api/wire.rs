@@ -9,29 +9,15 @@ use serde_json::Value;
 
 /// Parses a body, naming the field and position of the first problem.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
-    if body.is_empty() {
-        return Err(AmojoError::bad_request(
-            "the request body is empty; this method takes a JSON object",
-        ));
-    }
+    object_body(body)?;
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
         if inner.is_syntax() || inner.is_eof() {
             malformed(&inner)
-        } else if path == "." && !starts_as_object(body) {
-            AmojoError::bad_request(format!(
-                "the body must be a JSON object ({})",
-                strip_position(&inner.to_string())
-            ))
         } else {
-            let field = if path == "." {
-                "body".to_string()
-            } else {
-                format!("`{path}`")
-            };
-            AmojoError::bad_request(format!("{field}: {}", strip_position(&inner.to_string())))
+            field_error(&path, &inner)
         }
     })?;
     // One JSON value and nothing after it: `{...} x` is not JSON.
@@ -41,28 +27,71 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
 
 /// Like [`parse`], also reading the parts `K` keeps verbatim (as
 /// `serde_json::Value` fields). A good body is read twice, typed and for
-/// `K`, which costs less than building a JSON value of all of it; anything
-/// else (a bad body, a duplicate key, whose last value wins as it does in
-/// JSON values) takes the path through a value, which names the field.
+/// `K`, which costs less than building a JSON value of all of it. Whatever
+/// the fast reading refuses (a bad body, a duplicate key, whose last value
+/// wins as it does in JSON values) takes the path through a value, which
+/// names the field. Only the fields the types name are checked in depth,
+/// as in [`parse`]: a number out of range or a lone surrogate in a field
+/// nobody reads passes.
 pub fn parse_keeping<T: DeserializeOwned, K: DeserializeOwned>(body: &[u8]) -> Result<(T, K)> {
+    object_body(body)?;
     if let Ok(typed) = serde_json::from_slice::<T>(body) {
         if let Ok(kept) = serde_json::from_slice::<K>(body) {
             return Ok((typed, kept));
         }
     }
     let (typed, raw) = parse_with_raw::<T>(body)?;
-    let kept = K::deserialize(raw).map_err(|e| AmojoError::bad_request(e.to_string()))?;
+    let kept = serde_path_to_error::deserialize(raw)
+        .map_err(|err| field_error(&err.path().to_string(), err.inner()))?;
     Ok((typed, kept))
 }
 
-/// Like [`parse`], also returning the body as a JSON value (for fields kept
-/// verbatim), from a single pass over the bytes.
-pub fn parse_with_raw<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Value)> {
+/// A body is one JSON object of UTF-8 text. (Derived structs would also
+/// read a JSON array, element by element, and skipped fields are not
+/// checked for UTF-8.) Refuses anything else as a JSON parser would.
+fn object_body(body: &[u8]) -> Result<()> {
     if body.is_empty() {
         return Err(AmojoError::bad_request(
             "the request body is empty; this method takes a JSON object",
         ));
     }
+    if starts_as_object(body) && std::str::from_utf8(body).is_ok() {
+        return Ok(());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Err(e) => Err(malformed(&e)),
+        Ok(v) if !v.is_object() => Err(AmojoError::bad_request(format!(
+            "the body must be a JSON object, not {}",
+            kind(&v)
+        ))),
+        Ok(_) => Ok(()),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A wrong type or missing field, named by its JSON path.
+fn field_error(path: &str, inner: &serde_json::Error) -> AmojoError {
+    let field = if path == "." {
+        "body".to_string()
+    } else {
+        format!("`{path}`")
+    };
+    AmojoError::bad_request(format!("{field}: {}", strip_position(&inner.to_string())))
+}
+
+/// Like [`parse`], also returning the body as a JSON value, from a single
+/// pass over the bytes; for a body already known to be an object.
+fn parse_with_raw<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Value)> {
     // `from_slice` refuses trailing bytes too.
     let raw: Value = serde_json::from_slice(body).map_err(|e| malformed(&e))?;
     // Path tracking costs on every field; a good body (nearly all of them)
@@ -70,23 +99,8 @@ pub fn parse_with_raw<T: DeserializeOwned>(body: &[u8]) -> Result<(T, Value)> {
     if let Ok(typed) = T::deserialize(&raw) {
         return Ok((typed, raw));
     }
-    let typed = serde_path_to_error::deserialize(&raw).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        if path == "." && !raw.is_object() {
-            AmojoError::bad_request(format!(
-                "the body must be a JSON object ({})",
-                strip_position(&inner.to_string())
-            ))
-        } else {
-            let field = if path == "." {
-                "body".to_string()
-            } else {
-                format!("`{path}`")
-            };
-            AmojoError::bad_request(format!("{field}: {}", strip_position(&inner.to_string())))
-        }
-    })?;
+    let typed = serde_path_to_error::deserialize(&raw)
+        .map_err(|err| field_error(&err.path().to_string(), err.inner()))?;
     Ok((typed, raw))
 }
 
@@ -334,6 +348,30 @@ mod tests {
                 .unwrap();
         assert_eq!(typed.status_code, 2);
         assert_eq!(kept.message, json!({"a": 3}));
+    }
+
+    #[test]
+    fn only_an_object_of_utf8_text_is_a_body() {
+        // Derived structs would read `[1]` as `{"status_code": 1}`.
+        let err = keeping("[1]").unwrap_err();
+        assert!(
+            err.description.contains("JSON object, not an array"),
+            "{err:?}"
+        );
+        let err = parse::<DeliveryInMessage>(b"[1]").unwrap_err();
+        assert!(err.description.contains("JSON object"), "{err:?}");
+        // Invalid UTF-8 in a field nobody reads is still not JSON.
+        let body = b"{\"status_code\": 1, \"x\": \"\xff\"}";
+        assert_eq!(
+            parse_keeping::<DeliveryInMessage, Kept>(body)
+                .unwrap_err()
+                .error_type,
+            "INVALID_JSON"
+        );
+        assert_eq!(
+            parse::<DeliveryInMessage>(body).unwrap_err().error_type,
+            "INVALID_JSON"
+        );
     }
 
     #[test]
