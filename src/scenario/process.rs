@@ -36,13 +36,17 @@ impl Process {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        #[cfg(unix)]
-        // SAFETY: the closure makes one async-signal-safe system call.
-        unsafe {
-            cmd.pre_exec(|| {
-                crate::memory::huge_pages_back_on();
-                Ok(())
-            });
+        // The integration runs with its user's huge-page setting, not ours.
+        // (A `pre_exec` makes the spawn a fork: only when needed.)
+        #[cfg(target_os = "linux")]
+        if crate::memory::changed() {
+            // SAFETY: the closure makes one async-signal-safe system call.
+            unsafe {
+                cmd.pre_exec(|| {
+                    crate::memory::restore_in_child();
+                    Ok(())
+                });
+            }
         }
         let mut child = cmd
             .spawn()
