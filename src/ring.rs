@@ -12,12 +12,12 @@ pub trait Numbered {
 
 #[derive(Debug)]
 pub struct Ring<T> {
+    cap: usize,
     inner: Mutex<Inner<T>>,
 }
 
 #[derive(Debug)]
 struct Inner<T> {
-    cap: usize,
     next_seq: u64,
     dropped: u64,
     records: VecDeque<T>,
@@ -27,8 +27,8 @@ impl<T: Numbered> Ring<T> {
     /// A ring of `cap` records; with 0 it keeps nothing.
     pub fn new(cap: usize) -> Ring<T> {
         Ring {
+            cap,
             inner: Mutex::new(Inner {
-                cap,
                 next_seq: 1,
                 dropped: 0,
                 records: VecDeque::new(),
@@ -38,22 +38,22 @@ impl<T: Numbered> Ring<T> {
 
     /// True when the ring keeps nothing, so callers can skip building records.
     pub fn is_off(&self) -> bool {
-        self.inner.lock().cap == 0
+        self.cap == 0
     }
 
     /// Keeps `record` under the next number (returned; 0 when off) and
     /// drops the oldest past the cap.
     pub fn push(&self, mut record: T) -> u64 {
+        if self.is_off() {
+            return 0;
+        }
         let mut evicted = Vec::new();
         let seq = {
             let mut inner = self.inner.lock();
-            if inner.cap == 0 {
-                return 0;
-            }
             let seq = inner.next_seq;
             inner.next_seq += 1;
             record.set_seq(seq);
-            while inner.records.len() >= inner.cap {
+            while inner.records.len() >= self.cap {
                 evicted.extend(inner.records.pop_front());
                 inner.dropped += 1;
             }
