@@ -36,7 +36,7 @@ async fn a_client_writes_the_integration_sorts_it_out_and_a_manager_answers_with
     let unsorted = t
         .get("/api/v4/leads/unsorted?filter[category][]=chats")
         .await;
-    let lead = &unsorted.ok()["_embedded"]["unsorted"][0];
+    let lead = &unsorted.hal()["_embedded"]["unsorted"][0];
     assert_eq!(lead["pipeline_id"], 7002);
     assert_eq!(lead["metadata"]["origin"]["chat_id"], chat_id.as_str());
 
@@ -44,7 +44,7 @@ async fn a_client_writes_the_integration_sorts_it_out_and_a_manager_answers_with
     let created = t
         .post("/api/v4/contacts", json!([{"name": "Jane Roe"}]))
         .await;
-    let contact_id = created.ok()["_embedded"]["contacts"][0]["id"]
+    let contact_id = created.hal()["_embedded"]["contacts"][0]["id"]
         .as_i64()
         .unwrap();
     let linked = t
@@ -54,7 +54,7 @@ async fn a_client_writes_the_integration_sorts_it_out_and_a_manager_answers_with
         )
         .await;
     assert_eq!(
-        linked.ok()["_embedded"]["chats"][0]["contact_id"],
+        linked.hal()["_embedded"]["chats"][0]["contact_id"],
         contact_id
     );
 
@@ -66,7 +66,7 @@ async fn a_client_writes_the_integration_sorts_it_out_and_a_manager_answers_with
             json!([{"name": "Ack", "content": content, "external_id": "ack"}]),
         )
         .await;
-    let template_id = tpl.ok()["_embedded"]["chat_templates"][0]["id"]
+    let template_id = tpl.hal()["_embedded"]["chat_templates"][0]["id"]
         .as_i64()
         .unwrap();
     let out = t

@@ -53,6 +53,8 @@ impl T {
     pub async fn of(sb: Sb) -> T {
         let accounts = sb.admin_json("/_sandbox/accounts").await;
         let creds = accounts["accounts"][0]["channels"][0].clone();
+        // The channel `sb` signs Chats API calls for.
+        assert_eq!(creds["channel_id"], sb.channel_id.as_str(), "{creds}");
         let token = creds["api_token"]
             .as_str()
             .expect("api_token in credentials")
