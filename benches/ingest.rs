@@ -7,8 +7,9 @@
 //! `BENCH_SERVER_THREADS` (2), `BENCH_CLIENT_THREADS` (2), `BENCH_JOURNAL_CAP`, `BENCH_SKIP_HELLO`, `BENCH_HUGE_PAGES`, `BENCH_HANDLER_ONLY`
 //! (with `BENCH_HANDLER_REQUESTS`, 20000).
 
-// The same allocator and memory setting as the binary (src/main.rs), so the
-// in-process server measured here is the one `serve` runs.
+// The same allocator as the binary (src/main.rs), and `main` turns huge
+// pages off as it does, so the in-process server measured here is the one
+// `serve` runs.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use bytes::Bytes;

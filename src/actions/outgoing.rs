@@ -41,7 +41,8 @@ pub fn send_outgoing(
 }
 
 /// [`send_outgoing`] into a chat already found (`find_chat`'s scope and
-/// conversation indexes), for callers that looked at the chat first.
+/// conversation indexes), for callers that looked at the chat first;
+/// `spec.chat_id` is not consulted again.
 pub fn send_outgoing_to(
     world: &mut World,
     now: i64,
