@@ -118,17 +118,10 @@ fn contact_for_phone(world: &mut World, account_id: &str, phone: &str, now: i64)
     let id = account.ids.number();
     let responsible = account.users.first().map(|u| u.id).unwrap_or(0);
     account.contacts.push(Contact {
-        id,
         name: phone.to_string(),
         first_name: phone.to_string(),
-        last_name: String::new(),
         phones: FieldValue::work(Some(phone.to_string())),
-        emails: vec![],
-        avatar: None,
-        responsible_user_id: responsible,
-        created_at: now,
-        updated_at: now,
-        chat_ids: vec![],
+        ..Contact::new(id, responsible, now)
     });
     id
 }

@@ -22,6 +22,24 @@ pub struct Contact {
 }
 
 impl Contact {
+    /// A contact with no name, phone or email yet, as the account's user
+    /// `responsible_user_id` gets it at `now`.
+    pub fn new(id: i64, responsible_user_id: i64, now: i64) -> Contact {
+        Contact {
+            id,
+            name: String::new(),
+            first_name: String::new(),
+            last_name: String::new(),
+            phones: vec![],
+            emails: vec![],
+            avatar: None,
+            responsible_user_id,
+            created_at: now,
+            updated_at: now,
+            chat_ids: vec![],
+        }
+    }
+
     /// The main phone number: the one chats, write-first and templates use.
     pub fn phone(&self) -> Option<&str> {
         self.phones.first().map(|v| v.value.as_str())

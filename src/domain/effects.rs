@@ -201,17 +201,14 @@ fn create_contact(account: &mut Account, client: &Participant, chat_id: &str, no
     let first_name = parts.next().unwrap_or("").to_string();
     let last_name = parts.next().unwrap_or("").to_string();
     account.contacts.push(Contact {
-        id,
         name: client.name.clone(),
         first_name,
         last_name,
         phones: FieldValue::work(client.phone.clone()),
         emails: FieldValue::work(client.email.clone()),
         avatar: (!client.avatar.is_empty()).then(|| client.avatar.clone()),
-        responsible_user_id: account.users[0].id,
-        created_at: now,
-        updated_at: now,
         chat_ids: vec![chat_id.to_string()],
+        ..Contact::new(id, account.users[0].id, now)
     });
     id
 }

@@ -258,17 +258,9 @@ mod tests {
         let a = &mut w.accounts[0];
         let user = a.users[0].id;
         a.contacts.push(Contact {
-            id: 1,
             name: "Jane".into(),
             first_name: "Jane".into(),
-            last_name: String::new(),
-            phones: vec![],
-            emails: vec![],
-            avatar: None,
-            responsible_user_id: user,
-            created_at: 0,
-            updated_at: 0,
-            chat_ids: vec![],
+            ..Contact::new(1, user, 0)
         });
         a.leads.push(Lead {
             id: 2,

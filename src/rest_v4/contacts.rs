@@ -206,19 +206,7 @@ fn checked(a: &Account, list: &[Value], need_id: bool) -> ApiResult<Vec<Written>
 
 /// Creates a checked contact; returns its id and the `add_contact` event.
 pub(super) fn add(a: &mut Account, item: &Value, w: Written, now: i64) -> (i64, AccountEvent) {
-    let mut c = Contact {
-        id: a.ids.number(),
-        name: String::new(),
-        first_name: String::new(),
-        last_name: String::new(),
-        phones: vec![],
-        emails: vec![],
-        avatar: None,
-        responsible_user_id: a.users[0].id,
-        created_at: now,
-        updated_at: now,
-        chat_ids: vec![],
-    };
+    let mut c = Contact::new(a.ids.number(), a.users[0].id, now);
     apply(&mut c, item, w, now);
     let event = contact_event(a, &c, "add", now);
     let id = c.id;

@@ -210,7 +210,7 @@ mod tests {
         .unwrap();
         let c = Contact {
             phones: w.phones.unwrap(),
-            ..contact()
+            ..Contact::new(1, 0, 0)
         };
         assert_eq!(
             values(&c),
@@ -224,22 +224,6 @@ mod tests {
         let cleared = read(&json!([{"field_code": "PHONE", "values": []}])).unwrap();
         assert_eq!(cleared.phones, Some(vec![]));
         assert_eq!(cleared.emails, None);
-    }
-
-    fn contact() -> Contact {
-        Contact {
-            id: 1,
-            name: String::new(),
-            first_name: String::new(),
-            last_name: String::new(),
-            phones: vec![],
-            emails: vec![],
-            avatar: None,
-            responsible_user_id: 0,
-            created_at: 0,
-            updated_at: 0,
-            chat_ids: vec![],
-        }
     }
 
     #[test]
