@@ -12,6 +12,7 @@ pub mod chats_api;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod front;
 pub mod ids;
 pub mod journal;
 pub mod memory;

@@ -31,6 +31,10 @@ pub struct Sandbox {
     pub settings: Settings,
     config: Config,
     base_url: OnceLock<String>,
+    /// The local CA and the TLS config made from it, once TLS is on.
+    tls: OnceLock<(Arc<crate::front::LocalCa>, Arc<rustls::ServerConfig>)>,
+    /// Where `serve --tls-port` listens.
+    tls_addr: OnceLock<std::net::SocketAddr>,
     /// Widget folders the widget host serves (`--widget DIR`, `POST /_sandbox/widgets`).
     pub widgets: crate::browser::WidgetDirs,
 }
@@ -51,6 +55,8 @@ impl Sandbox {
             clock,
             config,
             base_url: OnceLock::new(),
+            tls: OnceLock::new(),
+            tls_addr: OnceLock::new(),
             widgets: Default::default(),
         }))
     }
@@ -136,6 +142,30 @@ impl Sandbox {
 
     pub fn set_base_url(&self, url: String) {
         let _ = self.base_url.set(url);
+    }
+
+    /// Turns on TLS at Kommo's hostnames (the proxy's `CONNECT` and the TLS port).
+    pub fn enable_tls(&self, ca: crate::front::LocalCa) -> Result<(), String> {
+        let ca = Arc::new(ca);
+        let config = crate::front::tls::server_config(ca.clone())?;
+        let _ = self.tls.set((ca, config));
+        Ok(())
+    }
+
+    pub fn tls(&self) -> Option<Arc<rustls::ServerConfig>> {
+        self.tls.get().map(|(_, config)| config.clone())
+    }
+
+    pub fn tls_addr(&self) -> Option<std::net::SocketAddr> {
+        self.tls_addr.get().copied()
+    }
+
+    pub fn set_tls_addr(&self, addr: std::net::SocketAddr) {
+        let _ = self.tls_addr.set(addr);
+    }
+
+    pub fn ca(&self) -> Option<&crate::front::LocalCa> {
+        self.tls.get().map(|(ca, _)| ca.as_ref())
     }
 
     pub fn config(&self) -> &Config {

@@ -1,6 +1,6 @@
 //! The HTTP server: one listener on loopback serving every surface.
 
-use crate::{admin, browser, chats_api, rest_v4, Sandbox};
+use crate::{admin, browser, chats_api, front, rest_v4, Sandbox};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -23,6 +23,10 @@ pub fn app(sandbox: Arc<Sandbox>) -> Router {
         .merge(browser::router())
         .route("/v2/origin/custom/{*rest}", any(chats_api::handle))
         .fallback(fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            sandbox.clone(),
+            front::door,
+        ))
         .with_state(sandbox)
 }
 
@@ -63,6 +67,19 @@ impl Server {
     pub async fn wait(self) {
         let _ = self.task.await;
     }
+}
+
+/// Binds `addr` for TLS at Kommo's hostnames (`serve --tls-port`); TLS must
+/// be on ([`Sandbox::enable_tls`]). Serves in the background until the process ends.
+pub async fn start_tls(sandbox: Arc<Sandbox>, addr: SocketAddr) -> std::io::Result<SocketAddr> {
+    let config = sandbox
+        .tls()
+        .ok_or_else(|| std::io::Error::other("TLS is off: no local CA"))?;
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    sandbox.set_tls_addr(addr);
+    tokio::spawn(front::tls::serve_listener(sandbox, config, listener));
+    Ok(addr)
 }
 
 /// Binds `addr` (port 0 = ephemeral) and serves in the background.

@@ -3,6 +3,7 @@
 
 mod actions;
 mod credentials;
+mod env;
 mod inspector;
 
 pub use credentials::{credentials, credentials_of, Credentials};
@@ -36,6 +37,7 @@ pub fn router() -> Router<Arc<Sandbox>> {
         )
         .route("/_sandbox/accounts/{amojo_id}", get(account_state))
         .route("/_sandbox/journal", get(journal).delete(clear_journal))
+        .route("/_sandbox/env", get(env::env))
         .route("/_sandbox/reset", axum::routing::post(reset))
         .route("/_sandbox/clock", get(clock).post(set_clock))
         .merge(actions::router())
@@ -62,6 +64,7 @@ async fn index(State(sb): Shared) -> Json<Value> {
             "GET /_sandbox/accounts": "accounts with the credentials an integration needs",
             "POST /_sandbox/accounts": "create an isolated account + channel: {\"label\"?, \"webhook_url\"?}",
             "GET /_sandbox/accounts/{amojo_id}": "the whole state of an account: chats, participants, messages with statuses, contacts, incoming leads, talks, notifications",
+            "GET /_sandbox/env": "the variables a shell needs to reach the sandbox at Kommo's hostnames (proxy, CA bundle, KOMMO_* credentials); ?account=<amojo_id|subdomain>; `kommo-sandbox env` prints them",
             "GET /_sandbox/journal": "request journal; filters: method, path (substring), status, surface, scope_id, account_id, signature (ok|failed|none), since, limit",
             "DELETE /_sandbox/journal": "clear the journal",
             "POST /_sandbox/reset": "back to the configured state",

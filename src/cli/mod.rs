@@ -1,6 +1,7 @@
 //! Subcommands. Each lives in its own file; this one only parses arguments.
 
 mod check;
+mod env;
 mod run;
 mod say;
 mod scenario_tools;
@@ -38,6 +39,7 @@ enum Command {
     Review(scenario_tools::ReviewArgs),
     Accept(scenario_tools::AcceptArgs),
     Say(say::Args),
+    Env(env::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -52,6 +54,7 @@ pub fn main() -> ExitCode {
         Command::Review(args) => scenario_tools::review(args),
         Command::Accept(args) => scenario_tools::accept(args),
         Command::Say(args) => say::run(args),
+        Command::Env(args) => env::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 
 use kommo_sandbox::admin::{credentials_of, Credentials};
 use kommo_sandbox::config::Config;
+use kommo_sandbox::front::LocalCa;
 use kommo_sandbox::server::{self, DEFAULT_PORT};
 use kommo_sandbox::signature::sign_request;
 use kommo_sandbox::{clock, Sandbox};
@@ -11,7 +12,7 @@ use std::path::PathBuf;
 /// Start the sandbox, ready at once with a demo account, channel and secret.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  kommo-sandbox serve                         # demo account on http://127.0.0.1:8787\n  kommo-sandbox serve --port 0                # ephemeral port; the address is printed\n  kommo-sandbox serve --config sandbox.yaml   # your accounts, channels, sources\n  kommo-sandbox serve --clock 'Thu, 16 Dec 2021 13:15:29 +0000' --seed 7\n  kommo-sandbox serve --widget ./my-widget    # then open /widget-host?widget=my-widget"
+    after_help = "Examples:\n  kommo-sandbox serve                         # demo account on http://127.0.0.1:8787\n  kommo-sandbox serve --port 0                # ephemeral port; the address is printed\n  kommo-sandbox serve --config sandbox.yaml   # your accounts, channels, sources\n  kommo-sandbox serve --clock 'Thu, 16 Dec 2021 13:15:29 +0000' --seed 7\n  kommo-sandbox serve --widget ./my-widget    # then open /widget-host?widget=my-widget\n  kommo-sandbox serve --tls-port 8443         # TLS at Kommo's hostnames for a hosts-file setup\n  eval \"$(kommo-sandbox env)\"                # in another shell: proxy, CA and KOMMO_* variables"
 )]
 pub struct Args {
     /// Port to listen on (0 picks a free one).
@@ -36,6 +37,14 @@ pub struct Args {
     /// Open it at /widget-host?widget=<folder name>.
     #[arg(long = "widget", value_name = "DIR")]
     widgets: Vec<PathBuf>,
+    /// Also answer TLS on this port for Kommo's hostnames chosen by SNI, for a
+    /// hosts-file setup (`127.0.0.1 amojo.kommo.com mysub.kommo.com`; 443 where allowed).
+    #[arg(long, value_name = "PORT")]
+    tls_port: Option<u16>,
+    /// The sandbox's data directory: its local CA (`ca/ca.pem`) is made there on
+    /// first use and kept. Default: $XDG_DATA_HOME/kommo-sandbox or ~/.local/share/kommo-sandbox.
+    #[arg(long, value_name = "DIR", env = "KOMMO_SANDBOX_HOME")]
+    home: Option<PathBuf>,
     /// Print only the listening line.
     #[arg(long, short)]
     quiet: bool,
@@ -57,6 +66,10 @@ pub fn run(args: Args) -> Result<(), String> {
         config.settings.journal_cap = cap;
     }
     let sandbox = Sandbox::new(config)?;
+    let home = args.home.clone().unwrap_or_else(default_home);
+    let ca = LocalCa::load_or_create(&home.join("ca"))
+        .map_err(|e| format!("the local CA in {}: {e} (set --home to a writable directory)", home.display()))?;
+    sandbox.enable_tls(ca)?;
     for dir in args.widgets {
         sandbox
             .widgets
@@ -81,6 +94,12 @@ pub fn run(args: Args) -> Result<(), String> {
             env!("CARGO_PKG_VERSION"),
             server.url()
         );
+        if let Some(port) = args.tls_port {
+            let addr = server::start_tls(sandbox.clone(), SocketAddr::new(args.host, port))
+                .await
+                .map_err(|e| format!("cannot listen on {}:{port} for TLS: {e}", args.host))?;
+            println!("  TLS for Kommo's hostnames on {addr}");
+        }
         if !args.quiet {
             print_banner(&sandbox);
         }
@@ -118,9 +137,30 @@ fn print_banner(sandbox: &Sandbox) {
     );
     println!("  OAuth client      {} / {}", c.client_id, c.client_secret);
     println!("  state & journal   {}/_sandbox/", c.amojo_base_url);
+    if let Some(ca) = sandbox.ca() {
+        println!("  local CA          {}", ca.cert_path().display());
+        println!(
+            "  at Kommo's hosts  HTTPS_PROXY={} for https://amojo.kommo.com, https://{}.kommo.com (eval \"$(kommo-sandbox env)\")",
+            sandbox.base_url(),
+            account_subdomain(sandbox)
+        );
+    }
     println!();
     println!("Connect the channel (signed; valid for 15 minutes of the sandbox clock):");
     println!("{}", connect_curl(sandbox, c));
+}
+
+fn account_subdomain(sandbox: &Sandbox) -> String {
+    sandbox.world().accounts[0].subdomain.clone()
+}
+
+/// `$XDG_DATA_HOME/kommo-sandbox`, else `~/.local/share/kommo-sandbox`.
+fn default_home() -> PathBuf {
+    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    var("XDG_DATA_HOME")
+        .or_else(|| var("HOME").map(|h| h.join(".local/share")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("kommo-sandbox")
 }
 
 fn connect_curl(sandbox: &Sandbox, c: &Credentials) -> String {
