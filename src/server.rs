@@ -17,17 +17,18 @@ use tokio::task::JoinHandle;
 pub const DEFAULT_PORT: u16 = 8787;
 
 pub fn app(sandbox: Arc<Sandbox>) -> Router {
-    Router::new()
+    let surfaces = Router::new()
         .merge(admin::router())
         .merge(rest_v4::router(sandbox.clone()))
         .merge(browser::router())
         .route("/v2/origin/custom/{*rest}", any(chats_api::handle))
         .fallback(fallback)
-        .layer(axum::middleware::from_fn_with_state(
-            sandbox.clone(),
-            front::door,
-        ))
-        .with_state(sandbox)
+        .with_state(sandbox.clone());
+    // The front door runs before routing, so the path it normalizes is the
+    // one routed.
+    Router::new()
+        .fallback_service(surfaces)
+        .layer(axum::middleware::from_fn_with_state(sandbox, front::door))
 }
 
 async fn fallback(

@@ -319,3 +319,163 @@ fn every_help_has_examples() {
         );
     }
 }
+
+/// `serve` with its own data directory; the listening lines it printed.
+fn serve_tls(home: &std::path::Path) -> (Running, String, u16) {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--port", "0", "--tls-port", "0", "--quiet"])
+        .env("KOMMO_SANDBOX_HOME", home)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.rsplit(' ').next().unwrap().to_string();
+    let second = lines.next().unwrap().unwrap();
+    let tls_port = second.rsplit(':').next().unwrap().trim().parse().unwrap();
+    (Running(child), url, tls_port)
+}
+
+/// What `kommo-sandbox env` exports, as pairs.
+fn env_of(url: &str) -> Vec<(String, String)> {
+    let out = run(&["env", "--url", url]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("export "))
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap();
+            (k.to_string(), unquote(v))
+        })
+        .collect()
+}
+
+fn with_env(program: &str, env: &[(String, String)]) -> Command {
+    let mut c = Command::new(program);
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    c.envs(env.iter().map(|(k, v)| (k, v)));
+    c
+}
+
+fn var<'a>(env: &'a [(String, String)], key: &str) -> &'a str {
+    &env.iter().find(|(k, _)| k == key).unwrap().1
+}
+
+#[test]
+fn clients_reach_kommo_hostnames_with_only_the_environment() {
+    let home = tempfile::tempdir().unwrap();
+    let (server, url, tls_port) = serve_tls(home.path());
+    let env = env_of(&url);
+    assert_eq!(var(&env, "HTTPS_PROXY"), url);
+    let ca = var(&env, "SSL_CERT_FILE").to_string();
+    assert!(ca.starts_with(home.path().to_str().unwrap()), "{ca}");
+
+    // A Python process using the standard library: connect, a message, the account.
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/drop_in_client.py"
+    );
+    let out = with_env("python3", &env).arg(script).output().unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("account sandbox"), "{stdout}");
+    assert!(
+        stdout.contains("https://sandbox.kommo.com/api/v4/account"),
+        "{stdout}"
+    );
+
+    // curl through the proxy, at the account's host: REST v4 as Kommo's.
+    let token = format!("Authorization: Bearer {}", var(&env, "KOMMO_ACCESS_TOKEN"));
+    let curl = |args: &[&str]| {
+        with_env("curl", &env)
+            .args(["-sS"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = curl(&["-H", &token, "https://sandbox.kommo.com//api/v4/account"]);
+    assert!(
+        text(&out.stdout).contains("\"subdomain\":\"sandbox\""),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+
+    // An account that does not exist, and a host that is not Kommo's.
+    let out = curl(&[
+        "-w",
+        "%{http_code}",
+        "-o",
+        "/dev/null",
+        "-H",
+        &token,
+        "https://nosuch.kommo.com/api/v4/account",
+    ]);
+    assert_eq!(text(&out.stdout), "404");
+    let out = curl(&["-v", "https://example.com/"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("403"), "{}", text(&out.stderr));
+    let out = curl(&["-x", &url, "http://example.com/"]);
+    assert!(
+        text(&out.stdout).contains("is not a Kommo host"),
+        "{}",
+        text(&out.stdout)
+    );
+    // Plain HTTP in absolute form to a Kommo host is served too.
+    let out = curl(&[
+        "-x",
+        &url,
+        "-H",
+        &token,
+        "http://sandbox.kommo.com/api/v4/account",
+    ]);
+    assert!(
+        text(&out.stdout).contains("\"subdomain\":\"sandbox\""),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // The TLS port, for a hosts-file setup: the surface chosen by SNI and Host.
+    let resolve = format!("amojo.kommo.com:{tls_port}:127.0.0.1");
+    let out = Command::new("curl")
+        .args([
+            "-sS",
+            "--noproxy",
+            "*",
+            "--cacert",
+            &ca,
+            "--resolve",
+            &resolve,
+        ])
+        .arg(format!("https://amojo.kommo.com:{tls_port}/api/v4/account"))
+        .output()
+        .unwrap();
+    assert!(
+        text(&out.stdout).contains("\"error_code\":404"),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    drop(server);
+
+    // The CA is kept: a restart serves leaves of the same CA.
+    let pem = std::fs::read_to_string(&ca).unwrap();
+    let (_server, url, _) = serve_tls(home.path());
+    assert_eq!(std::fs::read_to_string(&ca).unwrap(), pem);
+    let env = env_of(&url);
+    let out = with_env("curl", &env)
+        .args([
+            "-sS",
+            "-H",
+            &format!("Authorization: Bearer {}", var(&env, "KOMMO_ACCESS_TOKEN")),
+        ])
+        .arg("https://sandbox.kommo.com/api/v4/account")
+        .output()
+        .unwrap();
+    assert!(
+        text(&out.stdout).contains("\"subdomain\":\"sandbox\""),
+        "{}",
+        text(&out.stderr)
+    );
+}

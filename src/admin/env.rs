@@ -26,7 +26,10 @@ pub async fn env(State(sb): Shared, Query(p): Query<Params>) -> Response {
         None => world.accounts.first(),
     };
     let Some(account) = account else {
-        return error(StatusCode::NOT_FOUND, "no such account; GET /_sandbox/accounts lists them");
+        return error(
+            StatusCode::NOT_FOUND,
+            "no such account; GET /_sandbox/accounts lists them",
+        );
     };
     let base = sb.base_url();
     let mut vars: Vec<(&str, String)> = vec![];
@@ -38,14 +41,22 @@ pub async fn env(State(sb): Shared, Query(p): Query<Params>) -> Response {
         for key in ["NO_PROXY", "no_proxy"] {
             vars.push((key, "127.0.0.1,localhost,::1".into()));
         }
-        for key in ["SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS"] {
+        for key in [
+            "SSL_CERT_FILE",
+            "REQUESTS_CA_BUNDLE",
+            "CURL_CA_BUNDLE",
+            "NODE_EXTRA_CA_CERTS",
+        ] {
             vars.push((key, ca.clone()));
         }
     }
     let domain = DOMAINS[0];
     let tls = sb.ca().is_some();
     let (amojo, api) = if tls {
-        (format!("https://amojo.{domain}"), format!("https://{}.{domain}", account.subdomain))
+        (
+            format!("https://amojo.{domain}"),
+            format!("https://{}.{domain}", account.subdomain),
+        )
     } else {
         (base.to_string(), base.to_string())
     };

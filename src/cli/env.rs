@@ -8,7 +8,11 @@
 )]
 pub struct Args {
     /// Sandbox URL.
-    #[arg(long, default_value = "http://127.0.0.1:8787", env = "KOMMO_SANDBOX_URL")]
+    #[arg(
+        long,
+        default_value = "http://127.0.0.1:8787",
+        env = "KOMMO_SANDBOX_URL"
+    )]
     url: String,
     /// The account (amojo id or subdomain) whose credentials go into KOMMO_*; default the first.
     #[arg(long)]
@@ -28,7 +32,10 @@ pub fn run(args: Args) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let answer = runtime.block_on(fetch(&args))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&answer).unwrap_or_default()
+        );
         return Ok(());
     }
     for pair in answer["variables"].as_array().into_iter().flatten() {
@@ -52,7 +59,10 @@ async fn fetch(args: &Args) -> Result<serde_json::Value, String> {
     let base = args.url.trim_end_matches('/');
     let mut url = format!("{base}/_sandbox/env");
     if let Some(account) = &args.account {
-        url = format!("{url}?account={}", url::form_urlencoded::byte_serialize(account.as_bytes()).collect::<String>());
+        url = format!(
+            "{url}?account={}",
+            url::form_urlencoded::byte_serialize(account.as_bytes()).collect::<String>()
+        );
     }
     // The sandbox is on loopback: never through a proxy a previous `env` set.
     let client = reqwest::Client::builder()
@@ -60,12 +70,17 @@ async fn fetch(args: &Args) -> Result<serde_json::Value, String> {
         .build()
         .map_err(|e| e.to_string())?;
     let resp = client.get(&url).send().await.map_err(|e| {
-        format!("cannot reach the sandbox at {base}: {e} (is `kommo-sandbox serve` running? set --url)")
+        format!(
+            "cannot reach the sandbox at {base}: {e} (is `kommo-sandbox serve` running? set --url)"
+        )
     })?;
     let status = resp.status();
     let body: serde_json::Value = resp.json().await.map_err(|e| e.to_string())?;
     if !status.is_success() {
-        return Err(format!("{url}: {status}: {}", body["error"].as_str().unwrap_or("")));
+        return Err(format!(
+            "{url}: {status}: {}",
+            body["error"].as_str().unwrap_or("")
+        ));
     }
     Ok(body)
 }

@@ -67,8 +67,12 @@ pub fn run(args: Args) -> Result<(), String> {
     }
     let sandbox = Sandbox::new(config)?;
     let home = args.home.clone().unwrap_or_else(default_home);
-    let ca = LocalCa::load_or_create(&home.join("ca"))
-        .map_err(|e| format!("the local CA in {}: {e} (set --home to a writable directory)", home.display()))?;
+    let ca = LocalCa::load_or_create(&home.join("ca")).map_err(|e| {
+        format!(
+            "the local CA in {}: {e} (set --home to a writable directory)",
+            home.display()
+        )
+    })?;
     sandbox.enable_tls(ca)?;
     for dir in args.widgets {
         sandbox
@@ -156,7 +160,11 @@ fn account_subdomain(sandbox: &Sandbox) -> String {
 
 /// `$XDG_DATA_HOME/kommo-sandbox`, else `~/.local/share/kommo-sandbox`.
 fn default_home() -> PathBuf {
-    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     var("XDG_DATA_HOME")
         .or_else(|| var("HOME").map(|h| h.join(".local/share")))
         .unwrap_or_else(std::env::temp_dir)

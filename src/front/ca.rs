@@ -3,8 +3,8 @@
 //! moment a client first asks for it (by SNI or `CONNECT`).
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
-    IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, SanType,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
@@ -81,10 +81,13 @@ impl LocalCa {
     }
 
     fn sign_leaf(&self, host: &str) -> Result<CertifiedKey, String> {
-        let mut params = CertificateParams::new(vec![host.to_string()]).map_err(|e| e.to_string())?;
+        let mut params =
+            CertificateParams::new(vec![host.to_string()]).map_err(|e| e.to_string())?;
         params.distinguished_name = name(host);
         params.subject_alt_names = vec![SanType::DnsName(
-            host.to_string().try_into().map_err(|e| format!("{host}: {e}"))?,
+            host.to_string()
+                .try_into()
+                .map_err(|e| format!("{host}: {e}"))?,
         )];
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
@@ -92,10 +95,16 @@ impl LocalCa {
         // lives as long as the process that made it.
         set_validity(&mut params, 1, 365);
         let key = KeyPair::generate().map_err(|e| e.to_string())?;
-        let cert = params.signed_by(&key, &self.issuer).map_err(|e| e.to_string())?;
+        let cert = params
+            .signed_by(&key, &self.issuer)
+            .map_err(|e| e.to_string())?;
         let der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-        let signer = rustls::crypto::ring::sign::any_supported_type(&der).map_err(|e| e.to_string())?;
-        Ok(CertifiedKey::new(vec![CertificateDer::from(cert.der().to_vec())], signer))
+        let signer =
+            rustls::crypto::ring::sign::any_supported_type(&der).map_err(|e| e.to_string())?;
+        Ok(CertifiedKey::new(
+            vec![CertificateDer::from(cert.der().to_vec())],
+            signer,
+        ))
     }
 }
 
@@ -104,7 +113,9 @@ impl LocalCa {
 impl ResolvesServerCert for LocalCa {
     fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
         let host = hello.server_name()?;
-        hosts::classify(host).is_kommo().then(|| self.leaf(host).ok())?
+        hosts::classify(host)
+            .is_kommo()
+            .then(|| self.leaf(host).ok())?
     }
 }
 
@@ -163,7 +174,9 @@ mod tests {
         assert_eq!(leaf.cert.len(), 1);
         assert!(Arc::ptr_eq(&leaf, &again.leaf("mysub.kommo.com").unwrap()));
         let mode = std::os::unix::fs::PermissionsExt::mode(
-            &std::fs::metadata(dir.path().join(CA_KEY)).unwrap().permissions(),
+            &std::fs::metadata(dir.path().join(CA_KEY))
+                .unwrap()
+                .permissions(),
         );
         assert_eq!(mode & 0o077, 0);
     }

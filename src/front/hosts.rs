@@ -89,18 +89,47 @@ mod tests {
 
     #[test]
     fn names_map_to_surfaces() {
-        assert_eq!(classify("amojo.kommo.com"), Host::Amojo { domain: "kommo.com" });
-        assert_eq!(classify("AMOJO.amocrm.ru:443"), Host::Amojo { domain: "amocrm.ru" });
+        assert_eq!(
+            classify("amojo.kommo.com"),
+            Host::Amojo {
+                domain: "kommo.com"
+            }
+        );
+        assert_eq!(
+            classify("AMOJO.amocrm.ru:443"),
+            Host::Amojo {
+                domain: "amocrm.ru"
+            }
+        );
         assert_eq!(
             classify("mysub.kommo.com"),
-            Host::Account { subdomain: "mysub".into(), domain: "kommo.com" }
+            Host::Account {
+                subdomain: "mysub".into(),
+                domain: "kommo.com"
+            }
         );
-        assert_eq!(classify("api-c.kommo.com"), Host::Shared { domain: "kommo.com" });
-        assert_eq!(classify("www.amocrm.com"), Host::Shared { domain: "amocrm.com" });
+        assert_eq!(
+            classify("api-c.kommo.com"),
+            Host::Shared {
+                domain: "kommo.com"
+            }
+        );
+        assert_eq!(
+            classify("www.amocrm.com"),
+            Host::Shared {
+                domain: "amocrm.com"
+            }
+        );
         assert_eq!(classify("127.0.0.1:8787"), Host::Local);
         assert_eq!(classify("[::1]:8787"), Host::Local);
         assert_eq!(classify("localhost"), Host::Local);
-        for other in ["example.com", "kommo.com", "a.b.kommo.com", "evilkommo.com", "x_y.kommo.com"] {
+        for other in [
+            "example.com",
+            "kommo.com",
+            "a.b.kommo.com",
+            "evilkommo.com",
+            "x_y.kommo.com",
+        ] {
             assert_eq!(classify(other), Host::Other, "{other}");
         }
     }

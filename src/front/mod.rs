@@ -109,7 +109,10 @@ fn refuse_by_host(host: &Host, path: &str) -> Option<Response> {
 }
 
 fn amojo_not_found(path: &str) -> Response {
-    let error = AmojoError::not_found("NOT_FOUND", format!("nothing at {path} on the Chats API host"));
+    let error = AmojoError::not_found(
+        "NOT_FOUND",
+        format!("nothing at {path} on the Chats API host"),
+    );
     (error.status, Json(error.body())).into_response()
 }
 
@@ -160,6 +163,9 @@ mod tests {
         assert_eq!(merge_slashes("//api//v4///account"), "/api/v4/account");
         assert_eq!(merge_slashes("/"), "/");
         assert_eq!(merge_slashes(""), "/");
-        assert_eq!(merge_slashes("/v2/origin/custom/x/"), "/v2/origin/custom/x/");
+        assert_eq!(
+            merge_slashes("/v2/origin/custom/x/"),
+            "/v2/origin/custom/x/"
+        );
     }
 }

@@ -94,7 +94,10 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 async fn guard(State(sb): Shared, request: Request, next: Next) -> Response {
     let (mut parts, body) = buffer(&sb, request).await;
     let bytes = body.clone().unwrap_or_default();
-    let admitted = body.and_then(|_| admit(&sb, &parts.headers, parts.uri.query().unwrap_or("")));
+    let front = parts.extensions.get::<crate::front::Front>().cloned();
+    let admitted = body
+        .and_then(|_| admit(&sb, &parts.headers, parts.uri.query().unwrap_or("")))
+        .and_then(|api| at_host(api, front));
     let account = admitted.as_ref().ok().map(|a| a.account_id.clone());
     let response = match admitted {
         Ok(api) => {
@@ -158,6 +161,17 @@ fn admit(sb: &Sandbox, headers: &HeaderMap, query: &str) -> Result<Api, Problem>
         query: hal::Query::parse(query),
         now: now_ms.div_euclid(1000),
     })
+}
+
+/// At `<sub>.kommo.com` a token works for that account only, and links name
+/// the host the call came to.
+fn at_host(mut api: Api, front: Option<crate::front::Front>) -> Result<Api, Problem> {
+    let Some(front) = front else { return Ok(api) };
+    if front.account.as_ref().is_some_and(|a| *a != api.account_id) {
+        return Err(Problem::unauthorized());
+    }
+    api.base = front.base_url;
+    Ok(api)
 }
 
 /// `X-Context-User-ID` runs the call as that user; an unknown user is refused (spec §9).
