@@ -94,6 +94,7 @@ pub struct Auth {
     pub codes: Vec<AuthCode>,
     /// Accounts tokens may be issued for, registered by `ensure_defaults`.
     pub subjects: Vec<Subject>,
+    pub chat_sessions: Vec<ChatSession>,
     #[serde(skip)]
     signer: Arc<Signer>,
     #[serde(skip)]
@@ -101,6 +102,20 @@ pub struct Auth {
     #[serde(skip)]
     seed: u64,
 }
+
+/// An amojo session opened by `POST /ajax/v1/chats/session` (unofficial v1
+/// route): `X-Auth-Token` of `/v1/chats/...` calls, acting as the user.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChatSession {
+    pub token: String,
+    /// amojo id of the account.
+    pub account_id: String,
+    pub user_id: i64,
+    pub expires_at: i64,
+}
+
+/// An amojo session lasts about a day.
+pub const CHAT_SESSION_TTL: i64 = 86_400;
 
 /// Why a token is refused; the 401 `detail` says it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,6 +133,7 @@ impl Auth {
             tokens: vec![],
             codes: vec![],
             subjects: vec![],
+            chat_sessions: vec![],
             signer: Signer::for_seed(seed),
             ids: Ids::new(derive_seed(seed, "oauth"), 1),
             seed,
@@ -234,6 +250,48 @@ impl Auth {
             return Err(Refusal::Expired);
         }
         Ok(token)
+    }
+
+    /// Opens an amojo session for the user of an OAuth access token with the
+    /// `chats` scope. Long-lived tokens cannot (Kommo answers them 401).
+    pub fn open_chat_session(
+        &mut self,
+        access_token: &str,
+        now: i64,
+    ) -> Result<ChatSession, &'static str> {
+        let token = self.verified(access_token, now).map_err(|r| match r {
+            Refusal::Unknown => "Invalid user name or password",
+            Refusal::Expired => "Access token has expired",
+        })?;
+        let (long_lived, account_id) = (token.long_lived, token.account_id.clone());
+        if long_lived {
+            return Err(
+                "A long-lived token cannot open a chats session; use an OAuth access token",
+            );
+        }
+        let claims = self
+            .signer
+            .verify(access_token)
+            .map_err(|_| "Invalid user name or password")?;
+        if !claims.scopes.iter().any(|s| s == "chats") {
+            return Err("The token has no chats scope");
+        }
+        let session = ChatSession {
+            token: self.ids.hex(64),
+            account_id,
+            user_id: claims.sub.parse().unwrap_or(0),
+            expires_at: now + CHAT_SESSION_TTL,
+        };
+        self.chat_sessions.retain(|s| s.expires_at > now);
+        self.chat_sessions.push(session.clone());
+        Ok(session)
+    }
+
+    /// The live session of an `X-Auth-Token`.
+    pub fn chat_session(&self, token: &str, now: i64) -> Option<&ChatSession> {
+        self.chat_sessions
+            .iter()
+            .find(|s| s.token == token && s.expires_at > now)
     }
 
     /// `grant_type=authorization_code`: a code is good once, for 20 minutes.
