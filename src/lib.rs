@@ -7,6 +7,7 @@
 
 pub mod actions;
 pub mod admin;
+pub mod amojo_v1;
 pub mod browser;
 pub mod chats_api;
 pub mod clock;

@@ -509,3 +509,105 @@ async fn a_scope_connected_with_v1_gets_the_flat_deprecated_hook() {
     assert_eq!(body["msec_timestamp"], 1639660529000i64);
     assert!(body.get("message").is_none(), "v1 is flat");
 }
+
+/// `POST /ajax/v1/chats/session` with a bearer token.
+async fn v1_session(t: &common::rest::T, token: &str) -> common::Resp {
+    let auth = format!("Bearer {token}");
+    common::request(
+        &t.http,
+        "POST",
+        &format!("{}/ajax/v1/chats/session", t.base),
+        &[
+            ("Authorization", auth.as_str()),
+            ("X-Requested-With", "XMLHttpRequest"),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        "request%5Bchats%5D%5Bsession%5D%5Baction%5D=create".to_string(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn unofficial_v1_route_replies_as_the_manager() {
+    let (sb, integration) = setup("").await;
+    let t = common::rest::T::of(sb).await;
+    let (chat, _) = t.sb.client_says("chat-1", "m-1", "Hello", None).await;
+
+    // Long-lived tokens and strangers cannot open a session.
+    assert_eq!(v1_session(&t, &t.token).await.problem(401)["status"], 401);
+    v1_session(&t, "nope").await.problem(401);
+
+    let oauth = t.oauth().await;
+    let opened = v1_session(&t, oauth["access_token"].as_str().unwrap()).await;
+    assert_eq!(opened.status, 200, "{}", opened.text);
+    let session = &opened.json["response"]["chats"]["session"];
+    assert_eq!(session["account"]["id"], DEMO_ACCOUNT_AMOJO_ID);
+    let st = t.state().await;
+    assert_eq!(session["user"]["name"], st["account"]["users"][0]["name"]);
+    assert!(session["user"].get("avatar").is_some(), "{session}");
+    let session_token = session["access_token"].as_str().unwrap().to_string();
+
+    let send = |token: String, chat: String, body: String| {
+        let url = format!(
+            "{}/v1/chats/{DEMO_ACCOUNT_AMOJO_ID}/{chat}/messages",
+            t.base
+        );
+        let http = t.http.clone();
+        async move {
+            common::request(
+                &http,
+                "POST",
+                &url,
+                &[
+                    ("X-Auth-Token", token.as_str()),
+                    ("Content-Type", "application/x-www-form-urlencoded"),
+                ],
+                body,
+            )
+            .await
+        }
+    };
+    let chat_id = chat.to_string();
+    let form = "text=Hi%20from%20the%20bot&persona_name=Bot&crm_entity%5Bid%5D=1&silent=false&priority=low".to_string();
+    let sent = send(session_token.clone(), chat_id.clone(), form.clone()).await;
+    assert_eq!(sent.status, 200, "{}", sent.text);
+    let message_id = sent.json["id"].as_str().unwrap().to_string();
+
+    let hooks = integration.wait_for(1).await;
+    let hook = &hooks[0];
+    assert!(hook.signature_ok);
+    assert_eq!(hook.user_agent, "amoCRM amoJo/1.0");
+    assert_eq!(hook.content_type, "application/json");
+    let m = &hook.body["message"];
+    assert_eq!(m["sender"]["id"], manager_amojo(&st));
+    assert_eq!(m["message"]["id"], message_id.as_str());
+    assert_eq!(m["message"]["text"], "Hi from the bot");
+
+    let history =
+        t.sb.signed(
+            "GET",
+            &t.sb.scope_path(&format!("/chats/{chat_id}/history")),
+            "",
+        )
+        .await;
+    assert_eq!(history.status, 200, "{}", history.text);
+    assert!(history.text.contains(&message_id), "{}", history.text);
+
+    // Bad session, unknown chat, no text: refused in the amojo shape, nothing sent.
+    send("bad".into(), chat_id.clone(), form.clone())
+        .await
+        .amojo_error(401, "UNAUTHORIZED");
+    send(session_token.clone(), "nope".into(), form.clone())
+        .await
+        .amojo_error(404, "CHAT_NOT_FOUND");
+    send(session_token.clone(), chat_id.clone(), "silent=1".into())
+        .await
+        .amojo_error(400, "INVALID_REQUEST");
+    t.admin_post("/_sandbox/clock", &json!({"advance": 86_400}))
+        .await;
+    send(session_token, chat_id, form)
+        .await
+        .amojo_error(401, "UNAUTHORIZED");
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(integration.received.lock().unwrap().len(), 1);
+}

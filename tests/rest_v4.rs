@@ -130,6 +130,124 @@ async fn oauth_code_then_refresh_rotates_and_refuses_reuse() {
         .problem(401);
 }
 
+/// The claims of a JWT, read the way a client that does not verify reads them.
+fn claims_of(jwt: &str) -> (Value, Value) {
+    use base64::Engine;
+    let part = |i: usize| -> Value {
+        let raw = jwt.split('.').nth(i).expect("three parts");
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(raw)
+            .expect("base64url");
+        serde_json::from_slice(&bytes).expect("JSON")
+    };
+    (part(0), part(1))
+}
+
+#[tokio::test]
+async fn access_tokens_are_rs256_jwts_verified_by_the_sandbox_key() {
+    let t = T::start("").await;
+    let issued = t.oauth().await;
+    let access = issued["access_token"].as_str().unwrap().to_string();
+    let (header, claims) = claims_of(&access);
+    assert_eq!(header["typ"], "JWT");
+    assert_eq!(header["alg"], "RS256");
+    assert_eq!(header["jti"], claims["jti"]);
+    assert_eq!(claims["aud"], t.creds["client_id"]);
+    assert_eq!(claims["iat"], common::START_SECS);
+    assert_eq!(claims["nbf"], claims["iat"]);
+    assert_eq!(
+        claims["exp"].as_i64().unwrap(),
+        claims["iat"].as_i64().unwrap() + issued["expires_in"].as_i64().unwrap()
+    );
+    let account = t.get("/api/v4/account").await.hal().clone();
+    assert_eq!(claims["account_id"], account["id"]);
+    assert_eq!(
+        claims["sub"],
+        account["current_user_id"].as_i64().unwrap().to_string()
+    );
+    assert_eq!(claims["base_domain"], "kommo.com");
+    assert_eq!(claims["api_domain"], "api-c.kommo.com");
+    let scopes = claims["scopes"].as_array().unwrap();
+    for scope in ["crm", "notifications", "chats"] {
+        assert!(scopes.iter().any(|s| s == scope), "{claims}");
+    }
+
+    // Verified with the key the sandbox publishes.
+    let pem = t.admin_get("/_sandbox/oauth/public_key").await;
+    assert_eq!(pem.status, 200);
+    assert!(
+        pem.text.starts_with("-----BEGIN PUBLIC KEY-----"),
+        "{}",
+        pem.text
+    );
+    let key = jsonwebtoken::DecodingKey::from_rsa_pem(pem.text.as_bytes()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.validate_exp = false;
+    validation.set_audience(&[t.creds["client_id"].as_str().unwrap()]);
+    let verified = jsonwebtoken::decode::<Value>(&access, &key, &validation).unwrap();
+    assert_eq!(verified.claims, claims);
+
+    // The long-lived token of the credentials is one too, far from expiry.
+    let (_, long) = claims_of(&t.token);
+    assert_eq!(long["aud"], t.creds["client_id"]);
+    assert!(long["exp"].as_i64().unwrap() > common::START_SECS + 5 * 365 * 86_400);
+    jsonwebtoken::decode::<Value>(&t.token, &key, &validation).unwrap();
+
+    // Tampered: an altered payload under the old signature, or a bad signature.
+    let parts: Vec<&str> = access.split('.').collect();
+    let mut altered = claims.clone();
+    altered["account_id"] = json!(1);
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            altered.to_string()
+        ),
+        parts[2]
+    );
+    let bad_signature = format!("{}.{}.{}", parts[0], parts[1], &parts[2][4..]);
+    for token in [forged, bad_signature] {
+        assert_eq!(
+            t.send("GET", "/api/v4/account", Some(&token), None)
+                .await
+                .problem(401)["detail"],
+            "Invalid user name or password"
+        );
+    }
+
+    // Refresh gives a new JWT for the same subject.
+    let refresh = json!({"client_id": t.creds["client_id"], "client_secret": t.creds["client_secret"], "redirect_uri": "https://example.test/cb", "grant_type": "refresh_token", "refresh_token": issued["refresh_token"]});
+    t.admin_post("/_sandbox/clock", &json!({"advance": 60}))
+        .await;
+    let renewed = t
+        .send("POST", "/oauth2/access_token", None, Some(refresh))
+        .await;
+    assert_eq!(renewed.status, 200, "{}", renewed.text);
+    let fresh = renewed.json["access_token"].as_str().unwrap().to_string();
+    let (_, fresh_claims) = claims_of(&fresh);
+    assert_ne!(fresh_claims["jti"], claims["jti"]);
+    assert_eq!(fresh_claims["iat"], common::START_SECS + 60);
+    assert_eq!(fresh_claims["account_id"], claims["account_id"]);
+    jsonwebtoken::decode::<Value>(&fresh, &key, &validation).unwrap();
+    t.send("GET", "/api/v4/account", Some(&fresh), None)
+        .await
+        .hal();
+
+    // Expired on the sandbox clock.
+    let advanced = t
+        .admin_post("/_sandbox/clock", &json!({"advance": 86_400}))
+        .await;
+    assert_eq!(advanced.status, 200, "{}", advanced.text);
+    assert_eq!(
+        t.send("GET", "/api/v4/account", Some(&fresh), None)
+            .await
+            .problem(401)["detail"],
+        "Access token has expired"
+    );
+    t.get("/api/v4/account").await.hal();
+}
+
 #[tokio::test]
 async fn auth_code_expires_after_twenty_minutes() {
     let t = T::start("").await;

@@ -46,7 +46,7 @@ pub fn build(config: &Config) -> World {
 
 /// Every account gets a long-lived REST v4 token per integration that may connect.
 pub fn ensure_api_access(world: &mut World) {
-    let pairs: Vec<(String, String)> = world
+    let pairs: Vec<(String, auth::Subject)> = world
         .accounts
         .iter()
         .flat_map(|a| {
@@ -54,7 +54,7 @@ pub fn ensure_api_access(world: &mut World) {
                 .channels
                 .iter()
                 .filter(|c| c.may_connect(&a.amojo_id))
-                .map(|c| (c.integration_id.clone(), a.amojo_id.clone()))
+                .map(|c| (c.integration_id.clone(), auth::Subject::of(a)))
         })
         .collect();
     for (integration, account) in pairs {

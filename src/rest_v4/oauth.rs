@@ -1,7 +1,8 @@
 //! `POST /oauth2/access_token` (spec kommo-rest-v4.md §9): the
 //! `authorization_code` and `refresh_token` grants. Codes live 20 minutes,
 //! refresh tokens rotate and are single-use, access tokens last `expires_in`
-//! on the sandbox clock.
+//! on the sandbox clock. Access tokens are RS256 JWTs; `GET
+//! /_sandbox/oauth/public_key` serves the key that verifies them.
 
 use super::problem::{ApiResult, Problem};
 use super::Shared;
@@ -10,13 +11,21 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
 pub fn routes() -> Router<Arc<crate::Sandbox>> {
-    Router::new().route("/oauth2/access_token", post(access_token))
+    Router::new()
+        .route("/oauth2/access_token", post(access_token))
+        .route("/_sandbox/oauth/public_key", get(public_key))
+}
+
+/// The PEM (SPKI) of the key whose RS256 signature every access token carries.
+async fn public_key(State(sb): Shared) -> Response {
+    let pem = sb.world().auth.public_key_pem().to_string();
+    ([(header::CONTENT_TYPE, "application/x-pem-file")], pem).into_response()
 }
 
 /// JSON as Kommo documents it; form encoding as OAuth clients often send it.

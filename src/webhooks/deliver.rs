@@ -44,6 +44,9 @@ fn spawn_worker(sandbox: Arc<Sandbox>) -> UnboundedSender<ChatHook> {
     tx
 }
 
+/// The `User-Agent` of Kommo's chat webhooks.
+pub const USER_AGENT: &str = "amoCRM amoJo/1.0";
+
 fn client() -> &'static reqwest::Client {
     static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
     CLIENT.get_or_init(|| {
@@ -59,10 +62,8 @@ pub async fn send(sandbox: &Sandbox, hook: ChatHook) -> Attempt {
     let headers = vec![
         ("Content-Type".to_string(), "application/json".to_string()),
         ("X-Signature".to_string(), signature.clone()),
-        (
-            "User-Agent".to_string(),
-            format!("kommo-sandbox/{}", env!("CARGO_PKG_VERSION")),
-        ),
+        // What Kommo's amojo sends (spec kommo-extras.md §8).
+        ("User-Agent".to_string(), USER_AGENT.to_string()),
     ];
     let timeout = Duration::from_secs(sandbox.settings.webhook_timeout);
     let started = Instant::now();

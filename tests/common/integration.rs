@@ -22,6 +22,8 @@ pub struct Received {
     pub signature: String,
     pub body: Value,
     pub signature_ok: bool,
+    pub user_agent: String,
+    pub content_type: String,
 }
 
 /// A real HTTP server playing the integration: records and verifies hooks,
@@ -89,11 +91,14 @@ async fn hook(
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
-    let signature = headers
-        .get("x-signature")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let signature = header("x-signature");
     let signature_ok = signature == sign_webhook(&st.secret, &body);
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let scope = uri.path().rsplit('/').next().unwrap_or("").to_string();
@@ -102,6 +107,8 @@ async fn hook(
         signature,
         body: body.clone(),
         signature_ok,
+        user_agent: header("user-agent"),
+        content_type: header("content-type"),
     });
     if !signature_ok {
         return StatusCode::UNAUTHORIZED;

@@ -83,6 +83,24 @@ impl T {
         request(&self.http, method, &url, &headers, body).await
     }
 
+    /// Access and refresh token from the `authorization_code` grant, as the
+    /// OAuth flow gives them (the JSON of `POST /oauth2/access_token`).
+    pub async fn oauth(&self) -> Value {
+        let code = self
+            .admin_post(
+                &format!("/_sandbox/accounts/{}/oauth/code", self.account_id),
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(code.status, 200, "{}", code.text);
+        let body = serde_json::json!({"client_id": self.creds["client_id"], "client_secret": self.creds["client_secret"], "redirect_uri": "https://example.test/cb", "grant_type": "authorization_code", "code": code.json["code"]});
+        let resp = self
+            .send("POST", "/oauth2/access_token", None, Some(body))
+            .await;
+        assert_eq!(resp.status, 200, "{}", resp.text);
+        resp.json
+    }
+
     pub async fn get(&self, path: &str) -> Resp {
         self.send("GET", path, Some(self.token.as_str()), None)
             .await
