@@ -66,6 +66,140 @@ pub struct AccountConfig {
     pub sources: Vec<SourceConfig>,
     /// Salesbots that `/api/v4/bots` lists and runs.
     pub salesbots: Vec<SalesbotConfig>,
+    /// Custom fields of leads, contacts and companies, besides the predefined
+    /// PHONE and EMAIL of contacts and companies.
+    pub custom_fields: Vec<CustomFieldConfig>,
+}
+
+/// One custom field of the account (`/api/v4/{entity_type}/custom_fields`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "RawCustomField")]
+pub struct CustomFieldConfig {
+    pub id: Option<i64>,
+    /// `leads`, `contacts` or `companies`.
+    pub entity_type: String,
+    pub name: String,
+    /// Kommo's field type (`text`, `numeric`, `select`, `multiselect`, ...).
+    pub field_type: String,
+    /// The `field_code` writes may name the field by.
+    pub code: Option<String>,
+    pub sort: Option<i64>,
+    pub is_api_only: bool,
+    /// The choices of a `select`, `multiselect`, `radiobutton` or `multitext` field.
+    pub enums: Vec<EnumConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCustomField {
+    id: Option<i64>,
+    entity_type: EntityType,
+    name: String,
+    #[serde(rename = "type")]
+    field_type: FieldType,
+    code: Option<String>,
+    sort: Option<i64>,
+    #[serde(default)]
+    is_api_only: bool,
+    #[serde(default)]
+    enums: Vec<EnumConfig>,
+}
+
+impl TryFrom<RawCustomField> for CustomFieldConfig {
+    type Error = String;
+
+    fn try_from(r: RawCustomField) -> Result<Self, String> {
+        let with_enums = crate::domain::fields::has_enums(&r.field_type.0);
+        if with_enums && r.enums.is_empty() && r.field_type.0 != "multitext" {
+            return Err(format!(
+                "a `{}` field needs `enums`: the values to pick from, e.g. enums: [Small, Large]",
+                r.field_type.0
+            ));
+        }
+        if !with_enums && !r.enums.is_empty() {
+            return Err(format!(
+                "a `{}` field has no `enums`; only select, multiselect, radiobutton, multitext and category fields do",
+                r.field_type.0
+            ));
+        }
+        if r.name.trim().is_empty() {
+            return Err("`name` must not be empty".into());
+        }
+        let predefined = r.entity_type != EntityType::Leads;
+        if let Some(code) = r.code.as_deref().filter(|c| predefined && ["PHONE", "EMAIL"].contains(c)) {
+            return Err(format!("`code: {code}` is the predefined {code} field's; pick another code"));
+        }
+        Ok(CustomFieldConfig {
+            id: r.id,
+            entity_type: r.entity_type.as_str().into(),
+            name: r.name,
+            field_type: r.field_type.0,
+            code: r.code,
+            sort: r.sort,
+            is_api_only: r.is_api_only,
+            enums: r.enums,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum EntityType {
+    Leads,
+    Contacts,
+    Companies,
+}
+
+impl EntityType {
+    fn as_str(self) -> &'static str {
+        match self {
+            EntityType::Leads => "leads",
+            EntityType::Contacts => "contacts",
+            EntityType::Companies => "companies",
+        }
+    }
+}
+
+/// A Kommo field type, checked while parsing so a typo is reported at its place.
+#[derive(Debug, Clone)]
+struct FieldType(String);
+
+impl<'de> Deserialize<'de> for FieldType {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if crate::domain::fields::FIELD_TYPES.contains(&text.as_str()) {
+            return Ok(FieldType(text));
+        }
+        Err(serde::de::Error::custom(format!(
+            "`{text}` is not a Kommo field type; use one of {}",
+            crate::domain::fields::FIELD_TYPES.join(", ")
+        )))
+    }
+}
+
+/// A choice of an enum field: its value, or `{value, code}`.
+#[derive(Debug, Clone)]
+pub struct EnumConfig {
+    pub value: String,
+    pub code: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for EnumConfig {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Value(String),
+            Full { value: String, code: Option<String> },
+        }
+        match Raw::deserialize(d) {
+            Ok(Raw::Value(value)) => Ok(EnumConfig { value, code: None }),
+            Ok(Raw::Full { value, code }) => Ok(EnumConfig { value, code }),
+            Err(_) => Err(serde::de::Error::custom(
+                "an enum is a value (`Small`) or `{value: Small, code: S}`",
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -348,6 +482,37 @@ mod tests {
         assert_eq!((err.line, err.column), (2, 9), "{err}");
         assert!(err.message.contains("channels[0].id"), "{err}");
         assert!(err.to_string().contains("is not a UUID"));
+    }
+
+    #[test]
+    fn custom_fields_are_checked_where_written() {
+        let ok = Config::parse(
+            "accounts:\n  - custom_fields:\n      - {entity_type: leads, name: Size, type: select, code: SIZE, enums: [S, {value: L, code: BIG}]}\n",
+            "c.yaml",
+        )
+        .unwrap();
+        let f = &ok.accounts[0].custom_fields[0];
+        assert_eq!((f.field_type.as_str(), f.enums[1].code.as_deref()), ("select", Some("BIG")));
+        let bad_type = Config::parse(
+            "accounts:\n  - custom_fields:\n      - entity_type: leads\n        name: Size\n        type: dropdown\n",
+            "c.yaml",
+        )
+        .unwrap_err();
+        assert_eq!(bad_type.line, 5, "{bad_type}");
+        assert!(bad_type.message.contains("not a Kommo field type"), "{bad_type}");
+        let bad_entity = Config::parse(
+            "accounts:\n  - custom_fields:\n      - {entity_type: deals, name: X, type: text}\n",
+            "c.yaml",
+        )
+        .unwrap_err();
+        assert!(bad_entity.message.contains("unknown variant"), "{bad_entity}");
+        let no_enums = Config::parse(
+            "accounts:\n  - custom_fields:\n      - {entity_type: leads, name: X, type: select}\n",
+            "c.yaml",
+        )
+        .unwrap_err();
+        assert_eq!(no_enums.line, 3, "{no_enums}");
+        assert!(no_enums.message.contains("needs `enums`"), "{no_enums}");
     }
 
     #[test]

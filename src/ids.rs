@@ -1,21 +1,113 @@
 //! Seeded identifiers: the same seed gives the same UUIDs and numbers on every
-//! machine, so snapshots stay stable.
+//! machine, so snapshots stay stable. Numeric ids of CRM entities come from
+//! sequences shared by the whole sandbox, one per kind, as Kommo's ids are
+//! global rather than per account.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+/// What a numeric id numbers; each kind has its own sandbox-wide sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Contact,
+    Lead,
+    Company,
+    Talk,
+    Source,
+    /// Custom field definitions.
+    Field,
+    /// Values of enum custom fields (select, multiselect, multitext kinds).
+    Enum,
+    /// Everything else: templates, reviews, webhooks, chat links, notifications.
+    Other,
+}
+
+impl Kind {
+    const ALL: [Kind; 8] = [
+        Kind::Contact,
+        Kind::Lead,
+        Kind::Company,
+        Kind::Talk,
+        Kind::Source,
+        Kind::Field,
+        Kind::Enum,
+        Kind::Other,
+    ];
+
+    /// The first id of the kind's sequence.
+    fn first(self) -> i64 {
+        match self {
+            Kind::Lead => 10_000_001,
+            Kind::Contact => 20_000_001,
+            Kind::Company => 25_000_001,
+            Kind::Talk => 101,
+            Kind::Source => 1001,
+            Kind::Field => 501,
+            Kind::Enum => 9001,
+            Kind::Other => 1_000_001,
+        }
+    }
+
+    fn index(self) -> usize {
+        Kind::ALL.iter().position(|k| *k == self).expect("listed")
+    }
+}
+
+/// The sandbox's id sequences. Ids are drawn under the world's lock, so the
+/// order (and hence every id) is the same on every run of the same calls.
+#[derive(Debug)]
+pub struct Sequences {
+    next: [AtomicI64; 8],
+}
+
+impl Sequences {
+    /// Every kind at its own first id.
+    pub fn new() -> Sequences {
+        Sequences {
+            next: Kind::ALL.map(|k| AtomicI64::new(k.first())),
+        }
+    }
+
+    /// Every kind from `first` (a private stream, not the sandbox's).
+    fn starting_at(first: i64) -> Sequences {
+        Sequences {
+            next: Kind::ALL.map(|_| AtomicI64::new(first)),
+        }
+    }
+
+    pub fn next(&self, kind: Kind) -> i64 {
+        self.next[kind.index()].fetch_add(1, Ordering::SeqCst)
+    }
+}
+
+impl Default for Sequences {
+    fn default() -> Self {
+        Sequences::new()
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Ids {
     rng: ChaCha8Rng,
-    next_number: i64,
+    sequences: Arc<Sequences>,
 }
 
 impl Ids {
-    /// `first_number` is where the numeric ids (contacts, leads, talks...) start.
+    /// A private stream: `first_number` is where its numbers start.
     pub fn new(seed: u64, first_number: i64) -> Self {
         Ids {
             rng: ChaCha8Rng::seed_from_u64(seed),
-            next_number: first_number,
+            sequences: Arc::new(Sequences::starting_at(first_number)),
+        }
+    }
+
+    /// Own random draws, numbers from the sandbox-wide `sequences`.
+    pub fn shared(seed: u64, sequences: Arc<Sequences>) -> Self {
+        Ids {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            sequences,
         }
     }
 
@@ -38,10 +130,14 @@ impl Ids {
         out
     }
 
+    /// The next id of `kind`.
+    pub fn next(&mut self, kind: Kind) -> i64 {
+        self.sequences.next(kind)
+    }
+
+    /// The next id of a kind with no sequence of its own.
     pub fn number(&mut self) -> i64 {
-        let n = self.next_number;
-        self.next_number += 1;
-        n
+        self.next(Kind::Other)
     }
 
     pub fn rng(&mut self) -> &mut ChaCha8Rng {
@@ -73,5 +169,16 @@ mod tests {
         assert_eq!(a.number(), 101);
         assert_eq!(a.hex(40).len(), 40);
         assert_ne!(derive_seed(1, "a"), derive_seed(1, "b"));
+    }
+
+    #[test]
+    fn shared_sequences_number_across_streams() {
+        let seq = Arc::new(Sequences::new());
+        let mut a = Ids::shared(1, seq.clone());
+        let mut b = Ids::shared(2, seq);
+        assert_eq!(a.next(Kind::Lead), 10_000_001);
+        assert_eq!(b.next(Kind::Lead), 10_000_002);
+        assert_eq!(b.next(Kind::Contact), 20_000_001);
+        assert_ne!(a.uuid(), b.uuid());
     }
 }

@@ -115,7 +115,7 @@ fn contact_for_phone(world: &mut World, account_id: &str, phone: &str, now: i64)
     {
         return c.id;
     }
-    let id = account.ids.number();
+    let id = account.ids.next(crate::ids::Kind::Contact);
     let responsible = account.users.first().map(|u| u.id).unwrap_or(0);
     account.contacts.push(Contact {
         name: phone.to_string(),

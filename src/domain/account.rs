@@ -1,7 +1,8 @@
 //! Accounts and what belongs to them: users, pipelines, sources, and the CRM
 //! records that chats create.
 
-use super::crm::{Contact, IncomingLead, Lead, Notification, Talk};
+use super::crm::{Company, Contact, IncomingLead, Lead, Notification, Talk};
+use super::fields::CustomField;
 use crate::ids::Ids;
 use serde::Serialize;
 
@@ -11,10 +12,15 @@ pub struct Account {
     pub amojo_id: String,
     pub name: String,
     pub subdomain: String,
+    /// The account's UUID (`uuid` of `GET /api/v4/account`).
+    pub uuid: String,
+    pub created_at: i64,
     pub users: Vec<User>,
     pub pipelines: Vec<Pipeline>,
     pub sources: Vec<Source>,
     pub contacts: Vec<Contact>,
+    pub companies: Vec<Company>,
+    pub custom_fields: Vec<CustomField>,
     pub leads: Vec<Lead>,
     pub incoming_leads: Vec<IncomingLead>,
     pub talks: Vec<Talk>,
@@ -68,6 +74,20 @@ pub struct Source {
 }
 
 impl Account {
+    /// The fields of `entity_type` (`leads`, `contacts`, `companies`).
+    pub fn fields_of(&self, entity_type: &str) -> impl Iterator<Item = &CustomField> {
+        let entity_type = entity_type.to_string();
+        self.custom_fields
+            .iter()
+            .filter(move |f| f.entity_type == entity_type)
+    }
+
+    /// The field of `entity_type` with this code (`PHONE`, `EMAIL`, ...).
+    pub fn field_by_code(&self, entity_type: &str, code: &str) -> Option<&CustomField> {
+        self.fields_of(entity_type)
+            .find(|f| f.code.as_deref() == Some(code))
+    }
+
     pub fn main_pipeline(&self) -> &Pipeline {
         self.pipelines
             .iter()

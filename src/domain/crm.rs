@@ -19,6 +19,10 @@ pub struct Contact {
     pub updated_at: i64,
     /// Chats (sandbox UUIDs) linked to this contact.
     pub chat_ids: Vec<String>,
+    /// The company the contact works for (Kommo links a contact to one).
+    pub company_id: Option<i64>,
+    /// Values of the account's other contact fields.
+    pub fields: Vec<StoredField>,
 }
 
 impl Contact {
@@ -37,6 +41,8 @@ impl Contact {
             created_at: now,
             updated_at: now,
             chat_ids: vec![],
+            company_id: None,
+            fields: vec![],
         }
     }
 
@@ -80,9 +86,52 @@ pub struct Lead {
     pub pipeline_id: i64,
     pub responsible_user_id: i64,
     pub contact_ids: Vec<i64>,
+    /// A lead belongs to at most one company.
+    pub company_id: Option<i64>,
     pub source_id: Option<i64>,
+    pub fields: Vec<StoredField>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl Lead {
+    /// A lead named `Lead #<id>` in `status_id` of `pipeline_id`, with no
+    /// contacts, as `responsible_user_id` gets it at `now`.
+    pub fn new(id: i64, pipeline_id: i64, status_id: i64, responsible_user_id: i64, now: i64) -> Lead {
+        Lead {
+            id,
+            name: format!("Lead #{id}"),
+            price: 0,
+            status_id,
+            pipeline_id,
+            responsible_user_id,
+            contact_ids: vec![],
+            company_id: None,
+            source_id: None,
+            fields: vec![],
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Company {
+    pub id: i64,
+    pub name: String,
+    pub responsible_user_id: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Values of the account's company fields (PHONE and EMAIL among them).
+    pub fields: Vec<StoredField>,
+}
+
+/// The values an entity holds for one custom field, as the API shows them
+/// (`{"value": ...}`, with `enum_id`/`enum_code` for fields with enums).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredField {
+    pub field_id: i64,
+    pub values: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize)]

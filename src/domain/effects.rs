@@ -196,7 +196,7 @@ fn incoming_lead_events(account: &Account, talk_id: i64, now: i64) -> Vec<Accoun
 }
 
 fn create_contact(account: &mut Account, client: &Participant, chat_id: &str, now: i64) -> i64 {
-    let id = account.ids.number();
+    let id = account.ids.next(crate::ids::Kind::Contact);
     let mut parts = client.name.splitn(2, ' ');
     let first_name = parts.next().unwrap_or("").to_string();
     let last_name = parts.next().unwrap_or("").to_string();
@@ -228,18 +228,17 @@ fn open_incoming_lead(
         .resolve_source(&channel.integration_id, source_ext)
         .cloned();
     let pipeline = account.pipeline_for(source.as_ref()).clone();
-    let lead_id = account.ids.number();
+    let lead_id = account.ids.next(crate::ids::Kind::Lead);
     account.leads.push(Lead {
-        id: lead_id,
-        name: format!("Lead #{lead_id}"),
-        price: 0,
-        status_id: pipeline.incoming_status_id,
-        pipeline_id: pipeline.id,
-        responsible_user_id: account.users[0].id,
         contact_ids: vec![contact_id],
         source_id: source.as_ref().map(|s| s.id),
-        created_at: now,
-        updated_at: now,
+        ..Lead::new(
+            lead_id,
+            pipeline.id,
+            pipeline.incoming_status_id,
+            account.users[0].id,
+            now,
+        )
     });
     let uid = account.ids.hex(40);
     let source_name = source
@@ -269,7 +268,7 @@ fn open_incoming_lead(
         service: channel.code.clone(),
         last_message_text: text,
     });
-    let talk_id = account.ids.number();
+    let talk_id = account.ids.next(crate::ids::Kind::Talk);
     account.talks.push(Talk {
         talk_id,
         chat_id: chat_id.to_string(),

@@ -10,6 +10,7 @@ pub mod conditions;
 pub mod conversation;
 pub mod crm;
 pub mod effects;
+pub mod fields;
 pub mod online_chat;
 pub mod outbox;
 pub mod rate_limit;
@@ -23,7 +24,7 @@ pub use channel::{Bot, Channel, Features, Scope};
 pub use conversation::{
     Conversation, Direction, Message, Participant, ParticipantKind, Reaction, StatusChange,
 };
-pub use crm::{Contact, FieldValue, IncomingLead, Lead, Notification, Talk};
+pub use crm::{Company, Contact, FieldValue, IncomingLead, Lead, Notification, StoredField, Talk};
 pub use outbox::{AccountEvent, ChatHook, Outbound};
 pub use template::{Salesbot, Template};
 pub use webhooks::{BotRun, ChatLink, HookRetry, Webhook};
@@ -46,6 +47,8 @@ pub struct World {
     pub rate_limits: rate_limit::RateLimits,
     /// Account webhook retries, due on the sandbox clock.
     pub hook_retries: Vec<HookRetry>,
+    /// Numeric id sequences shared by every account (Kommo's ids are global).
+    pub sequences: std::sync::Arc<crate::ids::Sequences>,
 }
 
 impl World {

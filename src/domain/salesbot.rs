@@ -263,16 +263,10 @@ mod tests {
             ..Contact::new(1, user, 0)
         });
         a.leads.push(Lead {
-            id: 2,
             name: "L".into(),
             price: 150,
-            status_id: 0,
-            pipeline_id: 0,
-            responsible_user_id: user,
             contact_ids: vec![1],
-            source_id: None,
-            created_at: 0,
-            updated_at: 0,
+            ..Lead::new(2, 0, 0, user, 0)
         });
         a.salesbots.push(Salesbot {
             id: 7,

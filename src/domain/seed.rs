@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::config::{self, AccountConfig, ChannelConfig};
-use crate::ids::{derive_seed, Ids};
+use crate::ids::{derive_seed, Ids, Kind};
 use fake::faker::internet::en::SafeEmail;
 use fake::faker::name::en::{FirstName, LastName};
 use fake::Fake;
@@ -20,6 +20,7 @@ pub fn build(config: &Config) -> World {
         auth: auth::Auth::new(config.seed),
         rate_limits: Default::default(),
         hook_retries: vec![],
+        sequences: Default::default(),
     };
     let channels: Vec<ChannelConfig> = if config.channels.is_empty() {
         vec![ChannelConfig::default()]
@@ -129,8 +130,10 @@ fn account_from(world: &World, seed: u64, index: usize, a: &AccountConfig, owner
         }
     });
     let id = a.id.unwrap_or(30_000_001 + index as i64);
-    let mut ids = Ids::new(derive_seed(seed, &amojo_id), 1001);
+    let mut ids = Ids::shared(derive_seed(seed, &amojo_id), world.sequences.clone());
     let users = users_from(&mut ids, a);
+    let uuid = Ids::new(derive_seed(seed, &format!("uuid-{amojo_id}")), 0).uuid();
+    let custom_fields = super::fields::build(&mut ids, &a.custom_fields);
     let pipelines = pipelines_from(a);
     let main = pipelines
         .iter()
@@ -141,7 +144,7 @@ fn account_from(world: &World, seed: u64, index: usize, a: &AccountConfig, owner
         .sources
         .iter()
         .map(|s| Source {
-            id: s.id.unwrap_or_else(|| ids.number()),
+            id: s.id.unwrap_or_else(|| ids.next(Kind::Source)),
             name: s.name.clone().unwrap_or_else(|| s.external_id.clone()),
             external_id: s.external_id.clone(),
             pipeline_id: s.pipeline_id.unwrap_or(main),
@@ -167,10 +170,15 @@ fn account_from(world: &World, seed: u64, index: usize, a: &AccountConfig, owner
             }
         }),
         amojo_id,
+        uuid,
+        // Accounts were made a day apart, the first on 2020-01-01.
+        created_at: 1_577_836_800 + 86_400 * index as i64,
         users,
         pipelines,
         sources,
         contacts: vec![],
+        companies: vec![],
+        custom_fields,
         leads: vec![],
         incoming_leads: vec![],
         talks: vec![],

@@ -3,6 +3,7 @@
 
 use super::custom_fields;
 pub use super::custom_fields::Written;
+use crate::ids::Kind;
 use super::hal::{body, items, links, no_content, ok, paged, request_id, sort_by};
 use super::problem::{ApiResult, FieldError, Problem};
 use super::{account_mut_of, account_of, path_id, Api, Shared};
@@ -27,19 +28,41 @@ pub fn routes() -> Router<Arc<crate::Sandbox>> {
         .route("/api/v4/contacts/{id}", get(one).patch(update_one))
 }
 
-pub fn view(api: &Api, a: &Account, c: &Contact) -> Value {
-    let mut embedded = json!({"tags": [], "companies": []});
-    if api.query.has_with("leads") {
-        let leads: Vec<Value> = a.leads.iter().filter(|l| l.contact_ids.contains(&c.id)).map(|l| json!({"id": l.id, "_links": links(&api.base, &format!("/api/v4/leads/{}", l.id))})).collect();
-        embedded["leads"] = json!(leads);
-    }
+/// `[{"id", "_links"}]` of entities of `kind` (`leads`, `contacts`, `companies`).
+pub fn refs(api: &Api, kind: &str, ids: impl IntoIterator<Item = i64>) -> Value {
+    let list: Vec<Value> = ids
+        .into_iter()
+        .map(|id| json!({"id": id, "_links": links(&api.base, &format!("/api/v4/{kind}/{id}"))}))
+        .collect();
+    Value::Array(list)
+}
+
+/// The fields every contact, company and lead shows alike.
+pub fn common_view(api: &Api, a: &Account, kind: &str, id: i64, times: (i64, i64), embedded: Value) -> Value {
     json!({
-        "id": c.id, "name": c.name, "first_name": c.first_name, "last_name": c.last_name,
-        "responsible_user_id": c.responsible_user_id, "group_id": 0, "created_by": 0, "updated_by": 0,
-        "created_at": c.created_at, "updated_at": c.updated_at, "closest_task_at": null, "is_deleted": false,
-        "custom_fields_values": custom_fields::values(c), "account_id": a.id,
-        "_links": links(&api.base, &format!("/api/v4/contacts/{}", c.id)), "_embedded": embedded,
+        "id": id, "group_id": 0, "created_by": 0, "updated_by": 0, "created_at": times.0, "updated_at": times.1,
+        "closest_task_at": null, "is_deleted": false, "account_id": a.id,
+        "_links": links(&api.base, &format!("/api/v4/{kind}/{id}")), "_embedded": embedded,
     })
+}
+
+pub fn view(api: &Api, a: &Account, c: &Contact) -> Value {
+    let mut embedded = json!({"tags": [], "companies": refs(api, "companies", c.company_id)});
+    if api.query.has_with("leads") {
+        let leads = a.leads.iter().filter(|l| l.contact_ids.contains(&c.id)).map(|l| l.id);
+        embedded["leads"] = refs(api, "leads", leads);
+    }
+    let mut v = common_view(api, a, "contacts", c.id, (c.created_at, c.updated_at), embedded);
+    for (key, value) in [
+        ("name", json!(c.name)),
+        ("first_name", json!(c.first_name)),
+        ("last_name", json!(c.last_name)),
+        ("responsible_user_id", json!(c.responsible_user_id)),
+        ("custom_fields_values", custom_fields::contact_values(a, c)),
+    ] {
+        v[key] = value;
+    }
+    v
 }
 
 /// Contacts of an incoming lead stay out of lists until it is accepted (spec §3.1).
@@ -106,8 +129,9 @@ async fn one(
         .unwrap_or_else(no_content))
 }
 
-/// Field checks for a create or update; returns the custom fields it writes.
-pub(super) fn check(a: &Account, item: &Value) -> Result<Written, Vec<FieldError>> {
+/// Field checks of a contact or company (`entity`) create or update;
+/// returns the custom fields it writes.
+pub(super) fn check(a: &Account, entity: &str, item: &Value) -> Result<Written, Vec<FieldError>> {
     let mut e = vec![];
     for key in ["name", "first_name", "last_name"] {
         if !matches!(item[key], Value::Null | Value::String(_)) {
@@ -132,7 +156,7 @@ pub(super) fn check(a: &Account, item: &Value) -> Result<Written, Vec<FieldError
     }
     let written = match item.get("custom_fields_values") {
         None | Some(Value::Null) => Written::default(),
-        Some(list) => custom_fields::read(list).unwrap_or_else(|errs| {
+        Some(list) => custom_fields::read(a, entity, list).unwrap_or_else(|errs| {
             e.extend(errs);
             Written::default()
         }),
@@ -164,33 +188,33 @@ fn apply(c: &mut Contact, item: &Value, w: Written, now: i64) {
     if let Some(u) = item["responsible_user_id"].as_i64() {
         c.responsible_user_id = u;
     }
-    if let Some(phones) = w.phones {
-        c.phones = phones;
-    }
-    if let Some(emails) = w.emails {
-        c.emails = emails;
-    }
+    w.apply_to_contact(c);
     c.updated_at = now;
 }
 
-fn checked(a: &Account, list: &[Value], need_id: bool) -> ApiResult<Vec<Written>> {
+/// Checks every item of a batch with `check`; on update (`missing` set)
+/// each needs the `id` of an existing entity, else `missing` is its error.
+/// Any error refuses the whole batch, by `request_id`.
+pub(super) fn checked<W>(
+    list: &[Value],
+    check: impl Fn(&Value) -> Result<W, Vec<FieldError>>,
+    missing: Option<(&'static str, &dyn Fn(i64) -> bool)>,
+) -> ApiResult<Vec<W>> {
     let mut errors = vec![];
     let mut out = vec![];
     for (i, item) in list.iter().enumerate() {
-        let mut result = check(a, item);
-        if need_id
-            && !item["id"]
-                .as_i64()
-                .is_some_and(|id| a.contacts.iter().any(|c| c.id == id))
-        {
-            let missing = FieldError::new("NotFound", "id", "Contact not found");
-            result = match result {
-                Ok(_) => Err(vec![missing]),
-                Err(mut e) => {
-                    e.push(missing);
-                    Err(e)
-                }
-            };
+        let mut result = check(item);
+        if let Some((detail, exists)) = missing {
+            if !item["id"].as_i64().is_some_and(exists) {
+                let e = FieldError::new("NotFound", "id", detail);
+                result = match result {
+                    Ok(_) => Err(vec![e]),
+                    Err(mut errs) => {
+                        errs.push(e);
+                        Err(errs)
+                    }
+                };
+            }
         }
         match result {
             Ok(w) => out.push(w),
@@ -204,9 +228,44 @@ fn checked(a: &Account, list: &[Value], need_id: bool) -> ApiResult<Vec<Written>
     }
 }
 
+fn contacts_checked(a: &Account, list: &[Value], updating: bool) -> ApiResult<Vec<Written>> {
+    let exists = |id: i64| a.contacts.iter().any(|c| c.id == id);
+    checked(
+        list,
+        |item| check(a, "contacts", item),
+        updating.then_some(("Contact not found", &exists as &dyn Fn(i64) -> bool)),
+    )
+}
+
+/// The body of `PATCH /{entity}/{id}` as a one-item batch: an object, for
+/// an entity that `exists` (else 404 "<what> <id> not found").
+pub(super) fn single(bytes: &[u8], id: &str, what: &str, exists: impl Fn(i64) -> bool) -> ApiResult<Vec<Value>> {
+    let id = path_id(id)?;
+    let mut item = body(bytes)?;
+    if !item.is_object() {
+        return Err(Problem::invalid(
+            "InvalidType",
+            "",
+            "This value should be of type object.",
+        ));
+    }
+    if !exists(id) {
+        return Err(Problem::not_found(format!("{what} {id} not found")));
+    }
+    item["id"] = json!(id);
+    Ok(vec![item])
+}
+
+/// The one item of a batch answer, without its `request_id`.
+pub(super) fn only(mut out: Vec<Value>) -> Value {
+    let mut one = out.remove(0);
+    one.as_object_mut().expect("object").remove("request_id");
+    one
+}
+
 /// Creates a checked contact; returns its id and the `add_contact` event.
 pub(super) fn add(a: &mut Account, item: &Value, w: Written, now: i64) -> (i64, AccountEvent) {
-    let mut c = Contact::new(a.ids.number(), a.users[0].id, now);
+    let mut c = Contact::new(a.ids.next(Kind::Contact), a.users[0].id, now);
     apply(&mut c, item, w, now);
     let event = contact_event(a, &c, "add", now);
     let id = c.id;
@@ -234,7 +293,7 @@ async fn create(
     let list = items(&bytes, BATCH_LIMIT)?;
     let mut world = sb.world();
     let a = account_mut_of(&mut world, &api)?;
-    let written = checked(a, &list, false)?;
+    let written = contacts_checked(a, &list, false)?;
     let mut out = vec![];
     let mut events = vec![];
     for (i, (item, w)) in list.iter().zip(written).enumerate() {
@@ -250,7 +309,7 @@ async fn create(
 
 fn update(world: &mut crate::domain::World, api: &Api, list: &[Value]) -> ApiResult<Vec<Value>> {
     let a = account_mut_of(world, api)?;
-    let written = checked(a, list, true)?;
+    let written = contacts_checked(a, list, true)?;
     let mut out = vec![];
     let mut events = vec![];
     for (i, (item, w)) in list.iter().zip(written).enumerate() {
@@ -283,25 +342,8 @@ async fn update_one(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult<Response> {
-    let id = path_id(&id)?;
-    let mut item = body(&bytes)?;
-    if !item.is_object() {
-        return Err(Problem::invalid(
-            "InvalidType",
-            "",
-            "This value should be of type object.",
-        ));
-    }
-    if sb
-        .world()
-        .account(&api.account_id)
-        .is_some_and(|a| a.contacts.iter().all(|c| c.id != id))
-    {
-        return Err(Problem::not_found(format!("Contact {id} not found")));
-    }
-    item["id"] = json!(id);
-    let mut out = update(&mut sb.world(), &api, &[item])?;
-    let mut one = out.remove(0);
-    one.as_object_mut().expect("object").remove("request_id");
-    Ok(ok(one))
+    let mut world = sb.world();
+    let a = account_of(&world, &api)?;
+    let item = single(&bytes, &id, "Contact", |id| a.contacts.iter().any(|c| c.id == id))?;
+    Ok(ok(only(update(&mut world, &api, &item)?)))
 }

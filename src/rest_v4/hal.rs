@@ -2,6 +2,7 @@
 //! absolute `_links`, 204 for empty results, `page`/`limit`, `with=`,
 //! `filter[...]` in both scalar and `[]` forms, batch bodies with `request_id`.
 
+use super::php_query::{self, Node};
 use super::problem::{ApiResult, Problem};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -29,45 +30,47 @@ pub fn links(base: &str, path: &str) -> Value {
     json!({"self": {"href": format!("{base}{path}")}})
 }
 
-/// The query string, decoded, with PHP-style keys kept as written.
-#[derive(Debug, Clone, Default)]
+/// The query string, read into a tree with PHP's rules (see [`php_query`]).
+#[derive(Debug, Clone)]
 pub struct Query {
     pub raw: String,
-    pairs: Vec<(String, String)>,
+    tree: Node,
+}
+
+impl Default for Query {
+    fn default() -> Self {
+        Query::parse("")
+    }
 }
 
 impl Query {
     pub fn parse(raw: &str) -> Query {
         Query {
             raw: raw.to_string(),
-            pairs: url::form_urlencoded::parse(raw.as_bytes())
-                .into_owned()
-                .collect(),
+            tree: php_query::parse(raw),
         }
     }
 
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+    /// The node a key names, written as in a query (`filter[id]`).
+    pub fn node(&self, key: &str) -> Option<&Node> {
+        self.tree.at(&php_query::key_path(key)?)
     }
 
-    /// Every value of `key`, written `key=a`, `key[]=a` or `key[0]=a` (values
-    /// are not split on commas: an `external_id` may contain one).
+    /// The string value of `key`; none when absent or a list.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.node(key).and_then(Node::as_str)
+    }
+
+    /// Every non-empty value of `key`: `key=a` gives one, `key[]=a&key[]=b`
+    /// (or `key[0]=a`) a list. Values are not split on commas: an
+    /// `external_id` may contain one.
     pub fn list(&self, key: &str) -> Vec<String> {
-        self.pairs
-            .iter()
-            .filter(|(k, _)| {
-                k == key
-                    || k.strip_prefix(key).is_some_and(|rest| {
-                        rest.starts_with('[')
-                            && rest.ends_with(']')
-                            && rest[1..rest.len() - 1].chars().all(|c| c.is_ascii_digit())
-                    })
-            })
-            .map(|(_, v)| v.clone())
+        self.node(key)
+            .map(|n| n.strings())
+            .unwrap_or_default()
+            .into_iter()
             .filter(|v| !v.is_empty())
+            .map(String::from)
             .collect()
     }
 
@@ -94,24 +97,26 @@ impl Query {
 
     /// `order[<field>]=asc|desc` for one of `fields`; anything else is a 400.
     pub fn order(&self, fields: &[&str]) -> ApiResult<Option<(String, bool)>> {
-        let Some((key, dir)) = self.pairs.iter().find(|(k, _)| k.starts_with("order[")) else {
+        let Some(order) = self.tree.get("order") else {
             return Ok(None);
         };
-        let field = key.trim_start_matches("order[").trim_end_matches(']');
-        let bad = || {
+        let bad = |field: &str| {
             Problem::invalid(
                 "NotSupportedChoice",
                 &format!("order.{field}"),
                 "The value you selected is not a valid choice.",
             )
         };
-        if !fields.contains(&field) {
-            return Err(bad());
+        let Some((field, dir)) = order.entries().first() else {
+            return Err(bad(""));
+        };
+        if !fields.contains(&field.as_str()) {
+            return Err(bad(field));
         }
         match dir.as_str() {
-            "asc" => Ok(Some((field.to_string(), false))),
-            "desc" => Ok(Some((field.to_string(), true))),
-            _ => Err(bad()),
+            Some("asc") => Ok(Some((field.to_string(), false))),
+            Some("desc") => Ok(Some((field.to_string(), true))),
+            _ => Err(bad(field)),
         }
     }
 
@@ -270,9 +275,11 @@ mod tests {
 
     #[test]
     fn filters_in_both_forms() {
-        let q = Query::parse("filter%5Bexternal_id%5D%5B%5D=a&filter[external_id][]=b&chat_id=c&chat_id[0]=d&with=leads,source_id");
+        let q = Query::parse("filter%5Bexternal_id%5D%5B%5D=a&filter[external_id][]=b&chat_id[0]=c&chat_id[1]=d&with=leads,source_id&filter[id]=1&filter[id]=2");
         assert_eq!(q.filter("external_id"), ["a", "b"]);
         assert_eq!(q.list("chat_id"), ["c", "d"]);
+        assert_eq!(q.filter_ids("id").unwrap(), [2], "a repeated plain key keeps the last");
+        assert_eq!(Query::parse("chat_id=c").list("chat_id"), ["c"]);
         assert!(q.has_with("source_id"));
         assert_eq!(Query::parse("filter[uid]=x").filter("uid"), ["x"]);
     }

@@ -2,7 +2,7 @@
 //! update; `with=contacts,source_id,source`; `_embedded.source.external_id`
 //! on create puts the lead in that source's pipeline.
 
-use super::hal::{body, items, links, no_content, ok, paged, request_id, sort_by};
+use super::hal::{items, links, no_content, ok, paged, request_id, sort_by};
 use super::problem::{ApiResult, FieldError, Problem};
 use super::{account_mut_of, account_of, path_id, Api, Shared};
 use crate::domain::effects::event;
@@ -31,7 +31,7 @@ pub fn link(api: &Api, id: i64) -> Value {
 }
 
 pub fn view(api: &Api, a: &Account, l: &Lead) -> Value {
-    let mut embedded = json!({"tags": [], "companies": []});
+    let mut embedded = json!({"tags": [], "companies": super::contacts::refs(api, "companies", l.company_id)});
     if api.query.has_with("contacts") {
         let contacts: Vec<Value> = l.contact_ids.iter().enumerate().map(|(i, id)| json!({"id": id, "is_main": i == 0, "_links": links(&api.base, &format!("/api/v4/contacts/{id}"))})).collect();
         embedded["contacts"] = json!(contacts);
@@ -49,7 +49,7 @@ pub fn view(api: &Api, a: &Account, l: &Lead) -> Value {
         "id": l.id, "name": l.name, "price": l.price, "responsible_user_id": l.responsible_user_id, "group_id": 0,
         "status_id": l.status_id, "pipeline_id": l.pipeline_id, "loss_reason_id": null, "created_by": 0, "updated_by": 0,
         "created_at": l.created_at, "updated_at": l.updated_at, "closed_at": if closed { json!(l.updated_at) } else { Value::Null },
-        "closest_task_at": null, "is_deleted": false, "custom_fields_values": null, "score": null, "account_id": a.id,
+        "closest_task_at": null, "is_deleted": false, "custom_fields_values": super::custom_fields::view(a, "leads", &l.fields), "score": null, "account_id": a.id,
         "_links": links(&api.base, &format!("/api/v4/leads/{}", l.id)), "_embedded": embedded,
     });
     if api.query.has_with("source_id") {
@@ -120,6 +120,9 @@ pub(super) struct Plan {
     status_id: Option<i64>,
     source_id: Option<i64>,
     pub contacts: Option<Vec<i64>>,
+    /// `_embedded.companies` given: the company, or none to unlink.
+    company: Option<Option<i64>>,
+    fields: super::custom_fields::Written,
 }
 
 pub(super) fn check(
@@ -214,6 +217,27 @@ pub(super) fn check(
         }
         ids.into_iter().flatten().collect()
     });
+    let company = item["_embedded"].get("companies").map(|list| {
+        let first = list.as_array().and_then(|l| l.first());
+        let id = first.map(|c| c["id"].as_i64());
+        if let Some(id) = id {
+            if !id.is_some_and(|id| a.companies.iter().any(|c| c.id == id)) {
+                e.push(FieldError::new(
+                    "NotFound",
+                    "_embedded.companies.0.id",
+                    "Company not found",
+                ));
+            }
+        }
+        id.flatten()
+    });
+    let fields = match item.get("custom_fields_values") {
+        None | Some(Value::Null) => Default::default(),
+        Some(list) => super::custom_fields::read(a, "leads", list).unwrap_or_else(|errs| {
+            e.extend(errs);
+            Default::default()
+        }),
+    };
     let default_status = pipeline
         .filter(|_| current.is_none() || pipeline_id.is_some())
         .map(|p| p.first_status_id);
@@ -223,6 +247,8 @@ pub(super) fn check(
             status_id: status_id.or(default_status),
             source_id,
             contacts,
+            company,
+            fields,
         })
     } else {
         Err(e)
@@ -251,6 +277,10 @@ fn apply(l: &mut Lead, item: &Value, plan: Plan, now: i64) {
     if let Some(c) = plan.contacts {
         l.contact_ids = c;
     }
+    if let Some(c) = plan.company {
+        l.company_id = c;
+    }
+    plan.fields.store(&mut l.fields);
     l.updated_at = now;
 }
 
@@ -297,19 +327,9 @@ async fn create(
 
 /// Creates a checked lead; returns its id and the `add_lead` event.
 pub(super) fn add(a: &mut Account, item: &Value, plan: Plan, now: i64) -> (i64, AccountEvent) {
-    let id = a.ids.number();
-    let mut l = Lead {
-        id,
-        name: String::new(),
-        price: 0,
-        status_id: 0,
-        pipeline_id: 0,
-        responsible_user_id: a.users[0].id,
-        contact_ids: vec![],
-        source_id: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let id = a.ids.next(crate::ids::Kind::Lead);
+    let mut l = Lead::new(id, 0, 0, a.users[0].id, now);
+    l.name = String::new();
     apply(&mut l, item, plan, now);
     if l.name.is_empty() {
         l.name = format!("Lead #{id}");
@@ -392,25 +412,8 @@ async fn update_one(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult<Response> {
-    let id = path_id(&id)?;
-    let mut item = body(&bytes)?;
-    if !item.is_object() {
-        return Err(Problem::invalid(
-            "InvalidType",
-            "",
-            "This value should be of type object.",
-        ));
-    }
-    if sb
-        .world()
-        .account(&api.account_id)
-        .is_some_and(|a| a.leads.iter().all(|l| l.id != id))
-    {
-        return Err(Problem::not_found(format!("Lead {id} not found")));
-    }
-    item["id"] = json!(id);
-    let mut out = update(&mut sb.world(), &api, &[item])?;
-    let mut one = out.remove(0);
-    one.as_object_mut().expect("object").remove("request_id");
-    Ok(ok(one))
+    let mut world = sb.world();
+    let a = account_of(&world, &api)?;
+    let item = super::contacts::single(&bytes, &id, "Lead", |id| a.leads.iter().any(|l| l.id == id))?;
+    Ok(ok(super::contacts::only(update(&mut world, &api, &item)?)))
 }

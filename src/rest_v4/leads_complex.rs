@@ -78,7 +78,7 @@ fn check_contact(a: &Account, item: &Value) -> Result<Contact, Vec<FieldError>> 
         e.path = format!("_embedded.contacts.0.{}", e.path);
         e
     };
-    contacts::check(a, c)
+    contacts::check(a, "contacts", c)
         .map(|w| Contact::New(c.clone(), w))
         .map_err(|errs| errs.into_iter().map(prefix).collect())
 }

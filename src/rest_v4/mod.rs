@@ -15,6 +15,7 @@ pub mod hal;
 pub mod leads;
 pub mod leads_complex;
 pub mod oauth;
+pub mod php_query;
 pub mod pipelines;
 pub mod problem;
 pub mod sources;
@@ -60,6 +61,7 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
         .merge(chat_links::routes())
         .merge(unsorted::routes())
         .merge(contacts::routes())
+        .merge(custom_fields::routes())
         .merge(leads::routes())
         .merge(leads_complex::routes())
         .merge(pipelines::routes())

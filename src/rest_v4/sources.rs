@@ -128,7 +128,7 @@ fn insert(a: &mut Account, api: &Api, item: &Value, index: usize) -> Value {
         .as_i64()
         .unwrap_or_else(|| a.main_pipeline().id);
     let source = Source {
-        id: a.ids.number(),
+        id: a.ids.next(crate::ids::Kind::Source),
         name: item["name"].as_str().unwrap_or("").into(),
         external_id: item["external_id"].as_str().unwrap_or("").into(),
         pipeline_id,
