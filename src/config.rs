@@ -66,6 +66,8 @@ pub struct AccountConfig {
     pub sources: Vec<SourceConfig>,
     /// Salesbots that `/api/v4/bots` lists and runs.
     pub salesbots: Vec<SalesbotConfig>,
+    /// Website chat buttons: what a site's snippet names as `crm_plugin.id` / `hash`.
+    pub buttons: Vec<ButtonConfig>,
     /// Custom fields of leads, contacts and companies, besides the predefined
     /// PHONE and EMAIL of contacts and companies.
     pub custom_fields: Vec<CustomFieldConfig>,
@@ -126,8 +128,14 @@ impl TryFrom<RawCustomField> for CustomFieldConfig {
             return Err("`name` must not be empty".into());
         }
         let predefined = r.entity_type != EntityType::Leads;
-        if let Some(code) = r.code.as_deref().filter(|c| predefined && ["PHONE", "EMAIL"].contains(c)) {
-            return Err(format!("`code: {code}` is the predefined {code} field's; pick another code"));
+        if let Some(code) = r
+            .code
+            .as_deref()
+            .filter(|c| predefined && ["PHONE", "EMAIL"].contains(c))
+        {
+            return Err(format!(
+                "`code: {code}` is the predefined {code} field's; pick another code"
+            ));
         }
         Ok(CustomFieldConfig {
             id: r.id,
@@ -199,6 +207,56 @@ impl<'de> Deserialize<'de> for EnumConfig {
                 "an enum is a value (`Small`) or `{value: Small, code: S}`",
             )),
         }
+    }
+}
+
+/// A website chat button of the account (Kommo's button id, not the account id).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ButtonConfig {
+    pub id: ButtonId,
+    /// The snippet's `hash`; when set, a page with another hash gets a warning.
+    pub hash: Option<ButtonHash>,
+    pub title: Option<String>,
+    pub color: Option<String>,
+    /// Service codes the button offers (`online_chat`, `telegram`, `whatsapp`, ...);
+    /// absent = all three. Only `online_chat`: a click opens the chat at once.
+    pub services: Option<Vec<String>>,
+}
+
+/// A button id: digits, as a number or a string (`id: 1044890` or `id: "1044890"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ButtonId(pub String);
+
+impl<'de> Deserialize<'de> for ButtonId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = match serde_yaml::Value::deserialize(d)? {
+            serde_yaml::Value::Number(n) => n.to_string(),
+            serde_yaml::Value::String(s) => s,
+            other => format!("{other:?}"),
+        };
+        if text.is_empty() || !text.chars().all(|c| c.is_ascii_digit()) {
+            return Err(serde::de::Error::custom(format!(
+                "`{text}` is not a button id; write the digits of the snippet's `id`, e.g. 1044890"
+            )));
+        }
+        Ok(ButtonId(text))
+    }
+}
+
+/// A button hash: 64 hex characters, as the snippet carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ButtonHash(pub String);
+
+impl<'de> Deserialize<'de> for ButtonHash {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.len() != 64 || !text.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(serde::de::Error::custom(format!(
+                "`{text}` is not a button hash; the snippet's `hash` is 64 hex characters"
+            )));
+        }
+        Ok(ButtonHash(text.to_ascii_lowercase()))
     }
 }
 
@@ -492,20 +550,29 @@ mod tests {
         )
         .unwrap();
         let f = &ok.accounts[0].custom_fields[0];
-        assert_eq!((f.field_type.as_str(), f.enums[1].code.as_deref()), ("select", Some("BIG")));
+        assert_eq!(
+            (f.field_type.as_str(), f.enums[1].code.as_deref()),
+            ("select", Some("BIG"))
+        );
         let bad_type = Config::parse(
             "accounts:\n  - custom_fields:\n      - entity_type: leads\n        name: Size\n        type: dropdown\n",
             "c.yaml",
         )
         .unwrap_err();
         assert_eq!(bad_type.line, 5, "{bad_type}");
-        assert!(bad_type.message.contains("not a Kommo field type"), "{bad_type}");
+        assert!(
+            bad_type.message.contains("not a Kommo field type"),
+            "{bad_type}"
+        );
         let bad_entity = Config::parse(
             "accounts:\n  - custom_fields:\n      - {entity_type: deals, name: X, type: text}\n",
             "c.yaml",
         )
         .unwrap_err();
-        assert!(bad_entity.message.contains("unknown variant"), "{bad_entity}");
+        assert!(
+            bad_entity.message.contains("unknown variant"),
+            "{bad_entity}"
+        );
         let no_enums = Config::parse(
             "accounts:\n  - custom_fields:\n      - {entity_type: leads, name: X, type: select}\n",
             "c.yaml",
@@ -513,6 +580,34 @@ mod tests {
         .unwrap_err();
         assert_eq!(no_enums.line, 3, "{no_enums}");
         assert!(no_enums.message.contains("needs `enums`"), "{no_enums}");
+    }
+
+    #[test]
+    fn buttons_parse_and_a_bad_one_points_at_line_and_column() {
+        let c = Config::parse(
+            "accounts:\n  - buttons:\n      - id: 1044890\n        hash: 8cf65ffe053abaa62080fb7b0246312e233bc805f5b53b43faf28e25a22fe83f\n        services: [online_chat]\n      - {id: \"77\"}\n",
+            "c.yaml",
+        )
+        .unwrap();
+        let buttons = &c.accounts[0].buttons;
+        assert_eq!(buttons[0].id.0, "1044890");
+        assert_eq!(buttons[1].id.0, "77");
+        assert_eq!(
+            buttons[0].services.as_deref(),
+            Some(&["online_chat".to_string()][..])
+        );
+        let err = Config::parse(
+            "accounts:\n  - buttons:\n      - id: 1044890\n        hash: nothex\n",
+            "c.yaml",
+        )
+        .unwrap_err();
+        assert_eq!((err.line, err.column), (4, 15), "{err}");
+        assert!(err.message.contains("accounts[0].buttons[0].hash"), "{err}");
+        assert!(err.to_string().contains("64 hex characters"), "{err}");
+        let err =
+            Config::parse("accounts:\n  - buttons:\n      - id: abc\n", "c.yaml").unwrap_err();
+        assert_eq!(err.line, 3, "{err}");
+        assert!(err.to_string().contains("is not a button id"), "{err}");
     }
 
     #[test]

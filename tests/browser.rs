@@ -7,6 +7,8 @@ mod bot;
 mod button;
 #[path = "browser/common.rs"]
 mod common;
+#[path = "browser/cross_origin.rs"]
+mod cross_origin;
 #[path = "browser/web1on1.rs"]
 mod web1on1;
 #[path = "browser/widget_host.rs"]

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-type Shared = State<Arc<Sandbox>>;
+pub(super) type Shared = State<Arc<Sandbox>>;
 
 pub fn router() -> Router<Arc<Sandbox>> {
     let base = "/_sandbox/accounts/{acc}/online_chat";
@@ -32,6 +32,7 @@ pub fn router() -> Router<Arc<Sandbox>> {
         .route(&format!("{base}/read"), post(read))
         .route(&format!("{base}/key_action"), post(key_action))
         .route(&format!("{base}/reply"), post(reply))
+        .merge(super::site::router())
 }
 
 async fn state(State(sb): Shared, Path(acc): Path<String>) -> Response {
@@ -46,7 +47,7 @@ async fn state(State(sb): Shared, Path(acc): Path<String>) -> Response {
 }
 
 /// The button's settings in the CRM; `crmPluginConfig` overrides colour and look per page.
-fn button_settings(stored: &Value) -> Value {
+pub(super) fn button_settings(stored: &Value) -> Value {
     let mut out = json!({
         "color": "#1ea3ea",
         "title": "Website chat",
@@ -132,7 +133,7 @@ async fn set_bot(State(sb): Shared, Path(acc): Path<String>, body: axum::body::B
 }
 
 #[derive(Deserialize)]
-struct SessionBody {
+pub(super) struct SessionBody {
     visitor: String,
     #[serde(default = "button_widget")]
     widget: String,
@@ -149,7 +150,7 @@ fn button_widget() -> String {
     "button".into()
 }
 
-async fn session(
+pub(super) async fn session(
     State(sb): Shared,
     Path(acc): Path<String>,
     Json(body): Json<SessionBody>,
@@ -261,12 +262,12 @@ fn start_bot(
 }
 
 #[derive(Deserialize)]
-struct MetaBody {
+pub(super) struct MetaBody {
     visitor: String,
     meta: Value,
 }
 
-async fn set_meta(
+pub(super) async fn set_meta(
     State(sb): Shared,
     Path(acc): Path<String>,
     Json(body): Json<MetaBody>,
@@ -317,12 +318,12 @@ fn with_chat(
 }
 
 #[derive(Deserialize)]
-struct VisitorQuery {
+pub(super) struct VisitorQuery {
     visitor: String,
 }
 
 /// The conversation as the visitor sees it: `is_out` = sent by the visitor.
-async fn messages(
+pub(super) async fn messages(
     State(sb): Shared,
     Path(acc): Path<String>,
     Query(q): Query<VisitorQuery>,
@@ -387,12 +388,12 @@ fn view(world: &World, acc: &str, scope_id: &str, conv: usize, conv_id: &str) ->
 }
 
 #[derive(Deserialize)]
-struct TextBody {
+pub(super) struct TextBody {
     visitor: String,
     text: String,
 }
 
-async fn visitor_message(
+pub(super) async fn visitor_message(
     State(sb): Shared,
     Path(acc): Path<String>,
     Json(body): Json<TextBody>,
@@ -439,7 +440,7 @@ fn command(
     }
 }
 
-async fn read(
+pub(super) async fn read(
     State(sb): Shared,
     Path(acc): Path<String>,
     Json(body): Json<VisitorQuery>,
@@ -456,12 +457,12 @@ async fn read(
 }
 
 #[derive(Deserialize)]
-struct HookBody {
+pub(super) struct HookBody {
     visitor: String,
     hook: String,
 }
 
-async fn key_action(
+pub(super) async fn key_action(
     State(sb): Shared,
     Path(acc): Path<String>,
     Json(body): Json<HookBody>,

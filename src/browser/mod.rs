@@ -12,6 +12,8 @@ pub mod conditions;
 pub mod driver;
 mod pages;
 mod sdk_api;
+/// What a website's own pages call, from any origin (CORS): scripts and the chat API.
+pub mod site;
 pub mod web1on1;
 pub mod widgets;
 

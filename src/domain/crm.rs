@@ -97,7 +97,13 @@ pub struct Lead {
 impl Lead {
     /// A lead named `Lead #<id>` in `status_id` of `pipeline_id`, with no
     /// contacts, as `responsible_user_id` gets it at `now`.
-    pub fn new(id: i64, pipeline_id: i64, status_id: i64, responsible_user_id: i64, now: i64) -> Lead {
+    pub fn new(
+        id: i64,
+        pipeline_id: i64,
+        status_id: i64,
+        responsible_user_id: i64,
+        now: i64,
+    ) -> Lead {
         Lead {
             id,
             name: format!("Lead #{id}"),

@@ -50,9 +50,9 @@ impl CustomField {
 
     /// The code a value of `e` carries as `enum_code`.
     pub fn enum_code(&self, e: &FieldEnum) -> Option<String> {
-        e.code.clone().or_else(|| {
-            (self.field_type == "multitext").then(|| e.value.clone())
-        })
+        e.code
+            .clone()
+            .or_else(|| (self.field_type == "multitext").then(|| e.value.clone()))
     }
 }
 

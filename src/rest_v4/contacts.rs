@@ -3,12 +3,12 @@
 
 use super::custom_fields;
 pub use super::custom_fields::Written;
-use crate::ids::Kind;
 use super::hal::{body, items, links, no_content, ok, paged, request_id, sort_by};
 use super::problem::{ApiResult, FieldError, Problem};
 use super::{account_mut_of, account_of, path_id, Api, Shared};
 use crate::domain::effects::event;
 use crate::domain::{Account, AccountEvent, Contact};
+use crate::ids::Kind;
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, State};
 use axum::response::Response;
@@ -38,7 +38,14 @@ pub fn refs(api: &Api, kind: &str, ids: impl IntoIterator<Item = i64>) -> Value 
 }
 
 /// The fields every contact, company and lead shows alike.
-pub fn common_view(api: &Api, a: &Account, kind: &str, id: i64, times: (i64, i64), embedded: Value) -> Value {
+pub fn common_view(
+    api: &Api,
+    a: &Account,
+    kind: &str,
+    id: i64,
+    times: (i64, i64),
+    embedded: Value,
+) -> Value {
     json!({
         "id": id, "group_id": 0, "created_by": 0, "updated_by": 0, "created_at": times.0, "updated_at": times.1,
         "closest_task_at": null, "is_deleted": false, "account_id": a.id,
@@ -49,10 +56,21 @@ pub fn common_view(api: &Api, a: &Account, kind: &str, id: i64, times: (i64, i64
 pub fn view(api: &Api, a: &Account, c: &Contact) -> Value {
     let mut embedded = json!({"tags": [], "companies": refs(api, "companies", c.company_id)});
     if api.query.has_with("leads") {
-        let leads = a.leads.iter().filter(|l| l.contact_ids.contains(&c.id)).map(|l| l.id);
+        let leads = a
+            .leads
+            .iter()
+            .filter(|l| l.contact_ids.contains(&c.id))
+            .map(|l| l.id);
         embedded["leads"] = refs(api, "leads", leads);
     }
-    let mut v = common_view(api, a, "contacts", c.id, (c.created_at, c.updated_at), embedded);
+    let mut v = common_view(
+        api,
+        a,
+        "contacts",
+        c.id,
+        (c.created_at, c.updated_at),
+        embedded,
+    );
     for (key, value) in [
         ("name", json!(c.name)),
         ("first_name", json!(c.first_name)),
@@ -239,7 +257,12 @@ fn contacts_checked(a: &Account, list: &[Value], updating: bool) -> ApiResult<Ve
 
 /// The body of `PATCH /{entity}/{id}` as a one-item batch: an object, for
 /// an entity that `exists` (else 404 "<what> <id> not found").
-pub(super) fn single(bytes: &[u8], id: &str, what: &str, exists: impl Fn(i64) -> bool) -> ApiResult<Vec<Value>> {
+pub(super) fn single(
+    bytes: &[u8],
+    id: &str,
+    what: &str,
+    exists: impl Fn(i64) -> bool,
+) -> ApiResult<Vec<Value>> {
     let id = path_id(id)?;
     let mut item = body(bytes)?;
     if !item.is_object() {
@@ -344,6 +367,8 @@ async fn update_one(
 ) -> ApiResult<Response> {
     let mut world = sb.world();
     let a = account_of(&world, &api)?;
-    let item = single(&bytes, &id, "Contact", |id| a.contacts.iter().any(|c| c.id == id))?;
+    let item = single(&bytes, &id, "Contact", |id| {
+        a.contacts.iter().any(|c| c.id == id)
+    })?;
     Ok(ok(only(update(&mut world, &api, &item)?)))
 }

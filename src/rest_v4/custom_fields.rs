@@ -56,7 +56,11 @@ fn field_view(api: &Api, a: &Account, f: &CustomField) -> Value {
     v
 }
 
-async fn list(State(sb): Shared, Extension(api): Extension<Api>, entity: &str) -> ApiResult<Response> {
+async fn list(
+    State(sb): Shared,
+    Extension(api): Extension<Api>,
+    entity: &str,
+) -> ApiResult<Response> {
     let page = api.query.page(250)?;
     let types = api.query.filter("type");
     let order = api.query.order(&["sort", "id"])?;
@@ -66,14 +70,23 @@ async fn list(State(sb): Shared, Extension(api): Extension<Api>, entity: &str) -
         .fields_of(entity)
         .filter(|f| types.is_empty() || types.contains(&f.field_type))
         .collect();
-    sort_by(&mut found, order, |f, key| if key == "id" { f.id } else { f.sort });
-    let items: Vec<Value> = page.slice(&found).iter().map(|f| field_view(&api, a, f)).collect();
+    sort_by(
+        &mut found,
+        order,
+        |f, key| if key == "id" { f.id } else { f.sort },
+    );
+    let items: Vec<Value> = page
+        .slice(&found)
+        .iter()
+        .map(|f| field_view(&api, a, f))
+        .collect();
     if items.is_empty() {
         return Ok(no_content());
     }
     let path = format!("/api/v4/{entity}/custom_fields");
     let pages = found.len().div_ceil(page.limit);
-    let at = |n: usize| json!({"href": format!("{}{path}?limit={}&page={n}", api.base, page.limit)});
+    let at =
+        |n: usize| json!({"href": format!("{}{path}?limit={}&page={n}", api.base, page.limit)});
     let mut nav = json!({"self": at(page.page), "last": at(pages)});
     if page.page < pages {
         nav["next"] = at(page.page + 1);
@@ -131,7 +144,10 @@ pub fn contact_values(a: &Account, c: &Contact) -> Value {
                     json!({"value": v.value, "enum_id": e.map(|e| e.id), "enum_code": v.enum_code})
                 })
                 .collect();
-            stored.push(StoredField { field_id: f.id, values });
+            stored.push(StoredField {
+                field_id: f.id,
+                values,
+            });
         }
     }
     view(a, "contacts", &stored)
@@ -181,11 +197,19 @@ impl Written {
 }
 
 fn choice(path: String) -> FieldError {
-    FieldError::new("NotSupportedChoice", path, "The value you selected is not a valid choice.")
+    FieldError::new(
+        "NotSupportedChoice",
+        path,
+        "The value you selected is not a valid choice.",
+    )
 }
 
 fn of_type(path: String, kind: &str) -> FieldError {
-    FieldError::new("InvalidType", path, format!("This value should be of type {kind}."))
+    FieldError::new(
+        "InvalidType",
+        path,
+        format!("This value should be of type {kind}."),
+    )
 }
 
 /// Reads `custom_fields_values` of a write to `entity`; errors carry their paths.
@@ -198,7 +222,9 @@ pub fn read(a: &Account, entity: &str, list: &Value) -> Result<Written, Vec<Fiel
     for (i, f) in list.iter().enumerate() {
         let at = |k: &str| format!("custom_fields_values.{i}.{k}");
         let field = match (&f["field_id"], f["field_code"].as_str()) {
-            (Value::Null, Some(code)) => a.field_by_code(entity, code).ok_or_else(|| choice(at("field_code"))),
+            (Value::Null, Some(code)) => a
+                .field_by_code(entity, code)
+                .ok_or_else(|| choice(at("field_code"))),
             (id, _) => id
                 .as_i64()
                 .and_then(|id| a.fields_of(entity).find(|x| x.id == id))
@@ -211,7 +237,13 @@ pub fn read(a: &Account, entity: &str, list: &Value) -> Result<Written, Vec<Fiel
                 .ok_or_else(|| of_type(at("values"), "array"))
         }) {
             Ok((field, values)) => match field_values(field, values, i) {
-                Ok(values) => out.fields.push((field.code.clone(), StoredField { field_id: field.id, values })),
+                Ok(values) => out.fields.push((
+                    field.code.clone(),
+                    StoredField {
+                        field_id: field.id,
+                        values,
+                    },
+                )),
                 Err(e) => errors.extend(e),
             },
             Err(e) => errors.push(e),
@@ -225,7 +257,11 @@ pub fn read(a: &Account, entity: &str, list: &Value) -> Result<Written, Vec<Fiel
 }
 
 /// Checks each value against the field's type; returns them as the API shows them.
-fn field_values(f: &CustomField, values: &[Value], i: usize) -> Result<Vec<Value>, Vec<FieldError>> {
+fn field_values(
+    f: &CustomField,
+    values: &[Value],
+    i: usize,
+) -> Result<Vec<Value>, Vec<FieldError>> {
     let mut errors = vec![];
     let mut out = vec![];
     for (j, v) in values.iter().enumerate() {
@@ -234,7 +270,9 @@ fn field_values(f: &CustomField, values: &[Value], i: usize) -> Result<Vec<Value
             Ok(v) => out.push(v),
             Err((key, code)) => errors.push(match code {
                 "choice" => choice(path(key)),
-                "blank" => FieldError::new("NotBlank", path(key), "This value should not be blank."),
+                "blank" => {
+                    FieldError::new("NotBlank", path(key), "This value should not be blank.")
+                }
                 kind => of_type(path(key), kind),
             }),
         }
@@ -251,14 +289,26 @@ fn field_values(f: &CustomField, values: &[Value], i: usize) -> Result<Vec<Value
 fn one_value(f: &CustomField, v: &Value) -> Result<Value, (&'static str, &'static str)> {
     let value = &v["value"];
     if f.field_type == "multitext" {
-        let text = value.as_str().map(str::trim).filter(|s| !s.is_empty()).ok_or(("value", "blank"))?;
+        let text = value
+            .as_str()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or(("value", "blank"))?;
         let (id, code) = (v.get("enum_id"), v.get("enum_code"));
         let e = match (id, code) {
             (None, None) => f.enums.first(),
-            (_, Some(c)) => Some(f.find_enum(None, c.as_str()).ok_or(("enum_code", "choice"))?),
-            (Some(id), None) => Some(f.find_enum(id.as_i64(), None).ok_or(("enum_id", "choice"))?),
+            (_, Some(c)) => Some(
+                f.find_enum(None, c.as_str())
+                    .ok_or(("enum_code", "choice"))?,
+            ),
+            (Some(id), None) => Some(
+                f.find_enum(id.as_i64(), None)
+                    .ok_or(("enum_id", "choice"))?,
+            ),
         };
-        return Ok(json!({"value": text, "enum_id": e.map(|e| e.id), "enum_code": e.and_then(|e| f.enum_code(e))}));
+        return Ok(
+            json!({"value": text, "enum_id": e.map(|e| e.id), "enum_code": e.and_then(|e| f.enum_code(e))}),
+        );
     }
     if f.has_enums() {
         let named = v["enum_id"].as_i64();
@@ -266,14 +316,28 @@ fn one_value(f: &CustomField, v: &Value) -> Result<Value, (&'static str, &'stati
         let e = if named.is_some() || code.is_some() {
             f.find_enum(named, code)
         } else {
-            value.as_str().and_then(|s| f.enums.iter().find(|e| e.value == s))
+            value
+                .as_str()
+                .and_then(|s| f.enums.iter().find(|e| e.value == s))
         };
-        let e = e.ok_or((if named.is_some() { "enum_id" } else if code.is_some() { "enum_code" } else { "value" }, "choice"))?;
+        let e = e.ok_or((
+            if named.is_some() {
+                "enum_id"
+            } else if code.is_some() {
+                "enum_code"
+            } else {
+                "value"
+            },
+            "choice",
+        ))?;
         return Ok(json!({"value": e.value, "enum_id": e.id, "enum_code": e.code}));
     }
     let ok = match f.field_type.as_str() {
         "numeric" | "price" | "monetary" => {
-            value.is_number() || value.as_str().is_some_and(|s| s.trim().parse::<f64>().is_ok())
+            value.is_number()
+                || value
+                    .as_str()
+                    .is_some_and(|s| s.trim().parse::<f64>().is_ok())
         }
         "checkbox" => value.is_boolean(),
         "date" | "date_time" | "birthday" => value.is_i64() || value.is_string(),
@@ -281,15 +345,24 @@ fn one_value(f: &CustomField, v: &Value) -> Result<Value, (&'static str, &'stati
         _ => !value.is_null(),
     };
     if !ok {
-        return Err(("value", match f.field_type.as_str() {
-            "numeric" | "price" | "monetary" => "numeric",
-            "checkbox" => "bool",
-            "date" | "date_time" | "birthday" => "int",
-            _ => "string",
-        }));
+        return Err((
+            "value",
+            match f.field_type.as_str() {
+                "numeric" | "price" | "monetary" => "numeric",
+                "checkbox" => "bool",
+                "date" | "date_time" | "birthday" => "int",
+                _ => "string",
+            },
+        ));
     }
-    if matches!(f.field_type.as_str(), "text" | "textarea" | "url" | "streetaddress") {
-        let s = value.as_str().map(String::from).unwrap_or_else(|| value.to_string());
+    if matches!(
+        f.field_type.as_str(),
+        "text" | "textarea" | "url" | "streetaddress"
+    ) {
+        let s = value
+            .as_str()
+            .map(String::from)
+            .unwrap_or_else(|| value.to_string());
         return Ok(json!({"value": s}));
     }
     Ok(json!({"value": value}))
@@ -318,7 +391,10 @@ mod tests {
         assert_ne!(phone(&w.accounts[0]), phone(&w.accounts[1]));
         assert_ne!(
             phone(&w.accounts[0]),
-            w.accounts[0].field_by_code("companies", "PHONE").unwrap().id
+            w.accounts[0]
+                .field_by_code("companies", "PHONE")
+                .unwrap()
+                .id
         );
     }
 
@@ -341,7 +417,10 @@ mod tests {
         assert_eq!(c.emails[0].enum_code, "PRIV");
         let shown = contact_values(a, &c);
         assert_eq!(shown[0]["field_code"], "PHONE");
-        assert_eq!(shown[2]["values"], json!([{"value": "S", "enum_id": a.field_by_code("contacts", "SIZE").unwrap().enums[0].id, "enum_code": null}]));
+        assert_eq!(
+            shown[2]["values"],
+            json!([{"value": "S", "enum_id": a.field_by_code("contacts", "SIZE").unwrap().enums[0].id, "enum_code": null}])
+        );
     }
 
     #[test]
@@ -349,23 +428,42 @@ mod tests {
         let w = world();
         let a = &w.accounts[0];
         let other = w.accounts[1].field_by_code("contacts", "PHONE").unwrap().id;
-        let e = read(a, "contacts", &json!([
-            {"field_id": other, "values": []},
-            {"field_code": "PHONE", "values": [{"value": "1", "enum_code": "PRIV"}]},
-            {"field_code": "AGE", "values": []},
-            {"field_code": "SIZE", "values": [{"value": "XL"}]}
-        ]))
+        let e = read(
+            a,
+            "contacts",
+            &json!([
+                {"field_id": other, "values": []},
+                {"field_code": "PHONE", "values": [{"value": "1", "enum_code": "PRIV"}]},
+                {"field_code": "AGE", "values": []},
+                {"field_code": "SIZE", "values": [{"value": "XL"}]}
+            ]),
+        )
         .unwrap_err();
         let paths: Vec<&str> = e.iter().map(|e| e.path.as_str()).collect();
-        assert_eq!(paths, [
-            "custom_fields_values.0.field_id",
-            "custom_fields_values.1.values.0.enum_code",
-            "custom_fields_values.2.field_code",
-            "custom_fields_values.3.values.0.value"
-        ]);
-        let age = a.fields_of("contacts").find(|f| f.name == "Age").unwrap().id;
-        let e = read(a, "contacts", &json!([{"field_id": age, "values": [{"value": "old"}]}])).unwrap_err();
-        assert_eq!((e[0].code, e[0].detail.as_str()), ("InvalidType", "This value should be of type numeric."));
+        assert_eq!(
+            paths,
+            [
+                "custom_fields_values.0.field_id",
+                "custom_fields_values.1.values.0.enum_code",
+                "custom_fields_values.2.field_code",
+                "custom_fields_values.3.values.0.value"
+            ]
+        );
+        let age = a
+            .fields_of("contacts")
+            .find(|f| f.name == "Age")
+            .unwrap()
+            .id;
+        let e = read(
+            a,
+            "contacts",
+            &json!([{"field_id": age, "values": [{"value": "old"}]}]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e[0].code, e[0].detail.as_str()),
+            ("InvalidType", "This value should be of type numeric.")
+        );
         assert!(read(a, "leads", &json!([{"field_code": "PHONE", "values": []}])).is_err());
     }
 }

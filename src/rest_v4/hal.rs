@@ -278,7 +278,11 @@ mod tests {
         let q = Query::parse("filter%5Bexternal_id%5D%5B%5D=a&filter[external_id][]=b&chat_id[0]=c&chat_id[1]=d&with=leads,source_id&filter[id]=1&filter[id]=2");
         assert_eq!(q.filter("external_id"), ["a", "b"]);
         assert_eq!(q.list("chat_id"), ["c", "d"]);
-        assert_eq!(q.filter_ids("id").unwrap(), [2], "a repeated plain key keeps the last");
+        assert_eq!(
+            q.filter_ids("id").unwrap(),
+            [2],
+            "a repeated plain key keeps the last"
+        );
         assert_eq!(Query::parse("chat_id=c").list("chat_id"), ["c"]);
         assert!(q.has_with("source_id"));
         assert_eq!(Query::parse("filter[uid]=x").filter("uid"), ["x"]);

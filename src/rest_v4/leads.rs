@@ -31,7 +31,8 @@ pub fn link(api: &Api, id: i64) -> Value {
 }
 
 pub fn view(api: &Api, a: &Account, l: &Lead) -> Value {
-    let mut embedded = json!({"tags": [], "companies": super::contacts::refs(api, "companies", l.company_id)});
+    let mut embedded =
+        json!({"tags": [], "companies": super::contacts::refs(api, "companies", l.company_id)});
     if api.query.has_with("contacts") {
         let contacts: Vec<Value> = l.contact_ids.iter().enumerate().map(|(i, id)| json!({"id": id, "is_main": i == 0, "_links": links(&api.base, &format!("/api/v4/contacts/{id}"))})).collect();
         embedded["contacts"] = json!(contacts);
@@ -414,6 +415,7 @@ async fn update_one(
 ) -> ApiResult<Response> {
     let mut world = sb.world();
     let a = account_of(&world, &api)?;
-    let item = super::contacts::single(&bytes, &id, "Lead", |id| a.leads.iter().any(|l| l.id == id))?;
+    let item =
+        super::contacts::single(&bytes, &id, "Lead", |id| a.leads.iter().any(|l| l.id == id))?;
     Ok(ok(super::contacts::only(update(&mut world, &api, &item)?)))
 }

@@ -171,7 +171,13 @@ mod tests {
         assert_eq!(strs(&q, &["filter", "id"]), ["1", "2", "3"]);
         let explicit = parse("a[5]=x&a[]=y&a[05]=z");
         assert_eq!(
-            explicit.get("a").unwrap().entries().iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            explicit
+                .get("a")
+                .unwrap()
+                .entries()
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .collect::<Vec<_>>(),
             ["5", "6", "05"]
         );
     }
@@ -179,7 +185,10 @@ mod tests {
     #[test]
     fn nested_brackets_nest() {
         let q = parse("filter[custom_fields_values][123][]=x&filter[custom_fields_values][123][]=y&order[updated_at]=desc&with=a,b");
-        assert_eq!(strs(&q, &["filter", "custom_fields_values", "123"]), ["x", "y"]);
+        assert_eq!(
+            strs(&q, &["filter", "custom_fields_values", "123"]),
+            ["x", "y"]
+        );
         assert_eq!(q.get("order").unwrap().entries()[0].0, "updated_at");
         assert_eq!(q.get("with").unwrap().as_str(), Some("a,b"));
     }

@@ -139,3 +139,39 @@ pub fn echo_server() -> String {
         url
     })
 }
+
+/// A website on its own origin (another port): serves `html` at `/`.
+pub fn site_server(html: String) -> String {
+    use axum::response::Html;
+    use axum::routing::get;
+    runtime().block_on(async {
+        let app = axum::Router::new().route("/", get(move || async move { Html(html) }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        url
+    })
+}
+
+/// Any request from the test itself: (status, headers as lower-case names).
+pub fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> (u16, Vec<(String, String)>) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let url = url.to_string();
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    runtime().block_on(async move {
+        let mut r = reqwest::Client::new().request(method, url);
+        for (k, v) in headers {
+            r = r.header(k, v);
+        }
+        let r = r.send().await.unwrap();
+        let h = r
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        (r.status().as_u16(), h)
+    })
+}

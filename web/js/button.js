@@ -61,7 +61,8 @@
   };
 
   Instance.prototype.api = function (method, path, body) {
-    var url = this.base + '/_sandbox/accounts/' + encodeURIComponent(this.account) + path;
+    // The public chat surface (CORS): a site on any origin may call it; /_sandbox/ stays same-origin.
+    var url = this.base + '/online_chat/' + encodeURIComponent(this.account) + path.replace(/^\/online_chat/, '');
     var init = { method: method, headers: { 'Content-Type': 'application/json' } };
     if (body !== undefined) init.body = JSON.stringify(body);
     return fetch(url, init).then(function (r) {
@@ -119,16 +120,18 @@
     this.readyPromise = this.methods = new Promise(function (resolve) { ready = resolve; });
     // Drained in order: callbacks register at once, methods wait for readiness (still in order).
     for (var i = 0; i < queued.length; i++) self.dispatch.apply(self, queued[i]);
-    this.start().then(ready);
+    // Never a dead launcher: a failed start is reported, the button stays on the page.
+    this.start().then(ready, function (e) { console.warn('[kommo-sandbox] the chat could not start: ' + (e && e.message)); });
   };
 
   Instance.prototype.start = function () {
     var self = this;
     return Promise.all([
-      this.api('GET', '/online_chat/button'),
+      this.api('GET', '/online_chat/button?hash=' + encodeURIComponent(this.plugin.hash || '')),
       this.api('POST', '/online_chat/session', { visitor: this.visitor, meta: this.plugin.params, open: false })
     ]).then(function (r) {
       self.settings = r[0];
+      if (r[0].warning) console.warn('[kommo-sandbox] ' + r[0].warning);
       self.conversationId = r[1].conversation_id;
       self.drawServices();
       self.ready = true;
@@ -149,15 +152,21 @@
 
   Instance.prototype.drawButton = function () {
     var self = this;
-    var root = el('div', { id: 'amo-livechat', 'class': 'ksb-root', 'data-crm-widget-launcher': '' });
+    var root = el('div', { id: 'amo-livechat', 'class': 'ksb-root' });
     root.style.cssText = 'position:fixed;right:20px;bottom:20px;font:14px sans-serif;z-index:2147483000';
-    var launcher = el('button', { id: 'amobutton', type: 'button', 'class': 'ksb-launcher' });
+    // The clickable element carries the hook sites click from their own CTAs.
+    var launcher = el('button', { id: 'amobutton', type: 'button', 'class': 'ksb-launcher amo-button', 'data-crm-widget-launcher': '' });
     launcher.style.cssText = 'border:0;border-radius:28px;padding:14px 18px;color:#fff;cursor:pointer';
     launcher.appendChild(el('span', { 'class': 'ksb-launcher-label' }, 'Chat'));
     this.unreadEl = el('span', { 'class': 'ksb-unread', hidden: '' }, '0');
     this.unreadEl.style.cssText = 'margin-left:6px;background:#e33;border-radius:9px;padding:0 6px';
     launcher.appendChild(this.unreadEl);
-    launcher.addEventListener('click', function () { self.servicesEl.hidden = !self.servicesEl.hidden; });
+    // One service (the chat): open it at once; several: show the menu.
+    launcher.addEventListener('click', function () {
+      var services = (self.settings && self.settings.services) || [];
+      if (services.length === 1 && services[0].code === 'online_chat') { if (self.shown) self.hide(); else self.show(); return; }
+      self.servicesEl.hidden = !self.servicesEl.hidden;
+    });
     this.servicesEl = el('div', { 'class': 'ksb-services', hidden: '' });
     this.previewEl = el('div', { 'class': 'ksb-preview', hidden: '' });
     this.previewEl.style.cssText = 'background:#fff;border:1px solid #ccc;padding:8px;margin-bottom:6px;max-width:260px';
@@ -192,15 +201,19 @@
   Instance.prototype.drawChat = function () {
     var self = this, theme = this.chatConfig.theme || {}, msg = theme.message || {};
     var chat = el('div', { 'class': 'ksb-chat', 'data-mode': this.mode() });
-    chat.style.cssText = 'display:flex;flex-direction:column;width:320px;height:420px;border:1px solid #ccc;background:' + (theme.background || '#fff');
+    chat.style.cssText = 'position:relative;display:flex;flex-direction:column;width:320px;height:420px;max-height:calc(100vh - 90px);border:1px solid #ccc;background:' + (theme.background || '#fff');
     if (theme.header !== false) {
       var header = el('div', { 'class': 'ksb-header' }, this.settings.title);
       var h = theme.header || {};
       header.style.cssText = 'padding:10px;background:' + (h.background || this.settings.color) + ';color:' + (h.color || '#fff');
       chat.appendChild(header);
     }
+    var close = el('button', { 'class': 'ksb-close', type: 'button', 'aria-label': 'Close' }, '×');
+    close.style.cssText = 'position:absolute;top:4px;right:6px;border:0;background:transparent;color:inherit;font-size:20px;cursor:pointer';
+    close.addEventListener('click', function () { self.hide(); });
+    chat.appendChild(close);
     this.listEl = el('div', { 'class': 'ksb-messages' });
-    this.listEl.style.cssText = 'flex:1;overflow:auto;padding:8px';
+    this.listEl.style.cssText = 'flex:1;overflow:auto;padding:8px;display:flex;flex-direction:column';
     chat.appendChild(this.listEl);
     var compose = el('div', { 'class': 'ksb-compose' });
     var c = theme.compose || {};
@@ -236,6 +249,7 @@
     this.chatEl.hidden = false;
     this.shown = true;
     this.previewEl.hidden = true;
+    this.servicesEl.hidden = true; // the menu closes once a service is chosen
     this.fire('onChatShow', []);
     return this.api('POST', '/online_chat/session', { visitor: this.visitor, meta: this.plugin.params, open: true })
       .then(function () { return self.poll(); });
@@ -341,7 +355,8 @@
     this.listEl.innerHTML = '';
     this.messages.forEach(function (m) {
       var row = el('div', { 'class': 'ksb-message ' + (m.is_out ? 'ksb-out' : 'ksb-in'), 'data-id': m.id });
-      row.style.cssText = 'margin:4px 0;padding:6px;border-radius:6px;background:' + ((m.is_out ? colors.outgoing_background : colors.incoming_background) || (m.is_out ? '#dff' : '#eee')) + ';color:' + ((m.is_out ? colors.outgoing_color : colors.incoming_color) || '#000');
+      // As in Kommo's chat: the visitor's own messages on the right, the manager's on the left.
+      row.style.cssText = 'margin:4px 0;padding:6px 10px;border-radius:12px;max-width:75%;align-self:' + (m.is_out ? 'flex-end' : 'flex-start') + ';background:' + ((m.is_out ? colors.outgoing_background : colors.incoming_background) || (m.is_out ? '#dff' : '#eee')) + ';color:' + ((m.is_out ? colors.outgoing_color : colors.incoming_color) || '#000');
       if (!m.is_out && m.author) row.appendChild(el('div', { 'class': 'ksb-author' }, m.author.name));
       row.appendChild(el('div', { 'class': 'ksb-text' }, m.text));
       var meta = el('div', { 'class': 'ksb-meta' }, format(m.created_at, self.locale.date_format + ' ' + self.locale.time_format));

@@ -15,7 +15,8 @@
   function api(method, path, body) {
     var init = { method: method, headers: { 'Content-Type': 'application/json' } };
     if (body !== undefined) init.body = JSON.stringify(body);
-    return fetch(base + '/_sandbox/accounts/' + encodeURIComponent(account) + path, init).then(function (r) {
+    // The public chat surface (CORS), callable from the site's own origin.
+    return fetch(base + '/online_chat/' + encodeURIComponent(account) + path.replace(/^\/online_chat/, ''), init).then(function (r) {
       return r.json().then(function (j) { if (!r.ok) throw new Error(j.error || String(r.status)); return j; });
     });
   }
@@ -94,6 +95,7 @@
   };
 
   draw();
+  api('GET', '/online_chat/button').then(function (b) { if (b.warning) console.warn('[web1on1] ' + b.warning); }).catch(function () {});
   var ready = api('POST', '/online_chat/session', { visitor: visitor, widget: 'web1on1', open: false });
   ready.then(function () { poll(); setInterval(poll, 700); if (typeof window.web1on1Ready === 'function') window.web1on1Ready(web1on1); });
 })();
