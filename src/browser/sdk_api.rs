@@ -38,13 +38,14 @@ pub fn router() -> Router<Arc<Sandbox>> {
         .route("/_sandbox/crm_post", post(crm_post))
 }
 
+/// A call the page reports (`{method, args, page}`), on the host's and the site's surfaces alike.
 #[derive(Deserialize)]
-struct CallBody {
-    method: String,
+pub(super) struct CallBody {
+    pub(super) method: String,
     #[serde(default)]
-    args: Vec<Value>,
+    pub(super) args: Vec<Value>,
     #[serde(default)]
-    page: String,
+    pub(super) page: String,
 }
 
 async fn record_call(

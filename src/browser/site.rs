@@ -12,6 +12,7 @@
 //! still gets a working chat.
 
 use super::chat_api::{self as chat, Shared};
+use super::sdk_api::CallBody;
 use super::{assets, resolve_account};
 use crate::config::ButtonConfig;
 use crate::domain::World;
@@ -266,15 +267,6 @@ served_by_account! {
     message => chat::visitor_message, Json<chat::TextBody>;
     read => chat::read, Json<chat::VisitorQuery>;
     key_action => chat::key_action, Json<chat::HookBody>;
-}
-
-#[derive(Deserialize)]
-struct CallBody {
-    method: String,
-    #[serde(default)]
-    args: Vec<Value>,
-    #[serde(default)]
-    page: String,
 }
 
 /// What the page called (`crmPlugin.runChatShow`, `web1on1.open`, ...), for tests to assert.
