@@ -709,3 +709,202 @@ async fn isolated_accounts_get_their_own_token() {
         .await
         .empty();
 }
+
+#[tokio::test]
+async fn account_answers_every_documented_with() {
+    let t = T::start("").await;
+    let a = t.get("/api/v4/account?with=amojo_id,amojo_rights,users_groups,task_types,version,entity_names,datetime_settings,drive_url,is_api_filter_enabled,invoices_settings").await;
+    let a = a.hal();
+    for key in [
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+        "uuid",
+    ] {
+        assert!(a.get(key).is_some(), "{key} missing: {a}");
+    }
+    assert_eq!(a["created_by"], a["current_user_id"]);
+    assert_eq!(a["version"], 16);
+    assert_eq!(a["is_api_filter_enabled"], true);
+    assert!(a["drive_url"].as_str().unwrap().starts_with("http"));
+    assert_eq!(
+        a["entity_names"]["leads"]["en"]["singular_form"]["default"],
+        "lead"
+    );
+    let e = &a["_embedded"];
+    assert_eq!(e["amojo_rights"]["can_direct"], true);
+    assert_eq!(e["users_groups"][0]["id"], 0);
+    assert_eq!(e["task_types"][0]["code"], "FOLLOW_UP");
+    assert_eq!(e["datetime_settings"]["timezone"], "UTC");
+    let plain = t.get("/api/v4/account").await;
+    assert!(plain.hal().get("_embedded").is_none());
+    assert!(plain.hal().get("version").is_none());
+}
+
+#[tokio::test]
+async fn pipeline_statuses_one_by_one() {
+    let t = T::start("").await;
+    let pipelines = t.get("/api/v4/leads/pipelines").await;
+    let p = pipelines.hal()["_embedded"]["pipelines"][0].clone();
+    let id = p["id"].as_i64().unwrap();
+    let list = t
+        .get(&format!("/api/v4/leads/pipelines/{id}/statuses"))
+        .await;
+    let statuses = list.hal()["_embedded"]["statuses"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        statuses,
+        p["_embedded"]["statuses"].as_array().unwrap().clone()
+    );
+    assert_eq!(list.json["_total_items"], 4);
+    let won = t
+        .get(&format!("/api/v4/leads/pipelines/{id}/statuses/142"))
+        .await;
+    assert_eq!(won.hal()["name"], "Closed - won");
+    assert_eq!(won.json["pipeline_id"], id);
+    t.get(&format!("/api/v4/leads/pipelines/{id}/statuses/1"))
+        .await
+        .empty();
+    t.get("/api/v4/leads/pipelines/1/statuses").await.empty();
+}
+
+#[tokio::test]
+async fn companies_and_links_between_leads_contacts_companies() {
+    let t = T::start("").await;
+    let made = t
+        .post(
+            "/api/v4/companies",
+            json!([{"name": "Acme", "custom_fields_values": [{"field_code": "PHONE", "values": [{"value": "+1555"}]}]}, {"name": "Other"}]),
+        )
+        .await;
+    let ids: Vec<i64> = made.hal()["_embedded"]["companies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    let (acme, other) = (ids[0], ids[1]);
+    let c = t.get(&format!("/api/v4/companies/{acme}")).await;
+    assert_eq!(c.hal()["name"], "Acme");
+    assert_eq!(c.json["custom_fields_values"][0]["field_code"], "PHONE");
+    assert_eq!(
+        t.get("/api/v4/companies?query=acme").await.hal()["_embedded"]["companies"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let renamed = t
+        .patch(
+            &format!("/api/v4/companies/{acme}"),
+            json!({"name": "Acme Inc"}),
+        )
+        .await;
+    assert_eq!(renamed.hal()["name"], "Acme Inc");
+    t.get("/api/v4/companies/1").await.empty();
+
+    let contact = t
+        .post("/api/v4/contacts", json!([{"name": "Ann"}]))
+        .await
+        .hal()["_embedded"]["contacts"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let second = t
+        .post("/api/v4/contacts", json!([{"name": "Bob"}]))
+        .await
+        .hal()["_embedded"]["contacts"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let lead = t
+        .post("/api/v4/leads", json!([{"name": "Deal"}]))
+        .await
+        .hal()["_embedded"]["leads"][0]["id"]
+        .as_i64()
+        .unwrap();
+
+    let linked = t
+        .post(
+            &format!("/api/v4/leads/{lead}/link"),
+            json!([
+                {"to_entity_id": contact, "to_entity_type": "contacts"},
+                {"to_entity_id": second, "to_entity_type": "contacts", "metadata": {"is_main": true}},
+                {"to_entity_id": acme, "to_entity_type": "companies"}
+            ]),
+        )
+        .await;
+    let shown = linked.hal()["_embedded"]["links"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(shown[0]["entity_id"], lead);
+    assert_eq!(shown[0]["entity_type"], "leads");
+    assert_eq!(shown[0]["metadata"]["main_contact"], false);
+    assert_eq!(shown[1]["metadata"]["main_contact"], true);
+    assert_eq!(shown[2]["metadata"], Value::Null);
+
+    let listed = t.get(&format!("/api/v4/leads/{lead}/links")).await;
+    assert_eq!(listed.hal()["_total_items"], 3);
+    assert_eq!(listed.json["_embedded"]["links"][0]["to_entity_id"], second);
+    let l = t.get(&format!("/api/v4/leads/{lead}?with=contacts")).await;
+    assert_eq!(l.hal()["_embedded"]["companies"][0]["id"], acme);
+    assert_eq!(l.json["_embedded"]["contacts"][0]["id"], second);
+    assert_eq!(l.json["_embedded"]["contacts"][0]["is_main"], true);
+
+    let by_company = t
+        .get(&format!("/api/v4/companies/{acme}?with=leads,contacts"))
+        .await;
+    assert_eq!(by_company.hal()["_embedded"]["leads"][0]["id"], lead);
+    assert_eq!(by_company.json["_embedded"]["contacts"], json!([]));
+    t.post(
+        "/api/v4/contacts/link",
+        json!([{"entity_id": contact, "to_entity_id": other, "to_entity_type": "companies"}]),
+    )
+    .await
+    .hal();
+    let ann = t.get(&format!("/api/v4/contacts/{contact}")).await;
+    assert_eq!(ann.hal()["_embedded"]["companies"][0]["id"], other);
+
+    let mass = t
+        .get(&format!(
+            "/api/v4/leads/links?filter[entity_id][]={lead}&filter[to_entity_type]=companies"
+        ))
+        .await;
+    assert_eq!(mass.hal()["_total_items"], 1);
+    assert_eq!(mass.json["_embedded"]["links"][0]["entity_id"], lead);
+    t.get("/api/v4/leads/links").await.problem(400);
+
+    let gone = t
+        .post(
+            &format!("/api/v4/leads/{lead}/unlink"),
+            json!([{"to_entity_id": second, "to_entity_type": "contacts"}, {"to_entity_id": acme, "to_entity_type": "companies"}]),
+        )
+        .await;
+    assert_eq!(gone.status, 204);
+    let left = t.get(&format!("/api/v4/leads/{lead}/links")).await;
+    assert_eq!(left.hal()["_total_items"], 1);
+    assert_eq!(left.json["_embedded"]["links"][0]["to_entity_id"], contact);
+
+    let bad = t
+        .post(
+            &format!("/api/v4/contacts/{contact}/link"),
+            json!([{"to_entity_id": lead, "to_entity_type": "leads"}, {"to_entity_id": 1, "to_entity_type": "companies"}]),
+        )
+        .await;
+    assert_eq!(bad.validation(0).1, "to_entity_type");
+    assert_eq!(bad.validation(1).1, "to_entity_id");
+    assert_eq!(
+        t.get(&format!("/api/v4/contacts/{contact}")).await.hal()["_embedded"]["companies"][0]
+            ["id"],
+        other,
+        "a refused batch changes nothing"
+    );
+    t.post(
+        "/api/v4/leads/1/link",
+        json!([{"to_entity_id": contact, "to_entity_type": "contacts"}]),
+    )
+    .await
+    .problem(404);
+}

@@ -132,6 +132,20 @@ pub struct Company {
     pub fields: Vec<StoredField>,
 }
 
+impl Company {
+    /// A company with no name or fields yet, as `responsible_user_id` gets it at `now`.
+    pub fn new(id: i64, responsible_user_id: i64, now: i64) -> Company {
+        Company {
+            id,
+            name: String::new(),
+            responsible_user_id,
+            created_at: now,
+            updated_at: now,
+            fields: vec![],
+        }
+    }
+}
+
 /// The values an entity holds for one custom field, as the API shows them
 /// (`{"value": ...}`, with `enum_id`/`enum_code` for fields with enums).
 #[derive(Debug, Clone, PartialEq, Serialize)]

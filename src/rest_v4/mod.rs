@@ -9,11 +9,13 @@ pub mod account_hooks;
 pub mod admin;
 pub mod bots;
 pub mod chat_links;
+pub mod companies;
 pub mod contacts;
 pub mod custom_fields;
 pub mod hal;
 pub mod leads;
 pub mod leads_complex;
+pub mod links;
 pub mod oauth;
 pub mod php_query;
 pub mod pipelines;
@@ -61,9 +63,11 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
         .merge(chat_links::routes())
         .merge(unsorted::routes())
         .merge(contacts::routes())
+        .merge(companies::routes())
         .merge(custom_fields::routes())
         .merge(leads::routes())
         .merge(leads_complex::routes())
+        .merge(links::routes())
         .merge(pipelines::routes())
         .merge(talks::routes())
         .merge(templates::routes())
