@@ -667,11 +667,28 @@ async fn complex_leads_bring_their_contact() {
         )
         .await;
     assert_eq!(again.hal()[0]["contact_id"], contact);
+    let with_company = t
+        .post(
+            "/api/v4/leads/complex",
+            json!([{"_embedded": {"contacts": [{"id": contact}], "companies": [{"name": "Acme"}]}}]),
+        )
+        .await;
+    let company = with_company.hal()[0]["company_id"].as_i64().unwrap();
+    let c = t
+        .get(&format!("/api/v4/companies/{company}?with=leads,contacts"))
+        .await;
+    assert_eq!(c.hal()["name"], "Acme");
+    assert_eq!(
+        c.json["_embedded"]["leads"][0]["id"],
+        with_company.json[0]["id"]
+    );
+    assert_eq!(c.json["_embedded"]["contacts"][0]["id"], contact);
 
     let bad = t.post("/api/v4/leads/complex", json!([
         {"_embedded": {"contacts": [{"id": 1}, {"id": 2}]}},
         {"_embedded": {"contacts": [{"custom_fields_values": [{"field_code": "FAX", "values": []}]}]}},
-        {"_embedded": {"metadata": {"category": "forms"}}}
+        {"_embedded": {"metadata": {"category": "forms"}}},
+        {"_embedded": {"companies": [{"id": 1}]}}
     ])).await;
     assert_eq!(bad.validation(0).1, "_embedded.contacts");
     assert_eq!(
@@ -679,6 +696,7 @@ async fn complex_leads_bring_their_contact() {
         "_embedded.contacts.0.custom_fields_values.0.field_code"
     );
     assert_eq!(bad.validation(2).1, "_embedded.metadata");
+    assert_eq!(bad.validation(3).1, "_embedded.companies.0.id");
     let many: Vec<Value> = (0..51).map(|_| json!({})).collect();
     t.post("/api/v4/leads/complex", json!(many))
         .await

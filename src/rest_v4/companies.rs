@@ -135,6 +135,16 @@ fn company_event(a: &Account, c: &Company, action: &str, now: i64) -> AccountEve
     )
 }
 
+/// Creates a checked company; returns its id and the `add_company` event.
+pub(super) fn add(a: &mut Account, item: &Value, w: Written, now: i64) -> (i64, AccountEvent) {
+    let mut c = Company::new(a.ids.next(Kind::Company), a.users[0].id, now);
+    apply(&mut c, item, w, now);
+    let event = company_event(a, &c, "add", now);
+    let id = c.id;
+    a.companies.push(c);
+    (id, event)
+}
+
 fn companies_checked(a: &Account, list: &[Value], updating: bool) -> ApiResult<Vec<Written>> {
     let exists = |id: i64| a.companies.iter().any(|c| c.id == id);
     checked(

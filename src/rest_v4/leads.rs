@@ -122,7 +122,7 @@ pub(super) struct Plan {
     source_id: Option<i64>,
     pub contacts: Option<Vec<i64>>,
     /// `_embedded.companies` given: the company, or none to unlink.
-    company: Option<Option<i64>>,
+    pub company: Option<Option<i64>>,
     fields: super::custom_fields::Written,
 }
 
