@@ -21,7 +21,7 @@ pub fn app(sandbox: Arc<Sandbox>) -> Router {
         .merge(admin::router())
         .merge(rest_v4::router(sandbox.clone()))
         .merge(browser::router())
-        .merge(crate::amojo_v1::router())
+        .merge(crate::amojo_v1::router(sandbox.clone()))
         .route("/v2/origin/custom/{*rest}", any(chats_api::handle))
         .fallback(fallback)
         .with_state(sandbox.clone());

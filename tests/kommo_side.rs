@@ -603,11 +603,44 @@ async fn unofficial_v1_route_replies_as_the_manager() {
     send(session_token.clone(), chat_id.clone(), "silent=1".into())
         .await
         .amojo_error(400, "INVALID_REQUEST");
+
+    // `silent` is kept on the message; the loud one is not silent.
+    let quiet = send(
+        session_token.clone(),
+        chat_id.clone(),
+        "text=shh&silent=1".into(),
+    )
+    .await;
+    let quiet_id = quiet.json["id"].as_str().unwrap().to_string();
+    integration.wait_for(2).await;
+    let st = t.state().await;
+    let silent_of = |id: &str| {
+        st["scopes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["messages"].as_array().unwrap())
+            .find(|m| m["id"] == id)
+            .map(|m| m["silent"].clone())
+    };
+    assert_eq!(silent_of(&quiet_id), Some(json!(true)));
+    assert_eq!(silent_of(&message_id), Some(json!(false)));
+    let journal = t.admin_json("/_sandbox/journal?surface=amojo_v1").await;
+    let paths: Vec<&str> = journal["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["surface"] == "amojo_v1")
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&"/ajax/v1/chats/session"), "{journal}");
+    assert!(paths.iter().any(|p| p.ends_with("/messages")), "{journal}");
+
     t.admin_post("/_sandbox/clock", &json!({"advance": 86_400}))
         .await;
     send(session_token, chat_id, form)
         .await
         .amojo_error(401, "UNAUTHORIZED");
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    assert_eq!(integration.received.lock().unwrap().len(), 1);
+    assert_eq!(integration.received.lock().unwrap().len(), 2);
 }

@@ -28,6 +28,8 @@ pub struct OutgoingSpec {
     pub reply_to: Option<String>,
     /// Templates may go out after the time window closes.
     pub is_template: bool,
+    /// Sent without notifying the client (`silent` of the message hook).
+    pub silent: bool,
 }
 
 pub fn send_outgoing(
@@ -78,7 +80,7 @@ pub fn send_outgoing_to(
         message: spec.message.clone(),
         timestamp: now,
         msec_timestamp: now * 1000,
-        silent: false,
+        silent: spec.silent,
         source_external_id: conv.source_external_id.clone(),
         reply_to,
         forwards: None,

@@ -59,6 +59,7 @@ pub fn send_template(
         message,
         reply_to: None,
         is_template: true,
+        silent: false,
     };
     let id = send_outgoing_to(world, now, account_id, (si, ci), spec)?;
     Ok((id, text))

@@ -75,6 +75,7 @@ pub fn write_first(
         message: json!({"type": "text", "text": req.text}),
         reply_to: None,
         is_template: false,
+        silent: false,
     };
     let message_id = send_outgoing(world, now, account_id, spec)?;
     Ok(WriteFirstResult {

@@ -144,6 +144,7 @@ fn message(
         message: m,
         reply_to: req.reply_to,
         is_template: false,
+        silent: false,
     };
     let id = actions::send_outgoing(world, now, account, spec)?;
     Ok(json!({"ok": true, "message_id": id, "chat_id": req.chat_id}))

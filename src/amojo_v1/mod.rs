@@ -10,13 +10,16 @@
 //!    `X-Auth-Token: <session token>` and `text` (form or JSON) writes into the
 //!    chat as that manager, through the same path as a manager message sent
 //!    from Kommo: the integration gets its outgoing webhook, history shows it.
+//!    `silent` is kept on the message; `persona_name`, `persona_avatar`,
+//!    `priority` and the `crm_*` fields are accepted and change nothing the
+//!    integration sees, since what Kommo does with them is not documented.
 //!
 //! Errors on the CRM host are problem+json; on the amojo side they have the
 //! amojo body (`status`, `error_code`, `error_type`, `error_description`).
 
 use crate::actions::{self, Author, OutgoingSpec};
 use crate::chats_api::error::AmojoError;
-use crate::rest_v4::problem::Problem;
+use crate::rest_v4::{self, problem::Problem};
 use crate::Sandbox;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -29,13 +32,30 @@ use std::sync::Arc;
 
 type Shared = State<Arc<Sandbox>>;
 
-pub fn router() -> Router<Arc<Sandbox>> {
+pub fn router(sandbox: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
     Router::new()
         .route("/ajax/v1/chats/session", post(session))
         .route(
             "/v1/chats/{account_id}/{chat_id}/messages",
             post(send_message),
         )
+        .layer(axum::middleware::from_fn_with_state(sandbox, journaled))
+}
+
+/// Every v1 call goes into the journal as surface `amojo_v1`, the account
+/// named by the path when there is one.
+async fn journaled(
+    State(sb): Shared,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let account = request
+        .uri()
+        .path()
+        .strip_prefix("/v1/chats/")
+        .and_then(|rest| rest.split('/').next())
+        .map(str::to_string);
+    rest_v4::journaled(&sb, "amojo_v1", request, next, account).await
 }
 
 /// Form fields as a JSON object (`a[b]` keys kept flat), or a JSON body.
@@ -114,6 +134,16 @@ fn text_of(fields: &Map<String, Value>, key: &str) -> Option<String> {
     }
 }
 
+/// A form flag (`1`, `true`, `on`) or a JSON boolean.
+fn flag(fields: &Map<String, Value>, key: &str) -> bool {
+    match fields.get(key) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => matches!(s.as_str(), "1" | "true" | "on" | "Y"),
+        Some(Value::Number(n)) => n.as_i64() == Some(1),
+        _ => false,
+    }
+}
+
 async fn send_message(
     State(sb): Shared,
     Path((account_id, chat_id)): Path<(String, String)>,
@@ -154,6 +184,7 @@ async fn send_message(
             message: json!({"type": "text", "text": text}),
             reply_to: None,
             is_template: false,
+            silent: flag(&fields, "silent"),
         };
         actions::send_outgoing(&mut world, now, &account_id, spec)
     };

@@ -112,20 +112,31 @@ async fn guard(State(sb): Shared, request: Request, next: Next) -> Response {
         }
         Err(problem) => problem.into_response(),
     };
-    let response = record(&sb, &parts, &bytes, response, account).await;
+    let response = record(&sb, "rest_v4", &parts, &bytes, response, account).await;
     sb.flush();
     response
 }
 
 /// The OAuth endpoint needs no token but is journaled like the rest.
 async fn journal_only(State(sb): Shared, request: Request, next: Next) -> Response {
-    let (parts, body) = buffer(&sb, request).await;
+    journaled(&sb, "rest_v4", request, next, None).await
+}
+
+/// Runs the rest of the stack and journals the call as `surface`.
+pub(crate) async fn journaled(
+    sb: &Sandbox,
+    surface: &'static str,
+    request: Request,
+    next: Next,
+    account_id: Option<String>,
+) -> Response {
+    let (parts, body) = buffer(sb, request).await;
     let bytes = body.clone().unwrap_or_default();
     let response = match body {
         Ok(bytes) => next.run(rebuild(&parts, &bytes)).await,
         Err(problem) => problem.into_response(),
     };
-    record(&sb, &parts, &bytes, response, None).await
+    record(sb, surface, &parts, &bytes, response, account_id).await
 }
 
 fn admit(sb: &Sandbox, headers: &HeaderMap, query: &str) -> Result<Api, Problem> {
@@ -230,8 +241,10 @@ fn rebuild(parts: &Parts, bytes: &Bytes) -> Request {
     Request::from_parts(parts.clone(), Body::from(bytes.clone()))
 }
 
+/// Journals one call of `surface` with the response it got, and hands the response on.
 async fn record(
     sb: &Sandbox,
+    surface: &'static str,
     request: &Parts,
     body: &Bytes,
     response: Response,
@@ -244,7 +257,7 @@ async fn record(
     sb.journal.push(Entry {
         seq: 0,
         at_ms: sb.clock.now_ms(),
-        surface: "rest_v4",
+        surface,
         method: request.method.to_string(),
         path: request.uri.path().to_string(),
         query: request.uri.query().unwrap_or("").to_string(),
