@@ -895,7 +895,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
             },
             403,
             "ORIGIN_INVALID_SIGNATURE",
-            &["X-Signature does not match"],
+            &["invalid signature"],
         ),
         // History paging.
         row(
