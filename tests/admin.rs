@@ -391,11 +391,12 @@ async fn a_signature_is_refused_after_the_clock_moves_16_minutes() {
     send().await.ok();
     sb.admin_post("/_sandbox/clock", &json!({"advance": 60}))
         .await;
-    let d = send().await.amojo_error(403, "ORIGIN_INVALID_SIGNATURE");
-    assert!(d.contains("960s behind"), "{d}");
-    assert_eq!(
-        sb.last_entry().await["signature"]["date_skew_seconds"],
-        json!(960)
+    send().await.amojo_error(403, "ORIGIN_INVALID_SIGNATURE");
+    let verdict = &sb.last_entry().await["signature"];
+    assert_eq!(verdict["date_skew_seconds"], json!(960));
+    assert!(
+        verdict["problems"].to_string().contains("960s behind"),
+        "{verdict}"
     );
 
     // The same with a real (ticking) clock: advance it and a fresh real-time Date is stale.
@@ -411,4 +412,85 @@ async fn a_signature_is_refused_after_the_clock_moves_16_minutes() {
         .as_i64()
         .unwrap();
     assert!((959..=1000).contains(&skew), "{skew}");
+}
+
+#[tokio::test]
+async fn the_admin_plane_answers_its_owner_only() {
+    let sb = Sb::demo().await;
+    let clock = sb.admin_json("/_sandbox/clock").await;
+    let json_ct = ("Content-Type", "application/json");
+    let advance = json!({"advance": 3600}).to_string();
+
+    // A page of another site: form, text/plain or a JSON fetch, all refused.
+    let evil = ("Origin", "http://evil.example");
+    let r = sb.raw("POST", "/_sandbox/reset", &[evil], "").await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert!(r.json["error"].as_str().unwrap().contains("same-origin"));
+    let r = sb
+        .raw("POST", "/_sandbox/clock", &[evil, json_ct], advance.clone())
+        .await;
+    assert_eq!(r.status, 403);
+    let r = sb
+        .raw(
+            "POST",
+            "/_sandbox/clock",
+            &[("Sec-Fetch-Site", "cross-site")],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    // Even from the same origin, a change must be JSON.
+    let plain = ("Content-Type", "text/plain");
+    let r = sb
+        .raw("POST", "/_sandbox/clock", &[plain], advance.clone())
+        .await;
+    assert_eq!(r.status, 415, "{}", r.text);
+    let form = ("Content-Type", "application/x-www-form-urlencoded");
+    let r = sb
+        .raw("POST", "/_sandbox/clock", &[form], "advance=3600")
+        .await;
+    assert_eq!(r.status, 415);
+    assert_eq!(
+        sb.admin_json("/_sandbox/clock").await,
+        clock,
+        "nothing moved"
+    );
+
+    // A rebinding page reaches the sandbox under its own name: refused.
+    let r = sb
+        .raw(
+            "GET",
+            "/_sandbox/accounts",
+            &[("Host", "rebind.evil.example:8787")],
+            "",
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert!(!r.text.contains(&sb.secret));
+    // No CORS on the admin plane, whatever the page asks.
+    let r = sb
+        .raw(
+            "OPTIONS",
+            "/_sandbox/reset",
+            &[evil, ("Access-Control-Request-Method", "POST")],
+            "",
+        )
+        .await;
+    assert!(
+        r.status == 403 || r.status == 405,
+        "{} {}",
+        r.status,
+        r.text
+    );
+    let r = sb.raw("GET", "/_sandbox/clock", &[], "").await;
+    assert!(!r.text.is_empty());
+
+    // The owner: tools with no Origin, and the sandbox's own pages.
+    let own = format!("http://{}", sb.base.trim_start_matches("http://"));
+    let own_origin = ("Origin", own.as_str());
+    let r = sb
+        .raw("POST", "/_sandbox/clock", &[own_origin, json_ct], advance)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(sb.raw("POST", "/_sandbox/reset", &[], "").await.status, 200);
 }

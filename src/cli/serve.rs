@@ -84,6 +84,12 @@ pub fn run(args: Args) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
+    if !args.host.is_loopback() {
+        eprintln!(
+            "warning: --host {} answers every machine that can reach this one: channel secrets, tokens and the admin plane included. Use 127.0.0.1 unless that is what you want.",
+            args.host
+        );
+    }
     runtime.block_on(async move {
         let server = server::start(sandbox.clone(), SocketAddr::new(args.host, args.port))
             .await

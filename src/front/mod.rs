@@ -7,10 +7,12 @@
 //! way the request is then served as if it came to the sandbox directly, and
 //! its `Host` chooses the surface: `amojo.*` the Chats API, `<sub>.kommo.com`
 //! that account ([`hosts`]). Paths are read as Kommo's front server reads
-//! them (repeated slashes merged).
+//! them (repeated slashes merged). The admin plane answers its owner only
+//! ([`owner`]).
 
 pub mod ca;
 pub mod hosts;
+mod owner;
 mod proxy;
 pub mod tls;
 
@@ -57,6 +59,12 @@ pub async fn door(State(sb): State<Arc<Sandbox>>, mut request: Request, next: Ne
     let path = merge_slashes(request.uri().path());
     if let Some(refusal) = refuse_by_host(&host, &path) {
         return refusal;
+    }
+    if path.starts_with("/_sandbox") {
+        if let Some(refusal) = owner::refuse(&host, &authority, request.method(), request.headers())
+        {
+            return refusal;
+        }
     }
     let account = match &host {
         Host::Account { subdomain, .. } => match account_by_subdomain(&sb, subdomain) {
