@@ -88,6 +88,15 @@ impl Clock {
     }
 }
 
+/// The latest time the clock can show: the end of year 9999 (epoch ms).
+/// Dates past it have no RFC 2822 form and overflow arithmetic on them.
+pub const LATEST_MS: i64 = 253_402_300_799_000;
+
+/// `at_ms` is a time the clock can show: from 1970 to the end of year 9999.
+pub fn in_range(at_ms: i64) -> bool {
+    (0..=LATEST_MS).contains(&at_ms)
+}
+
 /// Parses a time as clients write it: epoch seconds, or an RFC 2822 date
 /// (`Thu, 16 Dec 2021 13:15:29 +0000` or `... GMT`). Returns epoch milliseconds.
 pub fn parse_time(text: &str) -> Result<i64, String> {
@@ -95,10 +104,14 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
     if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
         return text
             .parse::<i64>()
-            .map(|s| s * 1000)
-            .map_err(|e| e.to_string());
+            .ok()
+            .and_then(|s| s.checked_mul(1000))
+            .filter(|ms| in_range(*ms))
+            .ok_or_else(|| {
+                format!("{text} is not epoch seconds between 1970 and the end of 9999")
+            });
     }
-    parse_rfc2822(text).map(|s| s * 1000).ok_or_else(|| {
+    parse_rfc2822(text).map(|s| s * 1000).filter(|ms| in_range(*ms)).ok_or_else(|| {
         format!("`{text}` is neither epoch seconds nor an RFC 2822 date like `Thu, 16 Dec 2021 13:15:29 +0000`")
     })
 }

@@ -255,6 +255,36 @@ async fn bad_input_is_refused_and_changes_nothing() {
             &["payload.msec_timestamp"],
         ),
         row(
+            "timestamp near i64::MAX",
+            post(
+                scope.clone(),
+                msg(with(good_payload(), "/timestamp", json!(i64::MAX - 1))),
+            ),
+            400,
+            "INVALID_REQUEST",
+            &["payload.timestamp", "1970"],
+        ),
+        row(
+            "negative timestamp",
+            post(
+                scope.clone(),
+                msg(with(good_payload(), "/timestamp", json!(-5))),
+            ),
+            400,
+            "INVALID_REQUEST",
+            &["payload.timestamp"],
+        ),
+        row(
+            "msec_timestamp past year 9999",
+            post(
+                scope.clone(),
+                msg(with(good_payload(), "/msec_timestamp", json!(i64::MAX))),
+            ),
+            400,
+            "INVALID_REQUEST",
+            &["payload.msec_timestamp"],
+        ),
+        row(
             "silent as a string",
             post(
                 scope.clone(),
@@ -1018,6 +1048,16 @@ async fn bad_input_is_refused_and_changes_nothing() {
             400,
             "INVALID_REQUEST",
             &["duration_ms"],
+        ),
+        row(
+            "typing for longer than a day",
+            post(
+                typing.clone(),
+                json!({"conversation_id": "c-1", "sender": {"id": "u-1"}, "duration_ms": i64::MAX}),
+            ),
+            400,
+            "INVALID_REQUEST",
+            &["duration_ms", "at most"],
         ),
         row(
             "typing without a chat",

@@ -823,6 +823,10 @@ async fn companies_and_links_between_leads_contacts_companies() {
         .await;
     assert_eq!(renamed.hal()["name"], "Acme Inc");
     t.get("/api/v4/companies/1").await.empty();
+    // A page past every record is empty, however large its number.
+    t.get("/api/v4/companies?page=9223372036854775809")
+        .await
+        .empty();
 
     let contact = t
         .post("/api/v4/contacts", json!([{"name": "Ann"}]))

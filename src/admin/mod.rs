@@ -199,24 +199,32 @@ async fn set_clock(State(sb): Shared, body: axum::body::Bytes) -> Response {
             )
         }
     };
+    // Everything is checked before anything moves, so a refused change changes nothing.
+    let at_ms = match &change.now {
+        None => None,
+        Some(Value::String(s)) => Some(parse_time(s)),
+        Some(Value::Number(n)) => Some(parse_time(&n.to_string())),
+        Some(_) => Some(Err("`now` must be an RFC 2822 date or epoch seconds".into())),
+    };
+    let at_ms = match at_ms.transpose() {
+        Ok(at) => at,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    if let Some(secs) = change.advance {
+        let from = at_ms.unwrap_or_else(|| sb.clock.now_ms());
+        let to = secs.checked_mul(1000).and_then(|ms| from.checked_add(ms));
+        if !to.is_some_and(crate::clock::in_range) {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("`advance` {secs} would take the clock outside 1970 to the end of 9999"),
+            );
+        }
+    }
     if let Some(freeze) = change.freeze {
         sb.clock.freeze(freeze);
     }
-    if let Some(now) = change.now {
-        let text = match &now {
-            Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            _ => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "`now` must be an RFC 2822 date or epoch seconds",
-                )
-            }
-        };
-        match parse_time(&text) {
-            Ok(ms) => sb.clock.set(ms),
-            Err(e) => return error(StatusCode::BAD_REQUEST, e),
-        }
+    if let Some(ms) = at_ms {
+        sb.clock.set(ms);
     }
     if let Some(secs) = change.advance {
         sb.clock.advance(secs);

@@ -164,11 +164,25 @@ pub fn validate_message(m: &MessageBody, editing: bool) -> Result<()> {
     Ok(())
 }
 
+/// A message time must be one the clock can show (1970 to the end of 9999).
+fn check_time(ms: Option<i64>, field: &str) -> Result<()> {
+    if ms.is_some_and(crate::clock::in_range) {
+        return Ok(());
+    }
+    Err(AmojoError::bad_request(format!(
+        "`{field}` must be a Unix time between 1970 and the end of 9999"
+    )))
+}
+
 /// What a new message must carry, checked before the world is touched.
 fn check_new(p: &Payload) -> Result<()> {
     wire::non_empty(&p.msgid, "payload.msgid")?;
     wire::non_empty(&p.conversation_id, "payload.conversation_id")?;
-    wire::required(&p.timestamp, "payload.timestamp")?;
+    let timestamp = *wire::required(&p.timestamp, "payload.timestamp")?;
+    check_time(timestamp.checked_mul(1000), "payload.timestamp")?;
+    if let Some(ms) = p.msec_timestamp {
+        check_time(Some(ms), "payload.msec_timestamp")?;
+    }
     wire::required(&p.sender, "payload.sender")?;
     let message = wire::required(&p.message, "payload.message")?;
     validate_message(message, false)?;

@@ -6,15 +6,18 @@ use super::Reply;
 use crate::domain::{Scope, World};
 use axum::http::StatusCode;
 
+/// Longer than anyone types; a bound keeps `now + duration` from overflowing.
+const MAX_TYPING_MS: i64 = 86_400_000;
+
 pub fn parse(body: &[u8]) -> Result<TypingRequest> {
     let req: TypingRequest = wire::parse(body)?;
     if req.sender.id.is_none() && req.sender.ref_id.is_none() {
         return Err(AmojoError::bad_request("`sender.id` is required"));
     }
-    if req.duration_ms.is_some_and(|d| d <= 0) {
-        return Err(AmojoError::bad_request(
-            "`duration_ms` must be a positive number of milliseconds",
-        ));
+    if req.duration_ms.is_some_and(|d| d <= 0 || d > MAX_TYPING_MS) {
+        return Err(AmojoError::bad_request(format!(
+            "`duration_ms` must be a positive number of milliseconds, at most {MAX_TYPING_MS} (a day)"
+        )));
     }
     Ok(req)
 }

@@ -165,7 +165,7 @@ impl Page {
     pub fn slice<T: Clone>(&self, items: &[T]) -> Vec<T> {
         items
             .iter()
-            .skip((self.page - 1) * self.limit)
+            .skip((self.page - 1).saturating_mul(self.limit))
             .take(self.limit)
             .cloned()
             .collect()
