@@ -250,20 +250,46 @@ impl Numbered for Packed {
     fn set_seq(&mut self, seq: u64) {
         self.seq = seq;
     }
+
+    fn size(&self) -> usize {
+        std::mem::size_of::<Packed>() + self.text.capacity() + self.ends.capacity() * 4
+    }
+}
+
+/// Most bytes the journal's entries hold together, whatever their count.
+pub const BYTES: usize = 64 << 20;
+/// A request or response body longer than this is kept as its first
+/// `BODY_KEEP` bytes, its length and its MD5.
+pub const BODY_KEEP: usize = 16 << 10;
+
+/// `body`, or its prefix with a note of what was left out.
+fn clip(body: String) -> String {
+    if body.len() <= BODY_KEEP {
+        return body;
+    }
+    let mut end = BODY_KEEP;
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    let md5 = crate::signature::content_md5(body.as_bytes());
+    format!("{}… [{} bytes in all, MD5 {md5}]", &body[..end], body.len())
 }
 
 impl Journal {
     pub fn new(cap: usize) -> Journal {
         Journal {
-            entries: Ring::new(cap),
+            entries: Ring::with_budget(cap, BYTES),
         }
     }
 
-    /// Records an entry, assigning its sequence number; drops the oldest past the cap.
-    pub fn push(&self, entry: Entry) -> u64 {
+    /// Records an entry, assigning its sequence number; drops the oldest past
+    /// the cap or the byte budget, and keeps long bodies as a prefix.
+    pub fn push(&self, mut entry: Entry) -> u64 {
         if self.entries.is_off() {
             return 0;
         }
+        entry.body = clip(std::mem::take(&mut entry.body));
+        entry.response_body = clip(std::mem::take(&mut entry.response_body));
         // Packed before the ring's lock is taken.
         self.entries.push(Packed::pack(entry))
     }
@@ -343,6 +369,33 @@ mod tests {
             serde_json::to_value(&bare).unwrap(),
             serde_json::to_value(Packed::pack(bare).unpack()).unwrap()
         );
+    }
+
+    #[test]
+    fn large_bodies_are_kept_as_a_prefix_and_the_bytes_stay_bounded() {
+        let j = Journal::new(100_000);
+        let big = "é".repeat(512 << 10); // 1 MiB of two-byte characters
+        for _ in 0..20 {
+            let mut e = entry("/big");
+            e.body = big.clone();
+            e.response_body = big.clone();
+            j.push(e);
+        }
+        let kept = j.query(&Filter::default());
+        let body = &kept[0].body;
+        assert!(body.len() < BODY_KEEP + 100, "{}", body.len());
+        assert!(body.ends_with(&format!(
+            "[{} bytes in all, MD5 {}]",
+            big.len(),
+            crate::signature::content_md5(big.as_bytes())
+        )));
+        let held: usize = j.entries.latest(|_| true, None, |p| p.size()).iter().sum();
+        assert!(held <= BYTES, "{held}");
+        assert_eq!(j.len(), 20, "clipped entries are small");
+        let mut small = entry("/small");
+        small.body = "{}".into();
+        j.push(small);
+        assert_eq!(j.query(&Filter::default()).last().unwrap().body, "{}");
     }
 
     #[test]

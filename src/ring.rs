@@ -8,11 +8,18 @@ use std::collections::VecDeque;
 /// A record that carries the number the ring gives it.
 pub trait Numbered {
     fn set_seq(&mut self, seq: u64);
+
+    /// Bytes the record holds, for a ring with a byte budget.
+    fn size(&self) -> usize {
+        0
+    }
 }
 
 #[derive(Debug)]
 pub struct Ring<T> {
     cap: usize,
+    /// Most bytes (by [`Numbered::size`]) the records may hold together.
+    budget: usize,
     inner: Mutex<Inner<T>>,
 }
 
@@ -20,17 +27,26 @@ pub struct Ring<T> {
 struct Inner<T> {
     next_seq: u64,
     dropped: u64,
+    bytes: usize,
     records: VecDeque<T>,
 }
 
 impl<T: Numbered> Ring<T> {
     /// A ring of `cap` records; with 0 it keeps nothing.
     pub fn new(cap: usize) -> Ring<T> {
+        Self::with_budget(cap, usize::MAX)
+    }
+
+    /// A ring of `cap` records holding at most `budget` bytes together; the
+    /// newest record is always kept.
+    pub fn with_budget(cap: usize, budget: usize) -> Ring<T> {
         Ring {
             cap,
+            budget,
             inner: Mutex::new(Inner {
                 next_seq: 1,
                 dropped: 0,
+                bytes: 0,
                 records: VecDeque::new(),
             }),
         }
@@ -53,10 +69,18 @@ impl<T: Numbered> Ring<T> {
             let seq = inner.next_seq;
             inner.next_seq += 1;
             record.set_seq(seq);
-            while inner.records.len() >= self.cap {
-                evicted.extend(inner.records.pop_front());
+            let size = record.size();
+            while inner.records.len() >= self.cap
+                || (!inner.records.is_empty() && inner.bytes.saturating_add(size) > self.budget)
+            {
+                let Some(old) = inner.records.pop_front() else {
+                    break;
+                };
+                inner.bytes -= old.size();
                 inner.dropped += 1;
+                evicted.push(old);
             }
+            inner.bytes += size;
             inner.records.push_back(record);
             seq
         };
@@ -100,7 +124,9 @@ impl<T: Numbered> Ring<T> {
 
     /// Forgets every record; numbering goes on, so `since` filters stay valid.
     pub fn clear(&self) {
-        self.inner.lock().records.clear();
+        let mut inner = self.inner.lock();
+        inner.records.clear();
+        inner.bytes = 0;
     }
 }
 
@@ -128,6 +154,35 @@ mod tests {
         ring.clear();
         assert!(ring.is_empty());
         assert_eq!(ring.push((0, "d")), 4);
+    }
+
+    struct Sized(u64, usize);
+
+    impl Numbered for Sized {
+        fn set_seq(&mut self, seq: u64) {
+            self.0 = seq;
+        }
+        fn size(&self) -> usize {
+            self.1
+        }
+    }
+
+    #[test]
+    fn a_byte_budget_drops_the_oldest_and_keeps_the_newest() {
+        let ring = Ring::with_budget(100, 10);
+        for size in [4, 4, 4] {
+            ring.push(Sized(0, size));
+        }
+        assert_eq!(ring.latest(|_| true, None, |r| r.0), [2, 3]);
+        ring.push(Sized(0, 50));
+        assert_eq!(
+            ring.latest(|_| true, None, |r| r.0),
+            [4],
+            "too big alone, still kept"
+        );
+        ring.push(Sized(0, 1));
+        assert_eq!(ring.latest(|_| true, None, |r| r.0), [5]);
+        assert_eq!(ring.dropped(), 4);
     }
 
     #[test]
