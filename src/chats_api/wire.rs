@@ -117,12 +117,26 @@ fn starts_as_object(body: &[u8]) -> bool {
     body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
 }
 
+/// serde's message without its position, and never long: serde quotes a
+/// bad value whole, and a megabyte echoed back (and journaled) helps nobody.
 fn strip_position(message: &str) -> String {
-    message
-        .split(" at line ")
-        .next()
-        .unwrap_or(message)
-        .to_string()
+    let message = message.split(" at line ").next().unwrap_or(message);
+    shorten(message, 200)
+}
+
+/// `text` itself, or its first and last characters around a note of how
+/// many were left out, in at most about `max` characters.
+fn shorten(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(max / 2).collect();
+    let tail: String = text.chars().skip(count - max / 3).collect();
+    format!(
+        "{head}… ({} characters left out) …{tail}",
+        count - max / 2 - max / 3
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -319,6 +333,19 @@ pub fn non_empty<'a>(value: &'a Option<String>, path: &str) -> Result<&'a str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn long_messages_are_shortened_keeping_both_ends() {
+        let long = format!(
+            "invalid type: string \"{}\", expected i64",
+            "\u{301}".repeat(100_000)
+        );
+        let short = super::shorten(&long, 200);
+        assert!(short.chars().count() < 260, "{}", short.len());
+        assert!(short.starts_with("invalid type: string"));
+        assert!(short.ends_with("expected i64"));
+        assert_eq!(super::shorten("fine", 200), "fine");
+    }
+
     use super::*;
     use serde_json::json;
 
