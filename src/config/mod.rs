@@ -2,6 +2,9 @@
 //! sources and settings. Everything has a default, so an empty file is a valid
 //! sandbox, and a bad file fails with file, line, column and the fix.
 
+mod locate;
+mod meaning;
+
 use serde::{Deserialize, Deserializer};
 use std::path::Path;
 
@@ -424,17 +427,50 @@ impl std::error::Error for ConfigError {}
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            file: path.display().to_string(),
+        let file = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| ConfigError {
+            file: file.clone(),
             line: 0,
             column: 0,
             message: format!("cannot read the config file: {e}"),
             hint: "pass an existing YAML file to --config".into(),
         })?;
-        Config::parse(&text, &path.display().to_string())
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let valid = std::str::from_utf8(valid).expect("valid up to here");
+            let line = valid.matches('\n').count() + 1;
+            let column = valid.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            ConfigError {
+                file: file.clone(),
+                line,
+                column,
+                message: "the file is not UTF-8 text".into(),
+                hint: "save the file as UTF-8".into(),
+            }
+        })?;
+        Config::parse(&text, &file)
     }
 
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        // Editors on Windows start UTF-8 files with a byte-order mark; YAML
+        // would read it as a second document.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let config = Config::parse_form(text, file)?;
+        meaning::check(&config).map_err(|(path, message, hint)| {
+            let (line, column) = locate::locate(text, &path);
+            ConfigError {
+                file: file.into(),
+                line,
+                column,
+                message: format!("{path}: {message}"),
+                hint,
+            }
+        })?;
+        Ok(config)
+    }
+
+    /// The file read into the config's types: each key and value of the right form.
+    fn parse_form(text: &str, file: &str) -> Result<Config, ConfigError> {
         if text.trim().is_empty() {
             return Ok(Config::default());
         }
