@@ -7,6 +7,9 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::{Json, Router};
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -91,20 +94,52 @@ pub async fn start(sandbox: Arc<Sandbox>, addr: SocketAddr) -> std::io::Result<S
     sandbox.set_base_url(format!("http://{addr}"));
     let (stop, stopped) = oneshot::channel::<()>();
     let app = app(sandbox.clone());
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(
-            axum::serve::ListenerExt::tap_io(listener, |tcp| drop(tcp.set_nodelay(true))),
-            app,
-        )
-        .with_graceful_shutdown(async {
-            let _ = stopped.await;
-        })
-        .await;
-    });
+    let builder = front::tls::builder(&sandbox);
+    let header_secs = sandbox.settings.header_read_timeout;
+    let task = tokio::spawn(serve(listener, app, builder, header_secs, stopped));
     Ok(Server {
         addr,
         sandbox,
         stop: Some(stop),
         task,
     })
+}
+
+/// The accept loop: every connection with upgrades (the proxy's CONNECT) and
+/// the header deadline ([`front::tls::builder`]); on `stop`, no new connections, and the open ones
+/// finish what they are doing.
+async fn serve(
+    listener: TcpListener,
+    app: Router,
+    builder: hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
+    header_secs: u64,
+    stop: oneshot::Receiver<()>,
+) {
+    let graceful = GracefulShutdown::new();
+    let deadline = std::time::Duration::from_secs(header_secs);
+    tokio::pin!(stop);
+    loop {
+        let tcp = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, _)) => tcp,
+                Err(_) => continue,
+            },
+            _ = &mut stop => break,
+        };
+        let _ = tcp.set_nodelay(true);
+        let (app, builder, watcher) = (app.clone(), builder.clone(), graceful.watcher());
+        tokio::spawn(async move {
+            // The header deadline only starts once a byte has come; a socket
+            // that sends nothing gets the same time, then is closed.
+            let first = tokio::time::timeout(deadline, tcp.peek(&mut [0u8; 1])).await;
+            if !matches!(first, Ok(Ok(n)) if n > 0) {
+                return;
+            }
+            let service = TowerToHyperService::new(app);
+            let conn = builder.serve_connection_with_upgrades(TokioIo::new(tcp), service);
+            let _ = watcher.watch(conn.into_owned()).await;
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }

@@ -6,6 +6,7 @@ mod common;
 use common::{Sb, PREFIX, START, START_SECS};
 use kommo_sandbox::clock::format_rfc2822;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 fn entries(j: &Value) -> &Vec<Value> {
     j["entries"].as_array().expect("entries")
@@ -493,4 +494,63 @@ async fn the_admin_plane_answers_its_owner_only() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(sb.raw("POST", "/_sandbox/reset", &[], "").await.status, 200);
+}
+
+/// Writes `bytes` to a fresh connection and reads until the server closes it
+/// (or `wait` passes); returns what came back and whether it was closed.
+async fn raw_tcp(base: &str, bytes: &[u8], trickle: bool, wait: Duration) -> (String, bool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    if trickle {
+        // One byte a while: the headers never finish in time.
+        for b in bytes.iter().take(8) {
+            if tcp.write_all(&[*b]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(400)).await;
+        }
+    } else {
+        tcp.write_all(bytes).await.unwrap();
+    }
+    let mut out = vec![];
+    let closed = tokio::time::timeout(wait, tcp.read_to_end(&mut out))
+        .await
+        .is_ok();
+    (String::from_utf8_lossy(&out).into_owned(), closed)
+}
+
+#[tokio::test]
+async fn idle_and_trickling_sockets_are_closed_and_unread_refusals_say_close() {
+    let sb = Sb::start("settings:\n  header_read_timeout: 1\n  max_body_bytes: 16\n").await;
+    let (_, closed) = raw_tcp(&sb.base, b"", false, Duration::from_secs(20)).await;
+    assert!(closed, "an idle socket is closed after the header deadline");
+    let request = b"GET /_sandbox/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    let (_, closed) = raw_tcp(&sb.base, request, true, Duration::from_secs(20)).await;
+    assert!(closed, "a trickled request is cut off");
+
+    // A kept-alive connection that got its answer is closed once idle, too.
+    let (answer, closed) = raw_tcp(&sb.base, request, false, Duration::from_secs(20)).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(closed);
+
+    // Too large, refused unread: the answer says the connection ends.
+    let big = format!(
+        "POST {PREFIX}/x/connect HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 64\r\n\r\n{}",
+        "x".repeat(64)
+    );
+    let (answer, _) = raw_tcp(&sb.base, big.as_bytes(), false, Duration::from_secs(20)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
+    let plain = "POST /_sandbox/clock HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}";
+    let (answer, _) = raw_tcp(&sb.base, plain.as_bytes(), false, Duration::from_secs(20)).await;
+    assert!(answer.starts_with("HTTP/1.1 415"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
 }

@@ -52,7 +52,8 @@ fn finding(path: String, message: impl Into<String>, hint: impl Into<String>) ->
 }
 
 fn settings(s: &Settings) -> Result<(), Finding> {
-    let positive: [(&str, bool, &str); 5] = [
+    let positive: [(&str, bool, &str); 6] = [
+        ("header_read_timeout", s.header_read_timeout > 0, "30"),
         (
             "signature_max_age",
             s.signature_max_age > 0,

@@ -41,6 +41,9 @@ pub struct Settings {
     pub sources_limit: usize,
     /// REST v4 requests per second per account.
     pub rate_limit: u32,
+    /// Seconds a client has to send a request's headers (the next one's on
+    /// a kept-alive connection too); idle and trickling sockets are closed.
+    pub header_read_timeout: u64,
 }
 
 impl Default for Settings {
@@ -53,6 +56,7 @@ impl Default for Settings {
             webhook_timeout: 5,
             sources_limit: 50,
             rate_limit: 7,
+            header_read_timeout: 30,
         }
     }
 }

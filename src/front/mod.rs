@@ -63,7 +63,7 @@ pub async fn door(State(sb): State<Arc<Sandbox>>, mut request: Request, next: Ne
     if path.starts_with("/_sandbox") {
         if let Some(refusal) = owner::refuse(&host, &authority, request.method(), request.headers())
         {
-            return refusal;
+            return closing_if_unread(refusal);
         }
     }
     let account = match &host {
@@ -87,7 +87,21 @@ pub async fn door(State(sb): State<Arc<Sandbox>>, mut request: Request, next: Ne
         base_url,
         account,
     });
-    next.run(request).await
+    closing_if_unread(next.run(request).await)
+}
+
+/// A body refused unread (too large, wrong type) leaves the connection
+/// unusable; saying so lets a keep-alive client open a new one instead of
+/// meeting EOF on its next request.
+fn closing_if_unread(mut response: Response) -> Response {
+    let status = response.status();
+    if status == StatusCode::PAYLOAD_TOO_LARGE || status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+        response.headers_mut().insert(
+            header::CONNECTION,
+            header::HeaderValue::from_static("close"),
+        );
+    }
+    response
 }
 
 /// The absolute-form authority of a proxied request, else the `Host` header.

@@ -3,11 +3,12 @@
 
 use super::{LocalCa, OverTls};
 use crate::Sandbox;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use rustls::ServerConfig;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
@@ -28,14 +29,29 @@ pub async fn serve_connection<IO>(sb: Arc<Sandbox>, config: Arc<ServerConfig>, i
 where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let Ok(stream) = TlsAcceptor::from(config).accept(io).await else {
+    // A handshake that never finishes gets the header deadline, then is dropped.
+    let deadline = Duration::from_secs(sb.settings.header_read_timeout);
+    let accept = TlsAcceptor::from(config).accept(io);
+    let Ok(Ok(stream)) = tokio::time::timeout(deadline, accept).await else {
         return;
     };
+    let builder = builder(&sb);
     let app = crate::server::app(sb).layer(axum::Extension(OverTls));
     let service = TowerToHyperService::new(app);
-    let _ = auto::Builder::new(TokioExecutor::new())
+    let _ = builder
         .serve_connection_with_upgrades(TokioIo::new(stream), service)
         .await;
+}
+
+/// How every connection is served, plain or TLS: HTTP/1 with the header
+/// deadline (`settings.header_read_timeout`), or HTTP/2.
+pub fn builder(sb: &Sandbox) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(sb.settings.header_read_timeout));
+    builder
 }
 
 /// `serve --tls-port`: TLS directly, for a hosts-file setup.
