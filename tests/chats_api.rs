@@ -1076,6 +1076,15 @@ async fn history_is_newest_first_and_paged() {
         first["sender"]
     );
     assert_eq!(first["receiver"]["client_id"], json!("u-1"));
+    // Empty values are there, as in Kommo's example.
+    for (key, empty) in [
+        ("media", json!("")),
+        ("thumbnail", json!("")),
+        ("file_name", json!("")),
+        ("file_size", json!(0)),
+    ] {
+        assert_eq!(first["message"][key], empty, "{key}: {first}");
+    }
     let stamps: Vec<i64> = arr(&page.json, "messages")
         .iter()
         .map(|m| m["timestamp"].as_i64().unwrap())

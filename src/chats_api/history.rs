@@ -76,13 +76,20 @@ fn item(scope: &Scope, m: &Message) -> Value {
     if let Some(c) = &m.client_id {
         message.insert("client_id".into(), json!(c));
     }
+    // Kommo's example shows the empty ones too ("", 0), and clients that
+    // model the item read them, so they are always there.
+    for (key, empty) in [
+        ("type", json!("text")),
+        ("text", json!("")),
+        ("media", json!("")),
+        ("thumbnail", json!("")),
+        ("file_name", json!("")),
+        ("file_size", json!(0)),
+    ] {
+        let v = m.message.get(key).filter(|v| !v.is_null()).cloned();
+        message.insert(key.into(), v.unwrap_or(empty));
+    }
     for key in [
-        "type",
-        "text",
-        "media",
-        "thumbnail",
-        "file_name",
-        "file_size",
         "media_group_id",
         "location",
         "contact",

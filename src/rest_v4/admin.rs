@@ -86,12 +86,14 @@ async fn mint_code(State(sb): Shared, Path(amojo_id): Path<String>, bytes: Bytes
             }
         },
     };
+    // Kommo's redirect names the account's own address as `referer`.
+    let referer = format!("{}.kommo.com", account.subdomain);
     let code = world.auth.mint_code(&client_id, &amojo_id, now);
     let secret = world
         .auth
         .integration(&client_id)
         .map(|i| i.client_secret.clone());
-    Json(json!({"code": code.code, "client_id": client_id, "client_secret": secret, "expires_in": CODE_TTL, "referer": sb.base_url(), "token_url": format!("{}/oauth2/access_token", sb.base_url())})).into_response()
+    Json(json!({"code": code.code, "client_id": client_id, "client_secret": secret, "expires_in": CODE_TTL, "referer": referer, "token_url": format!("{}/oauth2/access_token", sb.base_url())})).into_response()
 }
 
 #[derive(Debug, Default, Deserialize)]
