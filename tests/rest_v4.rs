@@ -932,3 +932,97 @@ async fn companies_and_links_between_leads_contacts_companies() {
     .await
     .problem(404);
 }
+
+#[tokio::test]
+async fn lead_tags_are_kept_and_listed() {
+    let t = T::start("").await;
+    let made = t
+        .post(
+            "/api/v4/leads",
+            json!([{"name": "a", "_embedded": {"tags": [{"name": "vip"}]}}, {"name": "b", "tags_to_add": [{"name": "hot"}, {"name": "VIP"}]}]),
+        )
+        .await;
+    let leads = made.hal()["_embedded"]["leads"].clone();
+    let (a, b) = (
+        leads[0]["id"].as_i64().unwrap(),
+        leads[1]["id"].as_i64().unwrap(),
+    );
+    let names = |v: &Value| -> Vec<String> {
+        v["_embedded"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        names(t.get(&format!("/api/v4/leads/{a}")).await.hal()),
+        ["vip"]
+    );
+    assert_eq!(
+        names(t.get(&format!("/api/v4/leads/{b}")).await.hal()),
+        ["hot", "vip"],
+        "one tag per name, whatever the case"
+    );
+
+    let listed = t.get("/api/v4/leads/tags").await;
+    assert_eq!(
+        listed.hal()["_embedded"]["tags"].as_array().unwrap().len(),
+        2
+    );
+    let hot =
+        t.get("/api/v4/leads/tags?query=ho").await.hal()["_embedded"]["tags"][0]["id"].clone();
+
+    t.patch(
+        &format!("/api/v4/leads/{b}"),
+        json!({"tags_to_delete": [{"id": hot}]}),
+    )
+    .await
+    .hal();
+    assert_eq!(
+        names(t.get(&format!("/api/v4/leads/{b}")).await.hal()),
+        ["vip"]
+    );
+    t.patch(
+        &format!("/api/v4/leads/{a}"),
+        json!({"_embedded": {"tags": [{"id": hot}]}}),
+    )
+    .await
+    .hal();
+    assert_eq!(
+        names(t.get(&format!("/api/v4/leads/{a}")).await.hal()),
+        ["hot"]
+    );
+
+    let bad = t
+        .patch(
+            &format!("/api/v4/leads/{a}"),
+            json!({"tags_to_add": [{"id": 1}]}),
+        )
+        .await;
+    assert_eq!(
+        bad.problem(400)["validation-errors"][0]["errors"][0]["path"],
+        "tags_to_add.0.id"
+    );
+    assert_eq!(
+        names(t.get(&format!("/api/v4/leads/{a}")).await.hal()),
+        ["hot"],
+        "refused whole"
+    );
+
+    let contact_tag = t
+        .post(
+            "/api/v4/contacts/tags",
+            json!([{"name": "partner", "color": "DDEBB5"}]),
+        )
+        .await;
+    assert_eq!(contact_tag.hal()["_embedded"]["tags"][0]["color"], "DDEBB5");
+    assert_eq!(
+        t.get("/api/v4/contacts/tags").await.hal()["_embedded"]["tags"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    t.get("/api/v4/companies/tags").await.empty();
+}

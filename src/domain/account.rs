@@ -20,6 +20,8 @@ pub struct Account {
     pub sources: Vec<Source>,
     pub contacts: Vec<Contact>,
     pub companies: Vec<Company>,
+    /// Tags of leads, contacts and companies (`/api/v4/{entity}/tags`).
+    pub tags: Vec<super::crm::Tag>,
     pub custom_fields: Vec<CustomField>,
     pub leads: Vec<Lead>,
     pub incoming_leads: Vec<IncomingLead>,

@@ -21,6 +21,7 @@ pub struct Contact {
     pub chat_ids: Vec<String>,
     /// The company the contact works for (Kommo links a contact to one).
     pub company_id: Option<i64>,
+    pub tag_ids: Vec<i64>,
     /// Values of the account's other contact fields.
     pub fields: Vec<StoredField>,
 }
@@ -42,6 +43,7 @@ impl Contact {
             updated_at: now,
             chat_ids: vec![],
             company_id: None,
+            tag_ids: vec![],
             fields: vec![],
         }
     }
@@ -89,6 +91,7 @@ pub struct Lead {
     /// A lead belongs to at most one company.
     pub company_id: Option<i64>,
     pub source_id: Option<i64>,
+    pub tag_ids: Vec<i64>,
     pub fields: Vec<StoredField>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -114,6 +117,7 @@ impl Lead {
             contact_ids: vec![],
             company_id: None,
             source_id: None,
+            tag_ids: vec![],
             fields: vec![],
             created_at: now,
             updated_at: now,
@@ -130,6 +134,15 @@ pub struct Company {
     pub updated_at: i64,
     /// Values of the account's company fields (PHONE and EMAIL among them).
     pub fields: Vec<StoredField>,
+}
+
+/// A tag of one entity type (`leads`, `contacts`, `companies`) of an account.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tag {
+    pub id: i64,
+    pub name: String,
+    pub entity_type: String,
+    pub color: Option<String>,
 }
 
 impl Company {

@@ -178,6 +178,7 @@ fn account_from(world: &World, seed: u64, index: usize, a: &AccountConfig, owner
         sources,
         contacts: vec![],
         companies: vec![],
+        tags: vec![],
         custom_fields,
         leads: vec![],
         incoming_leads: vec![],

@@ -54,7 +54,7 @@ pub fn common_view(
 }
 
 pub fn view(api: &Api, a: &Account, c: &Contact) -> Value {
-    let mut embedded = json!({"tags": [], "companies": refs(api, "companies", c.company_id)});
+    let mut embedded = json!({"tags": super::tags::view(a, &c.tag_ids), "companies": refs(api, "companies", c.company_id)});
     if api.query.has_with("leads") {
         let leads = a
             .leads

@@ -31,8 +31,7 @@ pub fn link(api: &Api, id: i64) -> Value {
 }
 
 pub fn view(api: &Api, a: &Account, l: &Lead) -> Value {
-    let mut embedded =
-        json!({"tags": [], "companies": super::contacts::refs(api, "companies", l.company_id)});
+    let mut embedded = json!({"tags": super::tags::view(a, &l.tag_ids), "companies": super::contacts::refs(api, "companies", l.company_id)});
     if api.query.has_with("contacts") {
         let contacts: Vec<Value> = l.contact_ids.iter().enumerate().map(|(i, id)| json!({"id": id, "is_main": i == 0, "_links": links(&api.base, &format!("/api/v4/contacts/{id}"))})).collect();
         embedded["contacts"] = json!(contacts);
@@ -124,6 +123,7 @@ pub(super) struct Plan {
     /// `_embedded.companies` given: the company, or none to unlink.
     pub company: Option<Option<i64>>,
     fields: super::custom_fields::Written,
+    tags: super::tags::Change,
 }
 
 pub(super) fn check(
@@ -239,6 +239,10 @@ pub(super) fn check(
             Default::default()
         }),
     };
+    let tags = super::tags::read(a, "leads", item).unwrap_or_else(|errs| {
+        e.extend(errs);
+        Default::default()
+    });
     let default_status = pipeline
         .filter(|_| current.is_none() || pipeline_id.is_some())
         .map(|p| p.first_status_id);
@@ -250,10 +254,20 @@ pub(super) fn check(
             contacts,
             company,
             fields,
+            tags,
         })
     } else {
         Err(e)
     }
+}
+
+/// Applies a plan to lead `idx` of the account, its tags included.
+fn apply_at(a: &mut Account, idx: usize, item: &Value, mut plan: Plan, now: i64) {
+    let change = std::mem::take(&mut plan.tags);
+    apply(&mut a.leads[idx], item, plan, now);
+    let mut tags = std::mem::take(&mut a.leads[idx].tag_ids);
+    super::tags::apply(a, "leads", change, &mut tags);
+    a.leads[idx].tag_ids = tags;
 }
 
 fn apply(l: &mut Lead, item: &Value, plan: Plan, now: i64) {
@@ -331,12 +345,14 @@ pub(super) fn add(a: &mut Account, item: &Value, plan: Plan, now: i64) -> (i64, 
     let id = a.ids.next(crate::ids::Kind::Lead);
     let mut l = Lead::new(id, 0, 0, a.users[0].id, now);
     l.name = String::new();
-    apply(&mut l, item, plan, now);
+    a.leads.push(l);
+    let idx = a.leads.len() - 1;
+    apply_at(a, idx, item, plan, now);
+    let l = &mut a.leads[idx];
     if l.name.is_empty() {
         l.name = format!("Lead #{id}");
     }
-    let event = lead_event(a, &l, "add", "add_lead", None, now);
-    a.leads.push(l);
+    let event = lead_event(a, &a.leads[idx], "add", "add_lead", None, now);
     (id, event)
 }
 
@@ -376,7 +392,7 @@ fn update(world: &mut crate::domain::World, api: &Api, list: &[Value]) -> ApiRes
             .position(|l| Some(l.id) == item["id"].as_i64())
             .expect("checked");
         let old = a.leads[idx].status_id;
-        apply(&mut a.leads[idx], item, plan, api.now);
+        apply_at(a, idx, item, plan, api.now);
         let l = &a.leads[idx];
         events.push(lead_event(a, l, "update", "update_lead", None, api.now));
         if l.status_id != old {

@@ -21,6 +21,7 @@ pub mod php_query;
 pub mod pipelines;
 pub mod problem;
 pub mod sources;
+pub mod tags;
 pub mod talks;
 pub mod templates;
 pub mod unsorted;
@@ -69,6 +70,7 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
         .merge(leads_complex::routes())
         .merge(links::routes())
         .merge(pipelines::routes())
+        .merge(tags::routes())
         .merge(talks::routes())
         .merge(templates::routes())
         .merge(bots::routes())
