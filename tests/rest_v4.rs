@@ -1026,3 +1026,62 @@ async fn lead_tags_are_kept_and_listed() {
     );
     t.get("/api/v4/companies/tags").await.empty();
 }
+
+#[tokio::test]
+async fn notes_on_leads_and_contacts() {
+    let t = T::start("").await;
+    let lead = t
+        .post("/api/v4/leads", json!([{"name": "Deal"}]))
+        .await
+        .hal()["_embedded"]["leads"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let added = t
+        .post(
+            "/api/v4/leads/notes",
+            json!([{"entity_id": lead, "note_type": "common", "params": {"text": "called back"}}, {"entity_id": lead, "note_type": "call_in", "params": {"phone": "+1555", "duration": 60, "source": "voip", "uniq": "u1", "link": "https://x.test/r.mp3"}}]),
+        )
+        .await;
+    let notes = added.hal()["_embedded"]["notes"].clone();
+    assert_eq!(notes[0]["entity_id"], lead);
+    let by_path = t
+        .post(
+            &format!("/api/v4/leads/{lead}/notes"),
+            json!([{"note_type": "service_message", "params": {"service": "bot", "text": "hi"}}]),
+        )
+        .await;
+    assert_eq!(by_path.hal()["_embedded"]["notes"][0]["entity_id"], lead);
+
+    let listed = t.get(&format!("/api/v4/leads/{lead}/notes")).await;
+    assert_eq!(
+        listed.hal()["_embedded"]["notes"].as_array().unwrap().len(),
+        3
+    );
+    let calls = t.get("/api/v4/leads/notes?filter[note_type]=call_in").await;
+    let call = &calls.hal()["_embedded"]["notes"][0];
+    assert_eq!(call["params"]["duration"], 60);
+    let one = t.get(&format!("/api/v4/leads/notes/{}", call["id"])).await;
+    assert_eq!(one.hal()["note_type"], "call_in");
+    t.get("/api/v4/contacts/notes").await.empty();
+
+    let bad = t
+        .post("/api/v4/leads/notes", json!([{"entity_id": 1, "note_type": "common", "params": {"text": "x"}}, {"entity_id": lead, "note_type": "poem", "params": {}}, {"entity_id": lead, "note_type": "common", "params": {}}]))
+        .await;
+    assert_eq!(bad.validation(0).1, "entity_id");
+    assert_eq!(bad.validation(1).1, "note_type");
+    assert_eq!(bad.validation(2).1, "params.text");
+    t.post(
+        "/api/v4/leads/1/notes",
+        json!([{"note_type": "common", "params": {"text": "x"}}]),
+    )
+    .await
+    .problem(404);
+    assert_eq!(
+        t.get(&format!("/api/v4/leads/{lead}/notes")).await.hal()["_embedded"]["notes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3,
+        "nothing added by a refused batch"
+    );
+}

@@ -22,6 +22,8 @@ pub struct Account {
     pub companies: Vec<Company>,
     /// Tags of leads, contacts and companies (`/api/v4/{entity}/tags`).
     pub tags: Vec<super::crm::Tag>,
+    /// Notes on leads, contacts and companies (`/api/v4/{entity}/notes`).
+    pub notes: Vec<super::crm::Note>,
     pub custom_fields: Vec<CustomField>,
     pub leads: Vec<Lead>,
     pub incoming_leads: Vec<IncomingLead>,

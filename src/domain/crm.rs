@@ -145,6 +145,21 @@ pub struct Tag {
     pub color: Option<String>,
 }
 
+/// A note in an entity's feed: a comment, a call, a service message...
+#[derive(Debug, Clone, Serialize)]
+pub struct Note {
+    pub id: i64,
+    /// `leads`, `contacts` or `companies`.
+    pub entity_type: String,
+    pub entity_id: i64,
+    pub note_type: String,
+    pub params: serde_json::Value,
+    pub created_by: i64,
+    pub responsible_user_id: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
 impl Company {
     /// A company with no name or fields yet, as `responsible_user_id` gets it at `now`.
     pub fn new(id: i64, responsible_user_id: i64, now: i64) -> Company {

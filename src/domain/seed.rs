@@ -179,6 +179,7 @@ fn account_from(world: &World, seed: u64, index: usize, a: &AccountConfig, owner
         contacts: vec![],
         companies: vec![],
         tags: vec![],
+        notes: vec![],
         custom_fields,
         leads: vec![],
         incoming_leads: vec![],

@@ -16,6 +16,7 @@ pub mod hal;
 pub mod leads;
 pub mod leads_complex;
 pub mod links;
+pub mod notes;
 pub mod oauth;
 pub mod php_query;
 pub mod pipelines;
@@ -71,6 +72,7 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
         .merge(links::routes())
         .merge(pipelines::routes())
         .merge(tags::routes())
+        .merge(notes::routes())
         .merge(talks::routes())
         .merge(templates::routes())
         .merge(bots::routes())
