@@ -1085,3 +1085,52 @@ async fn notes_on_leads_and_contacts() {
         "nothing added by a refused batch"
     );
 }
+
+#[tokio::test]
+async fn tasks_are_added_listed_and_completed() {
+    let t = T::start("").await;
+    let lead = t
+        .post("/api/v4/leads", json!([{"name": "Deal"}]))
+        .await
+        .hal()["_embedded"]["leads"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let made = t
+        .post("/api/v4/tasks", json!([{"text": "Call back", "complete_till": 1_700_000_000, "entity_type": "leads", "entity_id": lead, "task_type_id": 1}, {"text": "Free", "complete_till": 1_700_000_100}]))
+        .await;
+    let id = made.hal()["_embedded"]["tasks"][0]["id"].as_i64().unwrap();
+    let listed = t
+        .get(&format!(
+            "/api/v4/tasks?filter[entity_type]=leads&filter[entity_id][]={lead}"
+        ))
+        .await;
+    let tasks = listed.hal()["_embedded"]["tasks"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0]["text"], "Call back");
+    assert_eq!(tasks[0]["is_completed"], false);
+    t.patch(
+        &format!("/api/v4/tasks/{id}"),
+        json!({"is_completed": true, "result": {"text": "done"}}),
+    )
+    .await
+    .hal();
+    let done = t.get(&format!("/api/v4/tasks/{id}")).await;
+    assert_eq!(done.hal()["is_completed"], true);
+    assert_eq!(done.json["result"]["text"], "done");
+    assert_eq!(
+        t.get("/api/v4/tasks?filter[is_completed]=0").await.hal()["_embedded"]["tasks"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let bad = t
+        .post("/api/v4/tasks", json!([{"complete_till": 1}, {"text": "x", "complete_till": 1, "entity_type": "leads", "entity_id": 1}]))
+        .await;
+    assert_eq!(bad.validation(0).1, "text");
+    assert_eq!(bad.validation(1).1, "entity_id");
+    t.get("/api/v4/tasks/1").await.empty();
+}

@@ -24,6 +24,8 @@ pub struct Account {
     pub tags: Vec<super::crm::Tag>,
     /// Notes on leads, contacts and companies (`/api/v4/{entity}/notes`).
     pub notes: Vec<super::crm::Note>,
+    /// Tasks for the account's users (`/api/v4/tasks`).
+    pub tasks: Vec<super::crm::Task>,
     pub custom_fields: Vec<CustomField>,
     pub leads: Vec<Lead>,
     pub incoming_leads: Vec<IncomingLead>,

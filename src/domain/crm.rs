@@ -160,6 +160,25 @@ pub struct Note {
     pub updated_at: i64,
 }
 
+/// A task for a user, on an entity or on none.
+#[derive(Debug, Clone, Serialize)]
+pub struct Task {
+    pub id: i64,
+    pub text: String,
+    pub task_type_id: i64,
+    pub responsible_user_id: i64,
+    pub created_by: i64,
+    /// `leads`, `contacts`, `companies`, or none.
+    pub entity_type: Option<String>,
+    pub entity_id: Option<i64>,
+    pub complete_till: i64,
+    pub duration: i64,
+    pub is_completed: bool,
+    pub result_text: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
 impl Company {
     /// A company with no name or fields yet, as `responsible_user_id` gets it at `now`.
     pub fn new(id: i64, responsible_user_id: i64, now: i64) -> Company {

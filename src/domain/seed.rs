@@ -180,6 +180,7 @@ fn account_from(world: &World, seed: u64, index: usize, a: &AccountConfig, owner
         companies: vec![],
         tags: vec![],
         notes: vec![],
+        tasks: vec![],
         custom_fields,
         leads: vec![],
         incoming_leads: vec![],

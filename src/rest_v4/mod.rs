@@ -24,6 +24,7 @@ pub mod problem;
 pub mod sources;
 pub mod tags;
 pub mod talks;
+pub mod tasks;
 pub mod templates;
 pub mod unsorted;
 pub mod webhooks;
@@ -73,6 +74,7 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
         .merge(pipelines::routes())
         .merge(tags::routes())
         .merge(notes::routes())
+        .merge(tasks::routes())
         .merge(talks::routes())
         .merge(templates::routes())
         .merge(bots::routes())
