@@ -254,6 +254,11 @@ fn settings_save_destroy_and_list_selection() {
     page.click("#host_settings").unwrap();
     page.wait_for_text(".modal .voip-settings", "PBX server", WAIT)
         .unwrap();
+    // `login` is required: an empty one keeps the modal open and marks the field.
+    page.click(".modal .js-widget-save").unwrap();
+    page.wait_for_element(".modal [data-field=login].validate-has-error", WAIT)
+        .unwrap();
+    page.type_into(".modal input[name=login]", "agent").unwrap();
     page.click(".modal .js-widget-save").unwrap();
     page.wait_until(
         "window.sandboxLifecycle.some(l => l.callback === 'onSave:resolved' && l.result === true)",
