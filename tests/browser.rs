@@ -13,3 +13,5 @@ mod cross_origin;
 mod web1on1;
 #[path = "browser/widget_host.rs"]
 mod widget_host;
+#[path = "browser/widget_corpus.rs"]
+mod widget_corpus;

@@ -1,6 +1,10 @@
 /* kommo-sandbox: `APP` (alias `AMOCRM`), built from the sandbox state the page was served with. */
-define(['jquery', 'underscore', 'backbone', 'host/notifications'], function ($, _, Backbone, N) {
+define(['jquery', 'underscore', 'backbone', 'host/notifications', 'lodash'], function ($, _, Backbone, N) {
   'use strict';
+  // Kommo's pages have these as globals too, and widgets use them without importing. lodash, loaded
+  // first above, claims `_` for itself; Kommo's `_` is underscore.
+  window._ = _;
+  window.Backbone = Backbone;
   var SB = window.KommoSandbox, ctx = SB.ctx;
   var constants = { user: ctx.user, account: ctx.account, managers: ctx.managers, groups: ctx.groups, task_types: ctx.task_types,
     user_rights: { is_admin: true, is_free_user: false }, version: 'sandbox', server: location.host };

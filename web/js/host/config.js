@@ -3,6 +3,10 @@
  * the widget's relative ids (`./x`, `../lib/y`, `./views/z.js`) resolve from the requiring file. */
 (function () {
   'use strict';
+  // Uncaught errors and unhandled rejections of the page, for tests that assert there were none.
+  window.sandboxPageErrors = [];
+  window.addEventListener('error', function (e) { window.sandboxPageErrors.push(String(e.message || e.error)); });
+  window.addEventListener('unhandledrejection', function (e) { window.sandboxPageErrors.push('unhandled rejection: ' + String(e.reason && e.reason.message || e.reason)); });
   requirejs.config({
     baseUrl: '/',
     // Kommo's own bundles sit on one host; a widget waits long for a slow CDN rather than failing.
@@ -27,6 +31,7 @@
   requirejs.onError = function (err) {
     var text = '[kommo-sandbox] ' + err.requireType + ': ' + (err.requireModules || []).join(', ') + ' — ' + err.message;
     console.error(text);
+    window.sandboxPageErrors.push(text);
     window.sandboxErrors = (window.sandboxErrors || []).concat([text]);
     if (window.KommoSandbox) window.KommoSandbox.record('host.require_error', [text]);
     if (!document.body.hasAttribute('data-widget-ready')) document.body.setAttribute('data-widget-error', text);

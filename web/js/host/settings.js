@@ -32,7 +32,7 @@ define(['jquery', 'underscore', 'twigjs', 'lib/components/base/modal'], function
         input.append(row);
       });
     } else if (f.type === 'custom') {
-      item.addClass('widget_settings_block__item_field_custom');
+      item.addClass('widget_settings_block__item_field_custom').hide();
       input.append($('<input type="hidden">').attr('name', code).val(typeof value === 'object' ? JSON.stringify(value) : (value == null ? '' : value)));
     } else {
       input.append(control('input', { type: f.type === 'pass' ? 'password' : 'text', name: code, value: value == null ? '' : value,

@@ -10,11 +10,19 @@ define(['twig',
   'use strict';
   var CONTROLS = ['button', 'cancel_button', 'delete_button', 'input', 'textarea', 'checkbox', 'radio', 'select', 'switcher', 'suggest', 'date_field', 'file'];
   var sources = Array.prototype.slice.call(arguments, 1);
+  // Twig.js joins a root-relative include (`/tmpl/controls/x.twig`) onto the including template's
+  // folder; on Kommo's pages such a path is from the site root, where the system templates live.
+  Twig.extend(function (T) {
+    var relative = T.path.relativePath;
+    T.path.relativePath = function (template, file) { return /^\//.test(file || '') ? file : relative.call(this, template, file); };
+  });
   CONTROLS.forEach(function (name, i) {
     Twig.twig({ id: '/tmpl/controls/' + name + '.twig', data: sources[i], allowInlineIncludes: true });
   });
 
   function twigjs(params) {
+    // A widget's templates may include the system ones by their registered paths, as in Kommo.
+    if (params && !params.ref && params.allowInlineIncludes === undefined) params = Object.assign({ allowInlineIncludes: true }, params);
     var template = Twig.twig(params);
     // Twig.js answers an unknown ref with null; say which refs exist instead of a TypeError later.
     if (!template && params && params.ref) {
