@@ -207,3 +207,143 @@ fn every_fixture_widget_runs_and_saves_its_settings() {
         page.close();
     }
 }
+
+#[test]
+fn settings_page_widget_on_advanced_settings_reads_api_v4_as_the_user() {
+    let e = env();
+    let page = open_folder(&e, &fixture("settings-page"), "advanced_settings", None, "settings_page");
+    page.wait_for_element("#work-area-settings_page .settings-page", WAIT)
+        .unwrap();
+    let account = e.server.sandbox.world().accounts[0].clone();
+    // /api/v4/account answered the page: the session cookie authorised it.
+    assert_eq!(
+        page.texts(".settings-page__account").unwrap(),
+        vec![format!("{} · UTC · USD", account.name)]
+    );
+    assert_eq!(
+        page.texts(".settings-page__user").unwrap(),
+        account.users.iter().map(|u| u.name.clone()).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        page.texts(".list__body-right__top__buttons .button-input-inner__text").unwrap(),
+        vec!["Cancel", "Save"]
+    );
+    // The system select: shows the selected option, opens, picks, fires change on its input.
+    assert_eq!(
+        page.texts(".settings-page__mode .control--select--button-inner").unwrap(),
+        vec!["Automatic"]
+    );
+    page.click(".settings-page__mode .control--select--button").unwrap();
+    page.click(".settings-page__mode [data-value=a]").unwrap();
+    page.wait_until("window.settingsPageMode === 'a'", WAIT).unwrap();
+    // The unhandled $.getJSON failure is recorded, not a page error.
+    page.wait_until("window.KommoSandbox.idle().then(() => true)", WAIT).unwrap();
+    e.wait_state("ajax failure recorded", |w| {
+        w.account(&e.account).unwrap().browser.sdk_calls.iter().any(|c| c.method == "host.ajax_error")
+    });
+    let failed = &e.sdk_calls("host.ajax_error")[0]["args"][0];
+    assert_eq!(failed["url"], json!("/api/v4/no_such_thing"));
+    assert_eq!(failed["status"], json!(404));
+    assert_eq!(page_errors(&page), json!([]));
+    // Without the page's session the same call is refused in Kommo's shape.
+    let (status, _) = crate::common::request("GET", &format!("{}/api/v4/account", e.base), &[]);
+    assert_eq!(status, 401);
+    page.close();
+}
+
+#[test]
+fn digital_pipeline_and_salesbot_designer_callbacks_run() {
+    let e = env();
+    let dp = open_folder(&e, &fixture("settings-page"), "digital_pipeline", None, "settings_page_dp");
+    dp.wait_for_text(".settings-page__dp", "Message", WAIT).unwrap();
+    assert!(e.sdk_calls("widget.dpSettings").len() == 1 || dp.eval("window.sandboxLifecycle.some(l => l.callback === 'dpSettings' && l.called)").unwrap() == json!(true));
+    dp.close();
+    let bot = open_folder(&e, &fixture("settings-page"), "salesbot_designer", None, "settings_page_bot");
+    assert_eq!(
+        bot.texts("#salesbot_exits .salesbot-exit").unwrap(),
+        vec!["Sent", "Failed"]
+    );
+    bot.type_into("#salesbot_designer_body input[name=text]", "Hello from the bot")
+        .unwrap();
+    bot.click("#host_salesbot_save").unwrap();
+    let step: Value = serde_json::from_str(bot.eval("window.sandboxSalesbot").unwrap().as_str().unwrap()).unwrap();
+    assert_eq!(step[0]["question"][0]["params"]["value"], json!("Hello from the bot"));
+    assert_eq!(step[0]["question"][1]["handler"], json!("widget_request"));
+    assert_eq!(page_errors(&bot), json!([]));
+    bot.close();
+}
+
+#[test]
+fn a_throwing_render_is_shown_and_recorded_and_the_toolbar_still_works() {
+    let e = env();
+    let dir = tempfile::tempdir().unwrap();
+    let widget = dir.path().join("thrower");
+    std::fs::create_dir_all(widget.join("i18n")).unwrap();
+    std::fs::write(widget.join("manifest.json"), r#"{"widget": {"name": "widget.name", "interface_version": 2, "locale": ["en"]}, "locations": ["lcard-1"], "settings": {"key": {"name": "settings.key", "type": "text"}}}"#).unwrap();
+    std::fs::write(widget.join("i18n/en.json"), r#"{"widget": {"name": "Thrower"}, "settings": {"key": "Key"}}"#).unwrap();
+    std::fs::write(
+        widget.join("script.js"),
+        "define(['jquery'], function ($) { return function () { this.callbacks = {\n\
+         render: function () { null.boom(); }, init: function () { return true; }, bind_actions: function () { return true; },\n\
+         settings: function ($body) { $body.find('.widget_settings_block').append('<p class=\"thrower-settings\">ok</p>'); return true; },\n\
+         onSave: function () { return true; } }; return this; }; });",
+    )
+    .unwrap();
+    let (status, _) = e.post("/_sandbox/widgets", json!({"path": widget}));
+    assert_eq!(status, 201);
+    let page = e.open(&widget_host_url(&e.base, "thrower", "lcard", Some(1), &json!({})), "thrower");
+    page.wait_until("document.body.dataset.widgetReady", WAIT).unwrap();
+    page.wait_for_element(".sandbox-error", WAIT).unwrap();
+    assert!(page.texts(".sandbox-error").unwrap()[0].starts_with("render() threw: "));
+    page.eval("window.KommoSandbox.idle()").unwrap();
+    let err = &e.sdk_calls("widget.error")[0]["args"][0];
+    assert_eq!(err["callback"], json!("render"));
+    assert!(err["message"].as_str().unwrap().contains("boom"), "{err}");
+    page.click("#host_settings").unwrap();
+    page.wait_for_text(".modal .thrower-settings", "ok", WAIT).unwrap();
+    page.click(".modal .js-widget-save").unwrap();
+    page.wait_until("!document.querySelector('.widget-settings')", WAIT).unwrap();
+    page.close();
+}
+
+#[test]
+fn contact_dialer_list_widget_opens_on_the_selected_contacts() {
+    let e = env();
+    let page = open_folder(&e, &fixture("contact-dialer"), "clist", None, "contact_dialer");
+    // The page's session may write through /api/v4 too: add a contact with a phone, then reload.
+    let created = page
+        .eval("fetch('/api/v4/contacts', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify([{name: 'Ada Lovelace', custom_fields_values: [{field_code: 'PHONE', values: [{value: '+1 555 0100', enum_code: 'WORK'}]}]}])}).then(r => r.status)")
+        .unwrap();
+    assert_eq!(created, json!(200));
+    page.close();
+    let page = open_folder(&e, &fixture("contact-dialer"), "clist", None, "contact_dialer");
+    let contacts = e.server.sandbox.world().accounts[0].contacts.clone();
+    assert!(!contacts.is_empty());
+    assert_eq!(page.texts("#list_rows .list-row__cell-name").unwrap().len(), contacts.len());
+    page.click(&format!("#list_rows [data-id='{}'] input", contacts[0].id)).unwrap();
+    page.click("#host_list_action").unwrap();
+    page.wait_for_text(".dialer-modal .dialer__title", "Dial 1 contacts", WAIT).unwrap();
+    assert_eq!(page.texts(".dialer-modal .dialer__name").unwrap(), vec![contacts[0].name.clone()]);
+    if let Some(phone) = contacts[0].phones.first() {
+        page.click(".dialer-modal .dialer__row").unwrap();
+        page.wait_until("!!window.dialerCalled", WAIT).unwrap();
+        assert_eq!(page.eval("window.dialerCalled.value").unwrap(), json!(phone.value));
+    }
+    page.eval("window.KommoSandbox.idle()").unwrap();
+    assert_eq!(e.sdk_calls("APP.widgets.clear_cache").len(), 1);
+    // users_lp: a login and a password per user.
+    page.eval("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'}))").unwrap();
+    page.click("#host_settings").unwrap();
+    let uid = e.server.sandbox.world().accounts[0].users[0].id;
+    page.type_into(&format!(".modal input[name='sip[{uid}][login]']"), "100").unwrap();
+    page.type_into(&format!(".modal input[name='sip[{uid}][password]']"), "pw").unwrap();
+    page.type_into(".modal input[name=region]", "EU").unwrap();
+    page.click(".modal .js-widget-save").unwrap();
+    page.wait_until("!!window.dialerSaved", WAIT).unwrap();
+    assert_eq!(
+        page.eval("window.dialerSaved").unwrap()["sip"][uid.to_string()],
+        json!({"login": "100", "password": "pw"})
+    );
+    assert_eq!(page_errors(&page), json!([]));
+    page.close();
+}

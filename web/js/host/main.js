@@ -42,7 +42,7 @@ function ($, _, host, helpers, openSettings, page, N) {
         if (w) w.set_settings($.extend({}, config.fields, { active: config.active, status: 'installed' }));
         else $.extend(settings, config.fields);
         SB.record('host.settings_saved', [config]);
-        if (installing) $(document).trigger('widget:' + ctx.widget.code + ':installed');
+        if (installing) $(document).trigger('widget:' + settings.widget_code + ':installed');
         if (modal) modal.destroy();
       }, function (e) { showError('onSave rejected: ' + (e && e.message || e)); });
     }
@@ -55,7 +55,7 @@ function ($, _, host, helpers, openSettings, page, N) {
     $('#host_destroy').on('click', function () { call(getWidget(), 'destroy'); });
     $('#host_salesbot_save').on('click', function () {
       var params = page.salesbotParams();
-      var r = call(getWidget(), 'onSalesbotDesignerSave', [ctx.widget.code, params]);
+      var r = call(getWidget(), 'onSalesbotDesignerSave', [settings.widget_code, params]);
       window.sandboxSalesbot = r;
       SB.record('host.salesbot_step', [r === undefined ? null : r]);
     });
@@ -94,9 +94,11 @@ function ($, _, host, helpers, openSettings, page, N) {
   json(ctx.widget.path + '/manifest.json').then(function (manifest) {
     var locales = (manifest.widget && manifest.widget.locale) || ['en'];
     var lang = locales.indexOf(ctx.lang_id) >= 0 ? ctx.lang_id : locales[0];
+    // Kommo knows a widget by the manifest's code; the folder name only locates its files.
+    if (manifest.widget && manifest.widget.code) settings.widget_code = manifest.widget.code;
     return json(ctx.widget.path + '/i18n/' + lang + '.json').catch(function () { return {}; }).then(function (langs) {
       bindToolbar(function () { return window.sandboxWidget; }, manifest, langs);
-      page.widgetMeta(manifest, langs);
+      page.widgetMeta(manifest, langs, settings.widget_code);
       require(['widgets/' + ctx.widget.code + '/script'], function (Ctor) {
         try { boot(Ctor, manifest, langs); } catch (e) { fail(e); }
       }, fail);

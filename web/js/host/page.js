@@ -51,6 +51,7 @@ define(['jquery', 'underscore', 'host/app'], function ($, _, host) {
     $('#work_area').append($('<div class="list__body-right__top"></div>'))
       .append($('<div class="content__top__preset"></div>'))
       .append($('<div class="work-area-widget"></div>').attr('id', 'work-area-' + code));
+    // The id becomes the manifest's code once the manifest is read (widgetMeta).
     if (ctx.area === 'salesbot_designer') $('body').addClass('host-salesbot');
   }
 
@@ -83,7 +84,8 @@ define(['jquery', 'underscore', 'host/app'], function ($, _, host) {
       if (CARD_AREAS.indexOf(ctx.area) < 0 && LIST_AREAS.indexOf(ctx.area) < 0) $('body').addClass('sandbox-no-card');
       controls();
     },
-    widgetMeta: function (manifest, langs) {
+    widgetMeta: function (manifest, langs, code) {
+      $('.work-area-widget').attr('id', 'work-area-' + code);
       var name = (langs.widget && langs.widget.name) || ctx.widget.code;
       $('#sandbox_widget').text(name);
       document.title = name + ' · kommo-sandbox';

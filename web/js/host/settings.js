@@ -64,7 +64,7 @@ define(['jquery', 'underscore', 'twigjs', 'lib/components/base/modal'], function
     var spec = o.manifest.settings || {}, w = o.manifest.widget || {};
     var installing = o.settings.status === 'install' || o.settings.status === 'not_configured';
     var modal = new Modal({
-      class_name: 'modal-list widget-settings widget-settings-' + ctx.widget.code,
+      class_name: 'modal-list widget-settings widget-settings-' + o.settings.widget_code,
       init: function ($body) {
         var block = $('<div class="widget_settings_block"></div>');
         var head = $('<div class="widget_settings_block__head"></div>');

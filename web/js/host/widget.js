@@ -20,7 +20,7 @@ define(['jquery', 'underscore', 'twigjs', 'lib/components/base/modal', 'host/app
   }
 
   return function helpers(manifest, langs, settings, actions) {
-    var code = ctx.widget.code;
+    var code = settings.widget_code;
     return {
       langs: langs,
       ns: '.' + code,
