@@ -8,6 +8,13 @@ use kommo_sandbox::browser::driver::{widget_host_url, Page};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
+/// Screenshots a reader looks at: the card host, the settings modal (and the chat, elsewhere).
+fn screenshots() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/widgets").join(name)
 }
@@ -129,6 +136,7 @@ fn deal_summary_card_widget_draws_its_panel_from_modules_and_templates() {
     }
     assert_eq!(page.eval("window.dealSummaryModalClosed").unwrap(), json!(4));
     assert_eq!(page_errors(&page), json!([]));
+    page.screenshot(&screenshots().join("card-host.png")).unwrap();
     page.close();
 }
 
@@ -158,6 +166,7 @@ fn deal_summary_settings_are_kommo_fields_plus_the_widget_template() {
         vec![format!("A summary of the deal for {}", e.server.sandbox.world().accounts[0].subdomain)]
     );
     page.type_into(".modal input[name=api_key]", "key-1").unwrap();
+    page.screenshot(&screenshots().join("settings-modal.png")).unwrap();
     let uid = e.server.sandbox.world().accounts[0].users[0].id;
     page.type_into(&format!(".modal input[name='extension[{uid}]']"), "101")
         .unwrap();
