@@ -136,7 +136,10 @@ mod tests {
     #[test]
     fn vendored_files_are_pinned_and_licensed() {
         let sums = include_str!("../../web/vendor/SHA256SUMS");
-        for (path, _) in super::FILES.iter().filter(|(p, _)| p.starts_with("vendor/")) {
+        for (path, _) in super::FILES
+            .iter()
+            .filter(|(p, _)| p.starts_with("vendor/"))
+        {
             let name = path.trim_start_matches("vendor/");
             assert!(
                 sums.lines().any(|l| l.ends_with(&format!("  {name}"))),
@@ -144,7 +147,8 @@ mod tests {
             );
             let dir = name.rsplit_once('/').unwrap().0;
             assert!(
-                sums.lines().any(|l| l.ends_with(&format!("  {dir}/LICENSE"))),
+                sums.lines()
+                    .any(|l| l.ends_with(&format!("  {dir}/LICENSE"))),
                 "{dir} has no LICENSE"
             );
         }

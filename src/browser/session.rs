@@ -43,7 +43,10 @@ mod tests {
     #[test]
     fn finds_the_session_among_other_cookies() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, "a=1; session_id=tok.en ; b=2".parse().unwrap());
+        h.insert(
+            header::COOKIE,
+            "a=1; session_id=tok.en ; b=2".parse().unwrap(),
+        );
         assert_eq!(cookie_token(&h), Some("tok.en"));
         h.insert(header::COOKIE, "session_id=".parse().unwrap());
         assert_eq!(cookie_token(&h), None);

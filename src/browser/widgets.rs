@@ -271,7 +271,10 @@ fn card(account: &Account, area: &str, card_id: Option<i64>) -> Value {
             let fields = c
                 .map(|c| {
                     let join = |v: &[crate::domain::FieldValue]| {
-                        v.iter().map(|x| x.value.clone()).collect::<Vec<_>>().join(", ")
+                        v.iter()
+                            .map(|x| x.value.clone())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     };
                     vec![
                         json!({"name": "Phone", "value": join(&c.phones)}),

@@ -82,10 +82,7 @@ fn real_kommo_snippet_from_another_origin_chats_with_the_account() {
     let warning = page
         .eval("window.__kommoSandboxButtons.crmPlugin.settings.warning")
         .unwrap();
-    assert!(
-        warning.as_str().unwrap().contains("1019157"),
-        "{warning}"
-    );
+    assert!(warning.as_str().unwrap().contains("1019157"), "{warning}");
     // The site's own CTA clicks the launcher: the services menu, then the chat.
     page.eval("document.querySelector('[data-crm-widget-launcher]').click()")
         .unwrap();
