@@ -11,5 +11,7 @@ mod common;
 mod cross_origin;
 #[path = "browser/web1on1.rs"]
 mod web1on1;
+#[path = "browser/widget_corpus.rs"]
+mod widget_corpus;
 #[path = "browser/widget_host.rs"]
 mod widget_host;

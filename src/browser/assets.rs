@@ -16,11 +16,40 @@ macro_rules! embed {
 pub const FILES: &[(&str, &str)] = embed![
     "js/button.js",
     "js/web1on1.js",
-    "js/widget-host.js",
-    "js/amd.js",
-    "js/mini-jquery.js",
     "js/sandbox-client.js",
-    "css/sandbox.css",
+    "js/host/config.js",
+    "js/host/main.js",
+    "js/host/app.js",
+    "js/host/notifications.js",
+    "js/host/widget.js",
+    "js/host/settings.js",
+    "js/host/page.js",
+    "js/host/twigjs.js",
+    "js/host/modal.js",
+    "js/host/confirm.js",
+    "css/kommo.css",
+    "tmpl/controls/button.twig",
+    "tmpl/controls/cancel_button.twig",
+    "tmpl/controls/delete_button.twig",
+    "tmpl/controls/input.twig",
+    "tmpl/controls/textarea.twig",
+    "tmpl/controls/checkbox.twig",
+    "tmpl/controls/radio.twig",
+    "tmpl/controls/select.twig",
+    "tmpl/controls/switcher.twig",
+    "tmpl/controls/suggest.twig",
+    "tmpl/controls/date_field.twig",
+    "tmpl/controls/file.twig",
+    // Libraries from npm, pinned and checked by scripts/vendor-web.sh.
+    "vendor/requirejs/require.js",
+    "vendor/requirejs-text/text.js",
+    "vendor/requirejs-plugins/json.js",
+    "vendor/jquery/jquery.min.js",
+    "vendor/underscore/underscore-min.js",
+    "vendor/lodash/lodash.min.js",
+    "vendor/twig/twig.min.js",
+    "vendor/backbone/backbone-min.js",
+    "vendor/es6-promise/es6-promise.min.js",
     "pages/widget-host.html",
     "pages/button-demo.html",
     "pages/web1on1-demo.html",
@@ -64,6 +93,14 @@ pub fn router() -> Router<Arc<Sandbox>> {
             get(|Path(p): Path<String>| async move { serve(&format!("css/{p}")) }),
         )
         .route(
+            "/vendor/{*path}",
+            get(|Path(p): Path<String>| async move { serve(&format!("vendor/{p}")) }),
+        )
+        .route(
+            "/tmpl/{*path}",
+            get(|Path(p): Path<String>| async move { serve(&format!("tmpl/{p}")) }),
+        )
+        .route(
             "/examples/{*path}",
             get(|Path(p): Path<String>| async move { serve(&format!("examples/{p}")) }),
         )
@@ -94,6 +131,29 @@ fn serve(path: &str) -> Response {
 
 #[cfg(test)]
 mod tests {
+    /// Each embedded library is one scripts/vendor-web.sh pinned (its sum is
+    /// checked by `scripts/vendor-web.sh --check`) and ships its licence.
+    #[test]
+    fn vendored_files_are_pinned_and_licensed() {
+        let sums = include_str!("../../web/vendor/SHA256SUMS");
+        for (path, _) in super::FILES
+            .iter()
+            .filter(|(p, _)| p.starts_with("vendor/"))
+        {
+            let name = path.trim_start_matches("vendor/");
+            assert!(
+                sums.lines().any(|l| l.ends_with(&format!("  {name}"))),
+                "{path} is not in web/vendor/SHA256SUMS"
+            );
+            let dir = name.rsplit_once('/').unwrap().0;
+            assert!(
+                sums.lines()
+                    .any(|l| l.ends_with(&format!("  {dir}/LICENSE"))),
+                "{dir} has no LICENSE"
+            );
+        }
+    }
+
     #[test]
     fn every_example_widget_manifest_is_json() {
         for (path, body) in super::FILES.iter().filter(|(p, _)| p.ends_with(".json")) {

@@ -12,6 +12,7 @@ pub mod conditions;
 pub mod driver;
 mod pages;
 mod sdk_api;
+pub mod session;
 /// What a website's own pages call, from any origin (CORS): scripts and the chat API.
 pub mod site;
 pub mod web1on1;

@@ -167,6 +167,7 @@ async fn persist_notification(
         text,
         chat_id: None,
         contact_id: None,
+        params: Some(body.params),
         created_at: date,
     });
     Json(json!({"id": n_id})).into_response()

@@ -121,6 +121,8 @@ pub struct HostQuery {
     pub lang: Option<String>,
     /// The widget's settings fields as JSON.
     pub settings: Option<String>,
+    /// `installed` (default) or `install`: not yet installed, the settings modal offers Install.
+    pub status: Option<String>,
 }
 
 async fn host_page(State(sb): State<Arc<Sandbox>>, Query(q): Query<HostQuery>) -> Response {
@@ -155,7 +157,15 @@ async fn host_page(State(sb): State<Arc<Sandbox>>, Query(q): Query<HostQuery>) -
     let account = world.account(&id).expect("resolved");
     let context = host_context(account, &q, settings, sb.base_url());
     let page = assets::file("pages/widget-host.html").expect("embedded");
-    Html(page.replace("/*CONTEXT*/null", &script_json(&context))).into_response()
+    let html = Html(page.replace("/*CONTEXT*/null", &script_json(&context)));
+    match super::session::token_for(&world, &account.amojo_id) {
+        Some(token) => (
+            [(header::SET_COOKIE, super::session::set_cookie(&token))],
+            html,
+        )
+            .into_response(),
+        None => html.into_response(),
+    }
 }
 
 /// JSON safe inside a `<script>` element.
@@ -185,9 +195,9 @@ pub fn host_context(
         "account_key": account.amojo_id,
         "lang_id": q.lang.clone().unwrap_or_else(|| "en".into()),
         "area": area,
-        "widget": {"code": q.widget, "path": format!("/widgets/{}", q.widget), "settings": settings},
-        "account": {"id": account.id, "name": account.name, "subdomain": account.subdomain, "amojo_id": account.amojo_id,
-            "amojo_server": base_url, "amojo_ws_server": base_url.replace("http", "ws"), "stand": "sandbox", "currency": "USD"},
+        "widget": {"code": q.widget, "path": format!("/widgets/{}", q.widget), "settings": settings,
+            "status": q.status.clone().unwrap_or_else(|| "installed".into())},
+        "account": account_constant(account, base_url),
         "user": {"id": user.id, "name": user.name, "login": user.email, "amojo_id": user.amojo_id, "uuid": user.amojo_id,
             "photo": "/frontend/images/userpic.png", "personal_mobile": "", "theme": 1, "tour": false, "user_rank": "master",
             "api_key": format!("sandbox-{}", user.id), "group_mates_ids": account.users.iter().map(|u| u.id).collect::<Vec<_>>(),
@@ -200,6 +210,22 @@ pub fn host_context(
     })
 }
 
+/// `APP.constant('account')`: what Kommo's interface knows of the account (the REST
+/// `/api/v4/account` values where both have one).
+fn account_constant(account: &Account, base_url: &str) -> Value {
+    let users: Vec<Value> = account
+        .users
+        .iter()
+        .map(|u| json!({"id": u.id, "name": u.name, "login": u.email, "is_admin": if u.is_admin { "Y" } else { "N" }}))
+        .collect();
+    json!({"id": account.id, "name": account.name, "subdomain": account.subdomain, "amojo_id": account.amojo_id,
+        "amojo_server": base_url, "amojo_ws_server": base_url.replace("http", "ws"), "stand": "sandbox",
+        "currency": "USD", "currency_symbol": "$", "country": "US", "language": "en", "timezone": "UTC", "timezone_offset": "+00:00",
+        "date_pattern": "d.m.Y H:i", "date_format": "d.m.Y", "time_format": "H:i", "unsorted_on": "Y", "customers_enabled": false,
+        "paid_from": account.created_at, "paid_till": account.created_at + 365 * 86_400, "tariffName": "sandbox",
+        "users": users, "top_level_domain": "com", "version": 4})
+}
+
 fn manager(u: &crate::domain::User) -> Value {
     let yn = |b: bool| if b { "Y" } else { "N" };
     json!({"id": u.id, "title": u.name, "option": u.name, "active": true, "login": u.email, "status": "active",
@@ -207,37 +233,79 @@ fn manager(u: &crate::domain::User) -> Value {
         "avatar": "", "theme": 1, "phone": "", "group": "group_0"})
 }
 
-/// The open card: a lead (element_type 2), contact (1) or company (3); id 0 = a new, unsaved card.
+/// The open card: a lead (element_type 2), contact (1), company (3) or customer (12);
+/// id 0 = a new, unsaved card. `fields` are what the card's left column shows.
 fn card(account: &Account, area: &str, card_id: Option<i64>) -> Value {
-    let (element_type, name) = match area {
-        "lcard" => (
-            2,
+    let id = card_id.unwrap_or(0);
+    let (element_type, name, status, fields) = match area {
+        "lcard" | "card_sdk" | "mobile_card" => {
+            let lead = account.leads.iter().find(|l| Some(l.id) == card_id);
+            let status = lead.and_then(|l| {
+                account
+                    .pipelines
+                    .iter()
+                    .find(|p| p.id == l.pipeline_id)
+                    .map(|p| match l.status_id {
+                        s if s == p.incoming_status_id => format!("{} · Incoming leads", p.name),
+                        _ => p.name.clone(),
+                    })
+            });
+            let fields = lead
+                .map(|l| {
+                    let contact = l
+                        .contact_ids
+                        .first()
+                        .and_then(|c| account.contacts.iter().find(|x| x.id == *c))
+                        .map(|c| c.name.clone());
+                    let mut f = vec![json!({"name": "Sale", "value": format!("${}", l.price)})];
+                    if let Some(c) = contact {
+                        f.push(json!({"name": "Contact", "value": c}));
+                    }
+                    f
+                })
+                .unwrap_or_default();
+            (2, lead.map(|l| l.name.clone()), status, fields)
+        }
+        "ccard" => {
+            let c = account.contacts.iter().find(|c| Some(c.id) == card_id);
+            let fields = c
+                .map(|c| {
+                    let join = |v: &[crate::domain::FieldValue]| {
+                        v.iter()
+                            .map(|x| x.value.clone())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    vec![
+                        json!({"name": "Phone", "value": join(&c.phones)}),
+                        json!({"name": "Email", "value": join(&c.emails)}),
+                    ]
+                })
+                .unwrap_or_default();
+            (1, c.map(|c| c.name.clone()), None, fields)
+        }
+        "comcard" => (
+            3,
             account
-                .leads
-                .iter()
-                .find(|l| Some(l.id) == card_id)
-                .map(|l| l.name.clone()),
-        ),
-        "ccard" => (
-            1,
-            account
-                .contacts
+                .companies
                 .iter()
                 .find(|c| Some(c.id) == card_id)
                 .map(|c| c.name.clone()),
+            None,
+            vec![],
         ),
-        "comcard" => (3, None),
-        "cucard" => (12, None),
+        "cucard" => (12, None, None, vec![]),
         _ => return Value::Null,
     };
-    let id = card_id.unwrap_or(0);
-    json!({"id": id, "element_type": element_type, "name": name.unwrap_or_else(|| if id == 0 { String::new() } else { format!("Card #{id}") })})
+    json!({"id": id, "element_type": element_type, "status": status, "fields": fields,
+        "name": name.unwrap_or_else(|| if id == 0 { String::new() } else { format!("Card #{id}") })})
 }
 
 fn list_rows(account: &Account, area: &str) -> Value {
     match area {
         "llist" => json!(account.leads.iter().map(|l| json!({"id": l.id, "name": l.name, "type": "lead"})).collect::<Vec<_>>()),
         "clist" => json!(account.contacts.iter().map(|c| json!({"id": c.id, "name": c.name, "type": "contact", "phones": c.phones.iter().map(|v| &v.value).collect::<Vec<_>>(), "emails": c.emails.iter().map(|v| &v.value).collect::<Vec<_>>()})).collect::<Vec<_>>()),
+        "culist" | "tlist" => json!([]),
         _ => Value::Null,
     }
 }

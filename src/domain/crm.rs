@@ -246,5 +246,9 @@ pub struct Notification {
     pub chat_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<i64>,
+    /// Every field the JS SDK was given (`add_call`: `from`, `to`, `duration`, `link`,
+    /// `element`, ...; `add_error`: `header`, `text`, `link`), as the widget passed them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub params: Option<serde_json::Value>,
     pub created_at: i64,
 }

@@ -302,6 +302,7 @@ fn notify(
         text: format!("{}: {}", client.name, text.unwrap_or_default()),
         chat_id: Some(chat_id.to_string()),
         contact_id: Some(contact_id),
+        params: None,
         created_at: now,
     });
 }

@@ -146,7 +146,9 @@ pub(crate) async fn journaled(
 }
 
 fn admit(sb: &Sandbox, headers: &HeaderMap, query: &str) -> Result<Api, Problem> {
-    let token = bearer(headers).ok_or_else(Problem::unauthorized)?;
+    let token = bearer(headers)
+        .or_else(|| crate::browser::session::cookie_token(headers))
+        .ok_or_else(Problem::unauthorized)?;
     let now_ms = sb.clock.now_ms();
     let mut world = sb.world();
     let (account_id, integration_id) =

@@ -78,6 +78,11 @@ fn real_kommo_snippet_from_another_origin_chats_with_the_account() {
                 && w.response_body.contains("not registered")),
         "{warned:?}"
     );
+    // ... and in the browser console: the same text the page logs with console.warn.
+    let warning = page
+        .eval("window.__kommoSandboxButtons.crmPlugin.settings.warning")
+        .unwrap();
+    assert!(warning.as_str().unwrap().contains("1019157"), "{warning}");
     // The site's own CTA clicks the launcher: the services menu, then the chat.
     page.eval("document.querySelector('[data-crm-widget-launcher]').click()")
         .unwrap();

@@ -70,6 +70,25 @@ fn voip_widget_raises_add_error_and_add_call() {
             .iter()
             .any(|n| n.kind == "call")
     });
+    // The notification centre keeps every field add_call was given.
+    {
+        let w = e.server.sandbox.world();
+        let stored = w
+            .account(&e.account)
+            .unwrap()
+            .notifications
+            .iter()
+            .find(|n| n.kind == "call")
+            .unwrap()
+            .params
+            .clone()
+            .unwrap();
+        assert_eq!(stored["from"], json!("+7 (999) 111 22 33"));
+        assert_eq!(stored["to"], json!(user.name));
+        assert_eq!(stored["duration"], json!(65));
+        assert_eq!(stored["link"], json!("https://example.com/dialog.mp3"));
+        assert_eq!(stored["element"], json!({"id": 4242, "type": "lead"}));
+    }
     let call = &e.sdk_calls("APP.notifications.add_call")[0]["args"][0];
     assert_eq!(call["from"], json!("+7 (999) 111 22 33"));
     assert_eq!(call["duration"], json!(65));
@@ -254,6 +273,11 @@ fn settings_save_destroy_and_list_selection() {
     page.click("#host_settings").unwrap();
     page.wait_for_text(".modal .voip-settings", "PBX server", WAIT)
         .unwrap();
+    // `login` is required: an empty one keeps the modal open and marks the field.
+    page.click(".modal .js-widget-save").unwrap();
+    page.wait_for_element(".modal [data-field=login].validate-has-error", WAIT)
+        .unwrap();
+    page.type_into(".modal input[name=login]", "agent").unwrap();
     page.click(".modal .js-widget-save").unwrap();
     page.wait_until(
         "window.sandboxLifecycle.some(l => l.callback === 'onSave:resolved' && l.result === true)",
