@@ -942,6 +942,10 @@ async fn a_hung_subscriber_neither_delays_a_healthy_one_nor_takes_every_connecti
         got.lock().unwrap().len() == 20
     })
     .await;
+    until("the first events at the hung subscriber", || {
+        entered.load(SeqCst) > 0
+    })
+    .await;
     let held_now = entered.load(SeqCst);
     assert!(
         (1..=PER_DESTINATION).contains(&held_now),
