@@ -5,7 +5,7 @@ use crate::config::{Config, Settings};
 use crate::domain::World;
 use crate::domain::{Due, Outbound};
 use crate::journal::Journal;
-use crate::webhooks::{deliver::Dispatcher, WebhookLog};
+use crate::webhooks::{account, Attempt, Delivery, WebhookLog};
 use parking_lot::{Mutex, MutexGuard};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -27,7 +27,8 @@ pub struct Sandbox {
     pub journal: Journal,
     /// Every webhook attempt, to the integration and to account subscribers.
     pub webhooks: WebhookLog,
-    dispatcher: Dispatcher,
+    /// Hooks on their way out, cancelled by a reset.
+    pub delivery: Delivery,
     pub settings: Settings,
     config: Config,
     base_url: OnceLock<String>,
@@ -50,7 +51,7 @@ impl Sandbox {
             world_turns: AtomicU64::new(0),
             journal: Journal::new(config.settings.journal_cap),
             webhooks: WebhookLog::new(config.settings.journal_cap),
-            dispatcher: Dispatcher::default(),
+            delivery: Delivery::default(),
             settings: config.settings.clone(),
             clock,
             config,
@@ -99,11 +100,27 @@ impl Sandbox {
         }
     }
 
-    /// Back to the state the config describes; the journal is cleared too.
+    /// Back to the state the config describes; the journal and the webhook
+    /// log are cleared too, and hooks queued or in flight for the old state
+    /// are dropped. All under the world's lock, which attempts are logged
+    /// under too, so no attempt of the old state lands in the fresh log.
     pub fn reset(&self) {
-        *self.world() = World::from_config(&self.config);
+        let mut world = self.world();
+        let generation = world.generation + 1;
+        *world = World::from_config(&self.config);
+        world.generation = generation;
+        self.delivery.resets.set(generation);
+        self.delivery.account.clear();
         self.journal.clear();
         self.webhooks.clear();
+    }
+
+    /// Logs an attempt of generation `of`, unless a reset came since.
+    pub fn log_attempt(&self, of: u64, attempt: Attempt) {
+        let world = self.world();
+        if world.generation == of {
+            self.webhooks.push(attempt);
+        }
     }
 
     /// Sends what the world queued (chat hooks, account events). Call it after
@@ -118,15 +135,13 @@ impl Sandbox {
         if due.queued.is_empty() && due.retries.is_empty() {
             return;
         }
-        crate::rest_v4::account_hooks::send_retries(self, due.retries);
+        let of = due.generation;
+        account::send_retries(self, of, due.retries);
         for item in due.queued {
             match item {
-                Outbound::ChatHook(hook) => self.dispatcher.enqueue(self, hook),
+                Outbound::ChatHook(hook) => self.delivery.chat.enqueue(self, of, hook),
                 Outbound::AccountEvent(event) => {
-                    tokio::spawn(crate::rest_v4::account_hooks::deliver_account_event(
-                        self.clone(),
-                        event,
-                    ));
+                    tokio::spawn(account::deliver_account_event(self.clone(), of, event));
                 }
             }
         }

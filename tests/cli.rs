@@ -479,3 +479,85 @@ fn clients_reach_kommo_hostnames_with_only_the_environment() {
         text(&out.stderr)
     );
 }
+
+/// `serve` with `HTTP_PROXY` set in its environment still sends account
+/// webhooks straight to a subscriber on 127.0.0.1: the proxy sees nothing.
+#[tokio::test]
+async fn webhooks_to_loopback_ignore_the_shells_proxy() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let proxied = Arc::new(AtomicUsize::new(0));
+    let p = proxied.clone();
+    tokio::spawn(async move {
+        while let Ok(_conn) = proxy.accept().await {
+            p.fetch_add(1, SeqCst);
+        }
+    });
+    let received = Arc::new(AtomicUsize::new(0));
+    let r = received.clone();
+    let app = axum::Router::new().route(
+        "/hooks",
+        axum::routing::post(move || {
+            r.fetch_add(1, SeqCst);
+            async { "ok" }
+        }),
+    );
+    let subscriber = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let destination = format!("http://{}/hooks", subscriber.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(subscriber, app).await.unwrap() });
+
+    let home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--port", "0", "--quiet"])
+        .env("KOMMO_SANDBOX_HOME", home.path())
+        .envs(["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"].map(|k| (k, &proxy_url)))
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let first = BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .next()
+        .unwrap()
+        .unwrap();
+    let _server = Running(child);
+    let base = first.rsplit(' ').next().unwrap().to_string();
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let accounts: serde_json::Value = http
+        .get(format!("{base}/_sandbox/accounts"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = accounts["accounts"][0]["channels"][0]["api_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (path, body) in [
+        (
+            "/api/v4/webhooks",
+            serde_json::json!({"destination": destination, "settings": ["add_contact"]}),
+        ),
+        ("/api/v4/contacts", serde_json::json!([{"name": "Jane"}])),
+    ] {
+        let r = http
+            .post(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+    }
+    for _ in 0..1000 {
+        if received.load(SeqCst) > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(received.load(SeqCst), 1, "the subscriber got the event");
+    assert_eq!(proxied.load(SeqCst), 0, "nothing went through the proxy");
+}

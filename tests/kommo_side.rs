@@ -3,10 +3,11 @@
 
 mod common;
 
-use common::integration::Integration;
+use common::integration::{listen, until, Integration};
 use common::Sb;
 use kommo_sandbox::config::{DEMO_ACCOUNT_AMOJO_ID, DEMO_SECRET};
 use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
 
 async fn setup(channel_yaml: &str) -> (Sb, Integration) {
     let integration = Integration::start(DEMO_SECRET).await;
@@ -643,4 +644,170 @@ async fn unofficial_v1_route_replies_as_the_manager() {
         .amojo_error(401, "UNAUTHORIZED");
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     assert_eq!(integration.received.lock().unwrap().len(), 2);
+}
+
+/// A sandbox whose demo channel hooks go to `base` + `/kommo/:scope_id`, with
+/// a delivery timeout long enough that a hung receiver would visibly hold hooks.
+async fn patient_sandbox(base: &str) -> Sb {
+    let yaml = common::integration::integration_yaml(&format!("{base}/kommo/:scope_id"), "", "")
+        .replace("webhook_timeout: 1", "webhook_timeout: 30");
+    let sb = Sb::start(&yaml).await;
+    sb.connect().await.ok();
+    sb
+}
+
+/// A manager message in a fresh chat; its hook goes out.
+async fn manager_says(sb: &Sb, text: &str) {
+    let n = sb.next();
+    let (chat, _) = sb
+        .client_says(&format!("chat-r{n}"), &format!("m-r{n}"), "Hi", None)
+        .await;
+    sb.act("message", json!({"chat_id": chat, "text": text}))
+        .await
+        .ok();
+}
+
+#[tokio::test]
+async fn a_redirect_is_the_answer_and_is_never_followed() {
+    use axum::http::{header::LOCATION, StatusCode, Uri};
+    use axum::routing::{any, post};
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    let (posts, landed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (p, l) = (posts.clone(), landed.clone());
+    let app = axum::Router::new()
+        .route(
+            "/kommo/{scope}",
+            post(move |uri: Uri| {
+                p.fetch_add(1, SeqCst);
+                async move {
+                    (
+                        StatusCode::TEMPORARY_REDIRECT,
+                        [(LOCATION, uri.to_string())],
+                    )
+                }
+            }),
+        )
+        .route(
+            "/moved/kommo/{scope}",
+            post(|| async { (StatusCode::FOUND, [(LOCATION, "/landing")]) }),
+        )
+        .route(
+            "/landing",
+            any(move || {
+                l.fetch_add(1, SeqCst);
+                async { "landed" }
+            }),
+        );
+    let base = listen(app).await;
+
+    let to_itself = patient_sandbox(&base).await;
+    manager_says(&to_itself, "Once").await;
+    let attempts = to_itself.attempts(1).await;
+    assert_eq!(attempts[0]["status"], 307, "{}", attempts[0]);
+    assert_eq!(attempts[0]["error"], Value::Null);
+    assert_eq!(posts.load(SeqCst), 1, "a 307 to itself is not POSTed again");
+
+    let elsewhere = patient_sandbox(&format!("{base}/moved")).await;
+    manager_says(&elsewhere, "Moved?").await;
+    let attempts = elsewhere.attempts(1).await;
+    assert_eq!(attempts[0]["status"], 302, "{}", attempts[0]);
+    assert_eq!(
+        landed.load(SeqCst),
+        0,
+        "the Location of a 302 is not visited"
+    );
+}
+
+/// The chunk a huge answer is streamed in.
+static CHUNK: [u8; 64 * 1024] = [b'x'; 64 * 1024];
+
+#[tokio::test]
+async fn a_huge_answer_is_kept_as_a_prefix_and_not_read_further() {
+    use axum::body::{Body, Bytes};
+    use axum::routing::post;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    const CHUNKS: usize = 512; // 32 MiB
+    let streamed = Arc::new(AtomicUsize::new(0));
+    let s = streamed.clone();
+    let app = axum::Router::new().route(
+        "/kommo/{scope}",
+        post(move || {
+            let s = s.clone();
+            let chunks = (0..CHUNKS).map(move |_| {
+                s.fetch_add(1, SeqCst);
+                Ok::<_, std::convert::Infallible>(Bytes::from_static(&CHUNK))
+            });
+            async { Body::from_stream(futures::stream::iter(chunks)) }
+        }),
+    );
+    let sb = patient_sandbox(&listen(app).await).await;
+    manager_says(&sb, "Big answer?").await;
+    let a = &sb.attempts(1).await[0];
+    assert_eq!(a["status"], 200, "{a}");
+    assert_eq!(a["response_truncated"], true);
+    let kept = a["response_body"].as_str().unwrap();
+    assert_eq!(
+        kept.len(),
+        kommo_sandbox::webhooks::http::ANSWER_PREFIX_BYTES
+    );
+    assert!(kept.bytes().all(|b| b == b'x'));
+    let seen = a["response_bytes"].as_u64().unwrap();
+    assert!(seen < (CHUNKS * CHUNK.len()) as u64, "read {seen} bytes");
+    // Socket buffers hold a few MiB at most: the sandbox stopped reading and
+    // closed the connection long before the receiver got to the end.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        streamed.load(SeqCst) < CHUNKS,
+        "the whole answer was pulled"
+    );
+}
+
+#[tokio::test]
+async fn a_reset_drops_the_hooks_queued_for_the_old_state() {
+    use axum::routing::post;
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let r = received.clone();
+    let app = axum::Router::new().route(
+        "/kommo/{scope}",
+        post(move |body: String| {
+            let first = {
+                let mut seen = r.lock().unwrap();
+                seen.push(body);
+                seen.len() == 1
+            };
+            async move {
+                if first {
+                    // Hangs until the sandbox gives up on it.
+                    std::future::pending::<()>().await;
+                }
+                "ok"
+            }
+        }),
+    );
+    let sb = patient_sandbox(&listen(app).await).await;
+    for text in ["old 1", "old 2", "old 3"] {
+        manager_says(&sb, text).await;
+    }
+    let r = received.clone();
+    until("the first hook", || r.lock().unwrap().len() == 1).await;
+
+    sb.admin_post("/_sandbox/reset", &json!({})).await.ok();
+    sb.connect().await.ok();
+    manager_says(&sb, "fresh").await;
+    // One queue per scope: the fresh hook goes out after the old ones are settled.
+    let r = received.clone();
+    until("the fresh hook", || {
+        r.lock().unwrap().iter().any(|b| b.contains("fresh"))
+    })
+    .await;
+    let got = received.lock().unwrap().clone();
+    assert_eq!(
+        got.len(),
+        2,
+        "only the hook in flight at the reset and the fresh one: {got:?}"
+    );
+    assert!(got[0].contains("old 1"), "{got:?}");
+    let log = sb.attempts(1).await;
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert!(log[0]["request_body"].as_str().unwrap().contains("fresh"));
 }

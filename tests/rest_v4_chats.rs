@@ -4,8 +4,13 @@
 
 mod common;
 
+use common::integration::{listen, until};
 use common::rest::{field, Subscriber, T};
+use kommo_sandbox::webhooks::pool::PER_DESTINATION;
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use tokio::sync::watch;
 
 const TWO_PIPELINES: &str = "accounts:\n  - pipelines:\n      - {id: 7001, name: Sales}\n      - {id: 7002, name: Support}\n";
 
@@ -882,4 +887,124 @@ async fn refused_account_webhooks_are_retried_on_the_sandbox_clock() {
     assert!(all
         .iter()
         .all(|a| a["request_body"] == all[0]["request_body"]));
+}
+
+/// A subscriber that holds every request until `release` turns true; counts them.
+async fn held_subscriber() -> (String, Arc<AtomicUsize>, watch::Sender<bool>) {
+    use axum::routing::post;
+    let entered = Arc::new(AtomicUsize::new(0));
+    let (release, released) = watch::channel(false);
+    let e = entered.clone();
+    let app = axum::Router::new().route(
+        "/held",
+        post(move || {
+            e.fetch_add(1, SeqCst);
+            let mut released = released.clone();
+            async move {
+                let _ = released.wait_for(|r| *r).await;
+                "late"
+            }
+        }),
+    );
+    let url = format!("{}/held", listen(app).await);
+    (url, entered, release)
+}
+
+/// A delivery timeout long enough that a held subscriber would visibly hold hooks.
+const PATIENT: &str = "  webhook_timeout: 30\n";
+
+async fn add_contacts(t: &T, n: usize) {
+    let contacts: Vec<Value> = (0..n).map(|i| json!({"name": format!("c{i}")})).collect();
+    t.post("/api/v4/contacts", json!(contacts)).await.hal();
+}
+
+async fn subscribe(t: &T, destination: &str) {
+    let made = t
+        .post(
+            "/api/v4/webhooks",
+            json!({"destination": destination, "settings": ["add_contact"]}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+}
+
+#[tokio::test]
+async fn a_hung_subscriber_neither_delays_a_healthy_one_nor_takes_every_connection() {
+    let t = T::start(PATIENT).await;
+    let (held, entered, release) = held_subscriber().await;
+    let healthy = Subscriber::start().await;
+    subscribe(&t, &held).await;
+    subscribe(&t, &healthy.url).await;
+    add_contacts(&t, 20).await;
+
+    let got = healthy.received.clone();
+    until("the healthy subscriber's 20 events", || {
+        got.lock().unwrap().len() == 20
+    })
+    .await;
+    until("the first events at the hung subscriber", || {
+        entered.load(SeqCst) > 0
+    })
+    .await;
+    let held_now = entered.load(SeqCst);
+    assert!(
+        (1..=PER_DESTINATION).contains(&held_now),
+        "{held_now} requests at once to the hung subscriber"
+    );
+    let log = t.admin_json("/_sandbox/account_webhooks").await;
+    let attempts = log["attempts"].as_array().unwrap();
+    assert!(
+        attempts.iter().all(|a| a["url"] == json!(healthy.url)),
+        "{log}"
+    );
+    release.send_replace(true);
+    until("the held events, a few at a time", || {
+        entered.load(SeqCst) == 20
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn account_webhooks_take_a_redirect_as_the_answer() {
+    use axum::http::{header::LOCATION, StatusCode};
+    use axum::routing::post;
+    let posts = Arc::new(AtomicUsize::new(0));
+    let p = posts.clone();
+    let app = axum::Router::new().route(
+        "/again",
+        post(move || {
+            p.fetch_add(1, SeqCst);
+            async { (StatusCode::TEMPORARY_REDIRECT, [(LOCATION, "/again")]) }
+        }),
+    );
+    let t = T::start("").await;
+    subscribe(&t, &format!("{}/again", listen(app).await)).await;
+    add_contacts(&t, 1).await;
+    let attempts = attempts_reach(&t, 1).await;
+    assert_eq!(attempts[0]["status"], 307, "{}", attempts[0]);
+    assert_eq!(attempts[0]["in_time"], false);
+    assert_eq!(posts.load(SeqCst), 1, "a 307 is not POSTed again");
+}
+
+#[tokio::test]
+async fn a_reset_drops_account_events_held_by_a_slow_subscriber() {
+    let t = T::start(PATIENT).await;
+    let (held, entered, release) = held_subscriber().await;
+    subscribe(&t, &held).await;
+    add_contacts(&t, 10).await;
+    until("events at the slow subscriber", || entered.load(SeqCst) > 0).await;
+
+    t.admin_post("/_sandbox/reset", &json!({})).await.ok();
+    release.send_replace(true);
+    let healthy = Subscriber::start().await;
+    subscribe(&t, &healthy.url).await;
+    add_contacts(&t, 1).await;
+    healthy.wait_for("contacts[add][0][id]").await;
+    let log = attempts_reach(&t, 1).await;
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0]["url"], json!(healthy.url));
+    assert!(
+        entered.load(SeqCst) <= PER_DESTINATION,
+        "events queued before the reset went out after it"
+    );
 }

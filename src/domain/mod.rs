@@ -49,6 +49,9 @@ pub struct World {
     pub hook_retries: Vec<HookRetry>,
     /// Numeric id sequences shared by every account (Kommo's ids are global).
     pub sequences: std::sync::Arc<crate::ids::Sequences>,
+    /// How many resets came before this world; what it queued carries the
+    /// number, so hooks of an older world are never sent (see `webhooks::generation`).
+    pub generation: u64,
 }
 
 impl World {
@@ -123,17 +126,23 @@ impl World {
     /// Takes what is to be sent now: the outbox, and the account-webhook retries due at `now`.
     pub fn take_due(&mut self, now: i64) -> Due {
         let queued = std::mem::take(&mut self.outbox);
+        let generation = self.generation;
         if self.hook_retries.iter().all(|r| r.due_at > now) {
             return Due {
                 queued,
                 retries: vec![],
+                generation,
             };
         }
         let (retries, later) = std::mem::take(&mut self.hook_retries)
             .into_iter()
             .partition(|r| r.due_at <= now);
         self.hook_retries = later;
-        Due { queued, retries }
+        Due {
+            queued,
+            retries,
+            generation,
+        }
     }
 
     pub fn scopes_of(&self, amojo_id: &str) -> impl Iterator<Item = &Scope> {
@@ -147,6 +156,8 @@ impl World {
 pub struct Due {
     pub queued: Vec<Outbound>,
     pub retries: Vec<HookRetry>,
+    /// The world's generation when they were taken.
+    pub generation: u64,
 }
 
 /// Account events kept per account (the newest ones).

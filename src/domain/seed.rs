@@ -21,6 +21,7 @@ pub fn build(config: &Config) -> World {
         rate_limits: Default::default(),
         hook_retries: vec![],
         sequences: Default::default(),
+        generation: 0,
     };
     let channels: Vec<ChannelConfig> = if config.channels.is_empty() {
         vec![ChannelConfig::default()]

@@ -143,7 +143,7 @@ async fn attempts(State(sb): Shared, Query(mut filter): Query<AttemptFilter>) ->
         .query(&filter)
         .into_iter()
         .map(|a| {
-            let in_time = super::account_hooks::in_time(&a);
+            let in_time = crate::webhooks::account::in_time(&a);
             let mut v = json!(a);
             v["in_time"] = json!(in_time);
             v

@@ -5,7 +5,6 @@
 //! hooks and account events it queued.
 
 pub mod account;
-pub mod account_hooks;
 pub mod admin;
 pub mod bots;
 pub mod chat_links;

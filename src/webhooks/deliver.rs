@@ -1,25 +1,32 @@
 //! Sends chat hooks: POST the exact body with `X-Signature` = HMAC-SHA1(secret,
 //! body), once, with the configured timeout (5 s), no retry (spec §5.1).
 //! Hooks of one scope go out in order; scopes do not wait for each other.
+//! Redirects are not followed and only a prefix of the answer is kept
+//! ([`super::http`]); a reset drops what its old state queued.
 
+use super::http;
 use super::log::Attempt;
 use crate::domain::ChatHook;
 use crate::signature::sign_webhook;
 use crate::Sandbox;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+
+/// A hook and the generation of the state that queued it.
+type Queued = (u64, ChatHook);
 
 #[derive(Debug, Default)]
 pub struct Dispatcher {
-    queues: Mutex<HashMap<String, UnboundedSender<ChatHook>>>,
+    queues: Mutex<HashMap<String, UnboundedSender<Queued>>>,
 }
 
 impl Dispatcher {
-    /// Queues a hook behind the earlier ones of its scope.
-    pub fn enqueue(&self, sandbox: &Arc<Sandbox>, hook: ChatHook) {
+    /// Queues a hook, queued in generation `of`, behind the earlier ones of its scope.
+    pub fn enqueue(&self, sandbox: &Arc<Sandbox>, of: u64, hook: ChatHook) {
         let scope_id = hook.scope_id.clone();
+        let hook = (of, hook);
         let mut queues = self.queues.lock().unwrap();
         let sender = queues
             .entry(scope_id.clone())
@@ -33,12 +40,16 @@ impl Dispatcher {
     }
 }
 
-fn spawn_worker(sandbox: Arc<Sandbox>) -> UnboundedSender<ChatHook> {
-    let (tx, mut rx) = unbounded_channel::<ChatHook>();
+/// Hooks of an older generation are skipped, or cut off in flight, so the
+/// queue drains at once after a reset and new hooks of the scope go out.
+fn spawn_worker(sandbox: Arc<Sandbox>) -> UnboundedSender<Queued> {
+    let (tx, mut rx) = unbounded_channel::<Queued>();
     tokio::spawn(async move {
-        while let Some(hook) = rx.recv().await {
-            let attempt = send(&sandbox, hook).await;
-            sandbox.webhooks.push(attempt);
+        while let Some((of, hook)) = rx.recv().await {
+            let resets = &sandbox.delivery.resets;
+            if let Some(attempt) = resets.run(of, send(&sandbox, hook)).await {
+                sandbox.log_attempt(of, attempt);
+            }
         }
     });
     tx
@@ -46,16 +57,6 @@ fn spawn_worker(sandbox: Arc<Sandbox>) -> UnboundedSender<ChatHook> {
 
 /// The `User-Agent` of Kommo's chat webhooks.
 pub const USER_AGENT: &str = "amoCRM amoJo/1.0";
-
-fn client() -> &'static reqwest::Client {
-    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
-    CLIENT.get_or_init(|| {
-        reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .expect("HTTP client builds")
-    })
-}
 
 pub async fn send(sandbox: &Sandbox, hook: ChatHook) -> Attempt {
     let signature = sign_webhook(&hook.secret, hook.body.as_bytes());
@@ -65,32 +66,16 @@ pub async fn send(sandbox: &Sandbox, hook: ChatHook) -> Attempt {
         // What Kommo's amojo sends (spec kommo-extras.md §8).
         ("User-Agent".to_string(), USER_AGENT.to_string()),
     ];
-    let timeout = Duration::from_secs(sandbox.settings.webhook_timeout);
-    let started = Instant::now();
-    let mut request = client()
-        .post(&hook.url)
-        .timeout(timeout)
-        .body(hook.body.clone());
+    let mut request = http::client().post(&hook.url).body(hook.body.clone());
     for (k, v) in &headers {
         request = request.header(k, v);
     }
-    let result = request.send().await;
-    let (status, response_body, error) = match result {
-        Ok(resp) => {
-            let status = resp.status().as_u16();
-            let body = resp.text().await.unwrap_or_default();
-            (Some(status), body, None)
-        }
-        Err(e) if e.is_timeout() => (None, String::new(), Some("timeout".to_string())),
-        Err(e) => (
-            None,
-            String::new(),
-            Some(format!("connection: {}", root_cause(&e))),
-        ),
-    };
-    Attempt {
+    let timeout = Duration::from_secs(sandbox.settings.webhook_timeout);
+    let at_ms = sandbox.clock.now_ms();
+    let answer = http::post(request, timeout).await;
+    let sent = Attempt {
         seq: 0,
-        at_ms: sandbox.clock.now_ms(),
+        at_ms,
         hook: hook.hook,
         scope_id: Some(hook.scope_id),
         account_id: hook.account_id,
@@ -98,17 +83,7 @@ pub async fn send(sandbox: &Sandbox, hook: ChatHook) -> Attempt {
         request_headers: headers,
         request_body: hook.body,
         message_id: hook.message_id,
-        status,
-        response_body,
-        latency_ms: started.elapsed().as_millis() as u64,
-        error,
-    }
-}
-
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
+        ..Attempt::default()
+    };
+    sent.answered(answer)
 }

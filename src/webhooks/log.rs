@@ -1,9 +1,10 @@
 //! Every webhook attempt (chat hooks and account events), bounded like the journal.
 
+use super::http::Answer;
 use crate::ring::{Numbered, Ring};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Attempt {
     pub seq: u64,
     pub at_ms: i64,
@@ -17,7 +18,12 @@ pub struct Attempt {
     pub message_id: Option<String>,
     /// HTTP status of the answer; `None` on timeout or connection error.
     pub status: Option<u16>,
+    /// The first [`super::http::ANSWER_PREFIX_BYTES`] of the answer; the rest is never read.
     pub response_body: String,
+    /// Bytes of the answer read (the prefix and at most one chunk more when truncated).
+    pub response_bytes: u64,
+    /// The answer went on beyond the prefix.
+    pub response_truncated: bool,
     pub latency_ms: u64,
     /// `timeout`, `connection: ...`, or `None` when the integration answered.
     pub error: Option<String>,
@@ -46,6 +52,21 @@ impl AttemptFilter {
 #[derive(Debug)]
 pub struct WebhookLog {
     attempts: Ring<Attempt>,
+}
+
+impl Attempt {
+    /// This attempt with what the receiver answered.
+    pub fn answered(self, answer: Answer) -> Attempt {
+        Attempt {
+            status: answer.status,
+            response_body: answer.body,
+            response_bytes: answer.bytes_seen,
+            response_truncated: answer.truncated,
+            latency_ms: answer.latency_ms,
+            error: answer.error,
+            ..self
+        }
+    }
 }
 
 impl Numbered for Attempt {

@@ -42,6 +42,25 @@ struct HookState {
     report_to: Arc<Mutex<Option<String>>>,
 }
 
+/// Serves `app` on an ephemeral port of 127.0.0.1; returns `http://127.0.0.1:PORT`.
+pub async fn listen(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+/// Waits (up to 10 s, generous on a loaded machine) until `done` holds.
+pub async fn until(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..1000 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("still waiting for {what}");
+}
+
 impl Integration {
     pub async fn start(secret: &str) -> Integration {
         let received = Arc::new(Mutex::new(vec![]));
@@ -54,9 +73,7 @@ impl Integration {
         let app = Router::new()
             .route("/kommo/{scope}", post(hook))
             .with_state(state);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let url = listen(app).await;
         Integration {
             url,
             received,
