@@ -74,7 +74,7 @@ async fn index(State(sb): Shared) -> Json<Value> {
             "POST /_sandbox/accounts/{amojo_id}/salesbots": "add a Salesbot: {\"name\", \"steps\", \"id\"?} (docs/rest-v4.md)",
             "GET /_sandbox/account_webhooks": "REST v4 account webhook deliveries with in_time (answered 100-299 within 2 s); filters: account_id, since, limit",
         },
-        "rest_v4": "Authorization: Bearer <api_token from the credentials>; /api/v4/account, users, sources, contacts, contacts/chats, leads, leads/unsorted, talks, chats/templates, bots, webhooks; /api/v2/salesbot/run (docs/rest-v4.md)",
+        "rest_v4": "Authorization: Bearer <api_token from the credentials>; /api/v4/account, users, sources, contacts, companies, contacts/chats, leads, leads/complex, leads/pipelines, leads/unsorted, {entity}/custom_fields, {entity}/links, {entity}/tags, {entity}/notes, tasks, talks, chats/templates, bots, webhooks; /api/v2/salesbot/run (docs/rest-v4.md)",
         "chats_api": {
             "POST /v2/origin/custom/{channel_id}/connect": "connect",
             "DELETE /v2/origin/custom/{channel_id}/disconnect": "disconnect",

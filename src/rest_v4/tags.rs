@@ -206,7 +206,7 @@ async fn create(
     let list = items(&bytes, 250)?;
     let mut errors = vec![];
     for (i, item) in list.iter().enumerate() {
-        if !item["name"].as_str().is_some_and(|n| !n.trim().is_empty()) {
+        if item["name"].as_str().is_none_or(|n| n.trim().is_empty()) {
             let e = FieldError::new("NotBlank", "name", "This value should not be blank.");
             errors.push((request_id(item, i), vec![e]));
         }

@@ -108,7 +108,7 @@ fn int(item: &Value, key: &str, e: &mut Vec<FieldError>) -> Option<i64> {
 /// The errors of a task to add (`current` none) or to edit.
 fn check(a: &Account, item: &Value, current: Option<&Task>) -> Vec<FieldError> {
     let mut e = vec![];
-    if current.is_none() && !item["text"].as_str().is_some_and(|t| !t.is_empty()) {
+    if current.is_none() && item["text"].as_str().is_none_or(|t| t.is_empty()) {
         e.push(FieldError::new(
             "NotBlank",
             "text",
