@@ -1134,3 +1134,45 @@ async fn tasks_are_added_listed_and_completed() {
     assert_eq!(bad.validation(1).1, "entity_id");
     t.get("/api/v4/tasks/1").await.empty();
 }
+
+#[tokio::test]
+async fn a_form_becomes_an_incoming_lead() {
+    let t = T::start("").await;
+    let form = json!([{
+        "source_uid": "form-1", "source_name": "Site form", "created_at": 1_700_000_000,
+        "metadata": {"form_id": "f1", "form_name": "Call me", "form_page": "https://site.test/", "ip": "203.0.113.9", "form_sent_at": 1_700_000_000},
+        "_embedded": {"leads": [{"name": "From the site", "price": 5}], "contacts": [{"name": "Ann Form"}]}
+    }]);
+    let made = t.post("/api/v4/leads/unsorted/forms", form).await;
+    let item = made.hal()["_embedded"]["unsorted"][0].clone();
+    let uid = item["uid"].as_str().unwrap().to_string();
+    let lead = item["_embedded"]["leads"][0]["id"].as_i64().unwrap();
+    let listed = t.get("/api/v4/leads/unsorted?filter[category]=forms").await;
+    let u = listed.hal()["_embedded"]["unsorted"][0].clone();
+    assert_eq!(u["uid"], uid.as_str());
+    assert_eq!(u["metadata"]["form_name"], "Call me");
+    assert_eq!(u["source_name"], "Site form");
+    assert!(
+        t.get("/api/v4/contacts?query=Ann").await.status == 204,
+        "the contact waits for the accept"
+    );
+    t.post(&format!("/api/v4/leads/unsorted/{uid}/accept"), json!({}))
+        .await
+        .hal();
+    let l = t.get(&format!("/api/v4/leads/{lead}?with=contacts")).await;
+    assert_eq!(l.hal()["name"], "From the site");
+    assert_eq!(
+        l.json["_embedded"]["contacts"][0]["id"],
+        item["_embedded"]["contacts"][0]["id"]
+    );
+    assert_eq!(
+        t.get("/api/v4/contacts?query=Ann").await.hal()["_embedded"]["contacts"][0]["name"],
+        "Ann Form"
+    );
+
+    let bad = t
+        .post("/api/v4/leads/unsorted/forms", json!([{"source_name": "x", "metadata": {}}, {"source_uid": "u", "source_name": "x", "metadata": {}, "_embedded": {"leads": [{"price": "much"}]}}]))
+        .await;
+    assert_eq!(bad.validation(0).1, "source_uid");
+    assert_eq!(bad.validation(1).1, "_embedded.leads.0.price");
+}

@@ -218,6 +218,8 @@ pub struct IncomingLead {
     pub client_avatar: Option<String>,
     pub service: String,
     pub last_message_text: Option<String>,
+    /// A form's `metadata` as the integration sent it (category `forms`).
+    pub form_metadata: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -267,6 +267,7 @@ fn open_incoming_lead(
         client_avatar: (!client.avatar.is_empty()).then(|| client.avatar.clone()),
         service: channel.code.clone(),
         last_message_text: text,
+        form_metadata: None,
     });
     let talk_id = account.ids.next(crate::ids::Kind::Talk);
     account.talks.push(Talk {

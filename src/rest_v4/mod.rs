@@ -26,6 +26,7 @@ pub mod talks;
 pub mod tasks;
 pub mod templates;
 pub mod unsorted;
+pub mod unsorted_forms;
 pub mod webhooks;
 
 use crate::domain::auth::Refusal;

@@ -22,6 +22,10 @@ pub fn routes() -> Router<Arc<crate::Sandbox>> {
     Router::new()
         .route("/api/v4/leads/unsorted", get(list))
         .route("/api/v4/leads/unsorted/summary", get(summary))
+        .route(
+            "/api/v4/leads/unsorted/forms",
+            post(super::unsorted_forms::create),
+        )
         .route("/api/v4/leads/unsorted/{uid}", get(one))
         .route("/api/v4/leads/unsorted/{uid}/accept", post(accept))
         .route("/api/v4/leads/unsorted/{uid}/decline", delete(decline))
@@ -38,15 +42,18 @@ pub fn view(api: &Api, a: &Account, u: &IncomingLead) -> Value {
         .split_once(':')
         .map(|(_, ext)| ext)
         .unwrap_or("");
-    json!({
-        "uid": u.uid, "source_uid": u.source_uid, "source_name": u.source_name, "category": u.category,
-        "pipeline_id": u.pipeline_id, "created_at": u.created_at,
-        "metadata": {
+    let metadata = u.form_metadata.clone().unwrap_or_else(|| {
+        json!({
             "from": u.client_name, "to": to, "received_at": u.created_at, "service": u.service,
             "client": {"name": u.client_name, "avatar": u.client_avatar},
             "origin": {"chat_id": u.chat_id, "ref": null, "visitor_uid": null},
             "last_message_text": u.last_message_text, "source_name": u.source_name,
-        },
+        })
+    });
+    json!({
+        "uid": u.uid, "source_uid": u.source_uid, "source_name": u.source_name, "category": u.category,
+        "pipeline_id": u.pipeline_id, "created_at": u.created_at,
+        "metadata": metadata,
         "account_id": a.id,
         "_links": links(&api.base, &format!("/api/v4/leads/unsorted/{}", u.uid)),
         "_embedded": {"contacts": [contact_link(api, u.contact_id)], "leads": [lead_link(api, u.lead_id)], "companies": []},
