@@ -31,7 +31,7 @@ fn embedded_one(item: &Value, kind: &str) -> Result<Value, FieldError> {
 fn check(a: &Account, api: &Api, item: &Value) -> Result<(), Vec<FieldError>> {
     let mut e = vec![];
     for key in ["source_uid", "source_name"] {
-        if !item[key].as_str().is_some_and(|v| !v.is_empty()) {
+        if item[key].as_str().is_none_or(|v| v.is_empty()) {
             e.push(FieldError::new(
                 "NotBlank",
                 key,
