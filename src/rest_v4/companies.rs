@@ -2,7 +2,7 @@
 //! Contacts and leads link to a company (`_embedded.companies`); account
 //! webhooks see companies under `contacts` with `type: "company"`.
 
-use super::contacts::{check, checked, only, single, Written, BATCH_LIMIT};
+use super::contacts::{check, checked, Written, BATCH_LIMIT};
 use super::hal::{items, links, no_content, ok, paged, request_id, sort_by};
 use super::problem::ApiResult;
 use super::{account_mut_of, account_of, path_id, Api, Shared};
@@ -21,9 +21,26 @@ pub fn routes() -> Router<Arc<crate::Sandbox>> {
     Router::new()
         .route(
             "/api/v4/companies",
-            get(list).post(create).patch(update_many),
+            get(list).post(create).patch(|s, a, b| {
+                super::batch::update_many(s, a, b, ("companies", BATCH_LIMIT, update))
+            }),
         )
-        .route("/api/v4/companies/{id}", get(one).patch(update_one))
+        .route(
+            "/api/v4/companies/{id}",
+            get(one).patch(|s, a, p, b| {
+                super::batch::update_one(
+                    s,
+                    a,
+                    p,
+                    b,
+                    (
+                        "Company",
+                        |a, id| a.companies.iter().any(|c| c.id == id),
+                        update,
+                    ),
+                )
+            }),
+        )
 }
 
 pub fn view(api: &Api, a: &Account, co: &Company) -> Value {
@@ -180,9 +197,7 @@ async fn create(
         a.companies.push(c);
     }
     events.into_iter().for_each(|e| world.emit(e));
-    Ok(ok(
-        json!({"_links": links(&api.base, "/api/v4/companies"), "_embedded": {"companies": out}}),
-    ))
+    Ok(super::batch::answer(&api, "companies", out))
 }
 
 fn update(world: &mut World, api: &Api, list: &[Value]) -> ApiResult<Vec<Value>> {
@@ -204,30 +219,4 @@ fn update(world: &mut World, api: &Api, list: &[Value]) -> ApiResult<Vec<Value>>
     }
     events.into_iter().for_each(|e| world.emit(e));
     Ok(out)
-}
-
-async fn update_many(
-    State(sb): Shared,
-    Extension(api): Extension<Api>,
-    bytes: Bytes,
-) -> ApiResult<Response> {
-    let list = items(&bytes, BATCH_LIMIT)?;
-    let out = update(&mut sb.world(), &api, &list)?;
-    Ok(ok(
-        json!({"_links": links(&api.base, "/api/v4/companies"), "_embedded": {"companies": out}}),
-    ))
-}
-
-async fn update_one(
-    State(sb): Shared,
-    Extension(api): Extension<Api>,
-    Path(id): Path<String>,
-    bytes: Bytes,
-) -> ApiResult<Response> {
-    let mut world = sb.world();
-    let a = account_of(&world, &api)?;
-    let item = single(&bytes, &id, "Company", |id| {
-        a.companies.iter().any(|c| c.id == id)
-    })?;
-    Ok(ok(only(update(&mut world, &api, &item)?)))
 }

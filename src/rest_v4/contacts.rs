@@ -23,9 +23,26 @@ pub fn routes() -> Router<Arc<crate::Sandbox>> {
     Router::new()
         .route(
             "/api/v4/contacts",
-            get(list).post(create).patch(update_many),
+            get(list).post(create).patch(|s, a, b| {
+                super::batch::update_many(s, a, b, ("contacts", BATCH_LIMIT, update))
+            }),
         )
-        .route("/api/v4/contacts/{id}", get(one).patch(update_one))
+        .route(
+            "/api/v4/contacts/{id}",
+            get(one).patch(|s, a, p, b| {
+                super::batch::update_one(
+                    s,
+                    a,
+                    p,
+                    b,
+                    (
+                        "Contact",
+                        |a, id| a.contacts.iter().any(|c| c.id == id),
+                        update,
+                    ),
+                )
+            }),
+        )
 }
 
 /// `[{"id", "_links"}]` of entities of `kind` (`leads`, `contacts`, `companies`).
@@ -325,9 +342,7 @@ async fn create(
         events.push(e);
     }
     events.into_iter().for_each(|e| world.emit(e));
-    Ok(ok(
-        json!({"_links": links(&api.base, "/api/v4/contacts"), "_embedded": {"contacts": out}}),
-    ))
+    Ok(super::batch::answer(&api, "contacts", out))
 }
 
 fn update(world: &mut crate::domain::World, api: &Api, list: &[Value]) -> ApiResult<Vec<Value>> {
@@ -345,30 +360,4 @@ fn update(world: &mut crate::domain::World, api: &Api, list: &[Value]) -> ApiRes
     }
     events.into_iter().for_each(|e| world.emit(e));
     Ok(out)
-}
-
-async fn update_many(
-    State(sb): Shared,
-    Extension(api): Extension<Api>,
-    bytes: Bytes,
-) -> ApiResult<Response> {
-    let list = items(&bytes, BATCH_LIMIT)?;
-    let out = update(&mut sb.world(), &api, &list)?;
-    Ok(ok(
-        json!({"_links": links(&api.base, "/api/v4/contacts"), "_embedded": {"contacts": out}}),
-    ))
-}
-
-async fn update_one(
-    State(sb): Shared,
-    Extension(api): Extension<Api>,
-    Path(id): Path<String>,
-    bytes: Bytes,
-) -> ApiResult<Response> {
-    let mut world = sb.world();
-    let a = account_of(&world, &api)?;
-    let item = single(&bytes, &id, "Contact", |id| {
-        a.contacts.iter().any(|c| c.id == id)
-    })?;
-    Ok(ok(only(update(&mut world, &api, &item)?)))
 }

@@ -22,8 +22,24 @@ pub const LOST: i64 = 143;
 
 pub fn routes() -> Router<Arc<crate::Sandbox>> {
     Router::new()
-        .route("/api/v4/leads", get(list).post(create).patch(update_many))
-        .route("/api/v4/leads/{id}", get(one).patch(update_one))
+        .route(
+            "/api/v4/leads",
+            get(list).post(create).patch(|s, a, b| {
+                super::batch::update_many(s, a, b, ("leads", BATCH_LIMIT, update))
+            }),
+        )
+        .route(
+            "/api/v4/leads/{id}",
+            get(one).patch(|s, a, p, b| {
+                super::batch::update_one(
+                    s,
+                    a,
+                    p,
+                    b,
+                    ("Lead", |a, id| a.leads.iter().any(|l| l.id == id), update),
+                )
+            }),
+        )
 }
 
 pub fn link(api: &Api, id: i64) -> Value {
@@ -335,9 +351,7 @@ async fn create(
         events.push(e);
     }
     events.into_iter().for_each(|e| world.emit(e));
-    Ok(ok(
-        json!({"_links": links(&api.base, "/api/v4/leads"), "_embedded": {"leads": out}}),
-    ))
+    Ok(super::batch::answer(&api, "leads", out))
 }
 
 /// Creates a checked lead; returns its id and the `add_lead` event.
@@ -409,29 +423,4 @@ fn update(world: &mut crate::domain::World, api: &Api, list: &[Value]) -> ApiRes
     }
     events.into_iter().for_each(|e| world.emit(e));
     Ok(out)
-}
-
-async fn update_many(
-    State(sb): Shared,
-    Extension(api): Extension<Api>,
-    bytes: Bytes,
-) -> ApiResult<Response> {
-    let list = items(&bytes, BATCH_LIMIT)?;
-    let out = update(&mut sb.world(), &api, &list)?;
-    Ok(ok(
-        json!({"_links": links(&api.base, "/api/v4/leads"), "_embedded": {"leads": out}}),
-    ))
-}
-
-async fn update_one(
-    State(sb): Shared,
-    Extension(api): Extension<Api>,
-    Path(id): Path<String>,
-    bytes: Bytes,
-) -> ApiResult<Response> {
-    let mut world = sb.world();
-    let a = account_of(&world, &api)?;
-    let item =
-        super::contacts::single(&bytes, &id, "Lead", |id| a.leads.iter().any(|l| l.id == id))?;
-    Ok(ok(super::contacts::only(update(&mut world, &api, &item)?)))
 }

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod batch;
 pub mod bots;
 pub mod chat_links;
 pub mod companies;

@@ -4,7 +4,6 @@
 //! `filter[responsible_user_id]`; add and edit in batches; a task is done
 //! with `is_completed` and a `result`.
 
-use super::contacts::{only, single};
 use super::hal::{items, links, no_content, ok, paged, request_id};
 use super::problem::{ApiResult, FieldError, Problem};
 use super::{account_mut_of, account_of, path_id, Api, Shared};
@@ -21,8 +20,24 @@ use std::sync::Arc;
 
 pub fn routes() -> Router<Arc<crate::Sandbox>> {
     Router::new()
-        .route("/api/v4/tasks", get(list).post(create).patch(update_many))
-        .route("/api/v4/tasks/{id}", get(one).patch(update_one))
+        .route(
+            "/api/v4/tasks",
+            get(list)
+                .post(create)
+                .patch(|s, a, b| super::batch::update_many(s, a, b, ("tasks", 250, update))),
+        )
+        .route(
+            "/api/v4/tasks/{id}",
+            get(one).patch(|s, a, p, b| {
+                super::batch::update_one(
+                    s,
+                    a,
+                    p,
+                    b,
+                    ("Task", |a, id| a.tasks.iter().any(|t| t.id == id), update),
+                )
+            }),
+        )
 }
 
 fn view(api: &Api, a: &Account, t: &Task) -> Value {
@@ -244,9 +259,7 @@ async fn create(
         out.push(json!({"id": t.id, "request_id": request_id(item, i), "_links": links(&api.base, &format!("/api/v4/tasks/{}", t.id))}));
         a.tasks.push(t);
     }
-    Ok(ok(
-        json!({"_links": links(&api.base, "/api/v4/tasks"), "_embedded": {"tasks": out}}),
-    ))
+    Ok(super::batch::answer(&api, "tasks", out))
 }
 
 fn update(world: &mut World, api: &Api, list: &[Value]) -> ApiResult<Vec<Value>> {
@@ -260,28 +273,4 @@ fn update(world: &mut World, api: &Api, list: &[Value]) -> ApiResult<Vec<Value>>
         out.push(json!({"id": t.id, "updated_at": t.updated_at, "request_id": request_id(item, i), "_links": links(&api.base, &format!("/api/v4/tasks/{id}"))}));
     }
     Ok(out)
-}
-
-async fn update_many(
-    State(sb): Shared,
-    Extension(api): Extension<Api>,
-    bytes: Bytes,
-) -> ApiResult<Response> {
-    let list = items(&bytes, 250)?;
-    let out = update(&mut sb.world(), &api, &list)?;
-    Ok(ok(
-        json!({"_links": links(&api.base, "/api/v4/tasks"), "_embedded": {"tasks": out}}),
-    ))
-}
-
-async fn update_one(
-    State(sb): Shared,
-    Extension(api): Extension<Api>,
-    Path(id): Path<String>,
-    bytes: Bytes,
-) -> ApiResult<Response> {
-    let mut world = sb.world();
-    let a = account_of(&world, &api)?;
-    let item = single(&bytes, &id, "Task", |id| a.tasks.iter().any(|t| t.id == id))?;
-    Ok(ok(only(update(&mut world, &api, &item)?)))
 }
