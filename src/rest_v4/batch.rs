@@ -1,10 +1,11 @@
-//! The edit endpoints leads, contacts, companies and tasks share:
-//! `PATCH /api/v4/{kind}` (a batch) and `PATCH /api/v4/{kind}/{id}` (one
-//! object), both through the resource's own `update` of a checked batch.
+//! The endpoints leads, contacts, companies and tasks share:
+//! `GET /api/v4/{kind}/{id}` (the record, or 204), `PATCH /api/v4/{kind}`
+//! (a batch) and `PATCH /api/v4/{kind}/{id}` (one object), the edits through
+//! the resource's own `update` of a checked batch.
 
-use super::hal::{items, links, ok};
+use super::hal::{items, links, no_content, ok};
 use super::problem::ApiResult;
-use super::{account_of, Api, Shared};
+use super::{account_of, path_id, Api, Shared};
 use crate::domain::{Account, World};
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, State};
@@ -44,4 +45,20 @@ pub async fn update_one(
     let a = account_of(&world, &api)?;
     let item = super::contacts::single(&bytes, &id, what, |id| exists(a, id))?;
     Ok(ok(super::contacts::only(update(&mut world, &api, &item)?)))
+}
+
+/// Finds record `id` of the account and shows it.
+pub type Show = fn(&Api, &Account, i64) -> Option<Value>;
+
+/// `GET /{kind}/{id}`: the record, or 204 when the account has none with that id.
+pub async fn get_one(
+    State(sb): Shared,
+    Extension(api): Extension<Api>,
+    Path(id): Path<String>,
+    show: Show,
+) -> ApiResult<Response> {
+    let id = path_id(&id)?;
+    let world = sb.world();
+    let a = account_of(&world, &api)?;
+    Ok(show(&api, a, id).map(ok).unwrap_or_else(no_content))
 }

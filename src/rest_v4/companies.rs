@@ -3,14 +3,14 @@
 //! webhooks see companies under `contacts` with `type: "company"`.
 
 use super::contacts::{check, checked, Written, BATCH_LIMIT};
-use super::hal::{items, links, no_content, ok, paged, request_id, sort_by};
+use super::hal::{items, links, paged, request_id, sort_by};
 use super::problem::ApiResult;
-use super::{account_mut_of, account_of, path_id, Api, Shared};
+use super::{account_mut_of, account_of, Api, Shared};
 use crate::domain::effects::event;
 use crate::domain::{Account, AccountEvent, Company, World};
 use crate::ids::Kind;
 use axum::body::Bytes;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -27,7 +27,15 @@ pub fn routes() -> Router<Arc<crate::Sandbox>> {
         )
         .route(
             "/api/v4/companies/{id}",
-            get(one).patch(|s, a, p, b| {
+            get(|s, a, p| {
+                super::batch::get_one(s, a, p, |api, a, id| {
+                    a.companies
+                        .iter()
+                        .find(|c| c.id == id)
+                        .map(|c| view(api, a, c))
+                })
+            })
+            .patch(|s, a, p, b| {
                 super::batch::update_one(
                     s,
                     a,
@@ -112,21 +120,6 @@ fn matches(c: &Company, query: &str) -> bool {
     std::iter::once(c.name.to_lowercase())
         .chain(values.filter_map(|v| v["value"].as_str().map(str::to_lowercase)))
         .any(|v| v.contains(query))
-}
-
-async fn one(
-    State(sb): Shared,
-    Extension(api): Extension<Api>,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let id = path_id(&id)?;
-    let world = sb.world();
-    let a = account_of(&world, &api)?;
-    Ok(a.companies
-        .iter()
-        .find(|c| c.id == id)
-        .map(|c| ok(view(&api, a, c)))
-        .unwrap_or_else(no_content))
 }
 
 fn apply(c: &mut Company, item: &Value, w: Written, now: i64) {

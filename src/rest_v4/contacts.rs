@@ -3,14 +3,14 @@
 
 use super::custom_fields;
 pub use super::custom_fields::Written;
-use super::hal::{body, items, links, no_content, ok, paged, request_id, sort_by};
+use super::hal::{body, items, links, paged, request_id, sort_by};
 use super::problem::{ApiResult, FieldError, Problem};
 use super::{account_mut_of, account_of, path_id, Api, Shared};
 use crate::domain::effects::event;
 use crate::domain::{Account, AccountEvent, Contact};
 use crate::ids::Kind;
 use axum::body::Bytes;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -29,7 +29,15 @@ pub fn routes() -> Router<Arc<crate::Sandbox>> {
         )
         .route(
             "/api/v4/contacts/{id}",
-            get(one).patch(|s, a, p, b| {
+            get(|s, a, p| {
+                super::batch::get_one(s, a, p, |api, a, id| {
+                    a.contacts
+                        .iter()
+                        .find(|c| c.id == id)
+                        .map(|c| view(api, a, c))
+                })
+            })
+            .patch(|s, a, p, b| {
                 super::batch::update_one(
                     s,
                     a,
@@ -147,21 +155,6 @@ async fn list(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<Re
         "contacts",
         items,
     ))
-}
-
-async fn one(
-    State(sb): Shared,
-    Extension(api): Extension<Api>,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let id = path_id(&id)?;
-    let world = sb.world();
-    let a = account_of(&world, &api)?;
-    Ok(a.contacts
-        .iter()
-        .find(|c| c.id == id)
-        .map(|c| ok(view(&api, a, c)))
-        .unwrap_or_else(no_content))
 }
 
 /// Field checks of a contact or company (`entity`) create or update;

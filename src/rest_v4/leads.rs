@@ -2,13 +2,13 @@
 //! update; `with=contacts,source_id,source`; `_embedded.source.external_id`
 //! on create puts the lead in that source's pipeline.
 
-use super::hal::{items, links, no_content, ok, paged, request_id, sort_by};
+use super::hal::{items, links, paged, request_id, sort_by};
 use super::problem::{ApiResult, FieldError, Problem};
-use super::{account_mut_of, account_of, path_id, Api, Shared};
+use super::{account_mut_of, account_of, Api, Shared};
 use crate::domain::effects::event;
 use crate::domain::{Account, AccountEvent, Lead, Pipeline};
 use axum::body::Bytes;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -30,7 +30,12 @@ pub fn routes() -> Router<Arc<crate::Sandbox>> {
         )
         .route(
             "/api/v4/leads/{id}",
-            get(one).patch(|s, a, p, b| {
+            get(|s, a, p| {
+                super::batch::get_one(s, a, p, |api, a, id| {
+                    a.leads.iter().find(|l| l.id == id).map(|l| view(api, a, l))
+                })
+            })
+            .patch(|s, a, p, b| {
                 super::batch::update_one(
                     s,
                     a,
@@ -108,21 +113,6 @@ async fn list(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<Re
         "leads",
         items,
     ))
-}
-
-async fn one(
-    State(sb): Shared,
-    Extension(api): Extension<Api>,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let id = path_id(&id)?;
-    let world = sb.world();
-    let a = account_of(&world, &api)?;
-    Ok(a.leads
-        .iter()
-        .find(|l| l.id == id)
-        .map(|l| ok(view(&api, a, l)))
-        .unwrap_or_else(no_content))
 }
 
 /// Ordinary stages a lead may be put in by the API (not "Incoming leads").

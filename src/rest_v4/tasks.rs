@@ -4,14 +4,14 @@
 //! `filter[responsible_user_id]`; add and edit in batches; a task is done
 //! with `is_completed` and a `result`.
 
-use super::hal::{items, links, no_content, ok, paged, request_id};
+use super::hal::{items, links, paged, request_id};
 use super::problem::{ApiResult, FieldError, Problem};
-use super::{account_mut_of, account_of, path_id, Api, Shared};
+use super::{account_mut_of, account_of, Api, Shared};
 use crate::domain::crm::Task;
 use crate::domain::{Account, World};
 use crate::ids::Kind;
 use axum::body::Bytes;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -28,7 +28,12 @@ pub fn routes() -> Router<Arc<crate::Sandbox>> {
         )
         .route(
             "/api/v4/tasks/{id}",
-            get(one).patch(|s, a, p, b| {
+            get(|s, a, p| {
+                super::batch::get_one(s, a, p, |api, a, id| {
+                    a.tasks.iter().find(|t| t.id == id).map(|t| view(api, a, t))
+                })
+            })
+            .patch(|s, a, p, b| {
                 super::batch::update_one(
                     s,
                     a,
@@ -89,21 +94,6 @@ async fn list(State(sb): Shared, Extension(api): Extension<Api>) -> ApiResult<Re
         "tasks",
         shown,
     ))
-}
-
-async fn one(
-    State(sb): Shared,
-    Extension(api): Extension<Api>,
-    Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let id = path_id(&id)?;
-    let world = sb.world();
-    let a = account_of(&world, &api)?;
-    Ok(a.tasks
-        .iter()
-        .find(|t| t.id == id)
-        .map(|t| ok(view(&api, a, t)))
-        .unwrap_or_else(no_content))
 }
 
 fn int(item: &Value, key: &str, e: &mut Vec<FieldError>) -> Option<i64> {
