@@ -20,8 +20,9 @@ use std::sync::Arc;
 
 const BATCH_LIMIT: usize = 250;
 
+/// The entity types records link, tag, note and task: leads, contacts, companies.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Entity {
+pub(super) enum Entity {
     Leads,
     Contacts,
     Companies,
@@ -36,7 +37,7 @@ impl Entity {
         }
     }
 
-    fn parse(name: &str) -> Option<Entity> {
+    pub(super) fn parse(name: &str) -> Option<Entity> {
         [Entity::Leads, Entity::Contacts, Entity::Companies]
             .into_iter()
             .find(|e| e.name() == name)
@@ -51,7 +52,7 @@ impl Entity {
         }
     }
 
-    fn exists(self, a: &Account, id: i64) -> bool {
+    pub(super) fn exists(self, a: &Account, id: i64) -> bool {
         match self {
             Entity::Leads => a.leads.iter().any(|l| l.id == id),
             Entity::Contacts => a.contacts.iter().any(|c| c.id == id),

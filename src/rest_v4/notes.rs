@@ -72,11 +72,7 @@ fn view(api: &Api, a: &Account, n: &Note) -> Value {
 }
 
 fn entity_exists(a: &Account, entity: &str, id: i64) -> bool {
-    match entity {
-        "leads" => a.leads.iter().any(|l| l.id == id),
-        "contacts" => a.contacts.iter().any(|c| c.id == id),
-        _ => a.companies.iter().any(|c| c.id == id),
-    }
+    super::links::Entity::parse(entity).is_some_and(|e| e.exists(a, id))
 }
 
 async fn list(

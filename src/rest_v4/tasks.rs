@@ -149,21 +149,17 @@ fn check(a: &Account, item: &Value, current: Option<&Task>) -> Vec<FieldError> {
     }
     let entity = item["entity_type"].as_str();
     let entity_id = int(item, "entity_id", &mut e);
-    let exists = |id: i64| match entity {
-        Some("leads") => a.leads.iter().any(|l| l.id == id),
-        Some("contacts") => a.contacts.iter().any(|c| c.id == id),
-        Some("companies") => a.companies.iter().any(|c| c.id == id),
-        _ => false,
-    };
     if entity.is_some() || entity_id.is_some() {
-        if !matches!(entity, Some("leads" | "contacts" | "companies")) {
-            e.push(FieldError::new(
+        match entity.and_then(super::links::Entity::parse) {
+            None => e.push(FieldError::new(
                 "NotSupportedChoice",
                 "entity_type",
                 "The value you selected is not a valid choice.",
-            ));
-        } else if !entity_id.is_some_and(exists) {
-            e.push(FieldError::new("NotFound", "entity_id", "Entity not found"));
+            )),
+            Some(kind) if !entity_id.is_some_and(|id| kind.exists(a, id)) => {
+                e.push(FieldError::new("NotFound", "entity_id", "Entity not found"));
+            }
+            Some(_) => {}
         }
     }
     e
