@@ -56,6 +56,24 @@ pub struct Env {
     pub account: String,
 }
 
+/// Opens a widget-host page and waits until its widget is up; a widget
+/// that failed to load fails the test, named `name`.
+pub fn open_widget_page(e: &Env, url: &str, name: &str) -> Page {
+    let page = e.open(url, name);
+    page.wait_until(
+        "document.body.dataset.widgetReady || document.body.dataset.widgetError",
+        WAIT,
+    )
+    .unwrap();
+    assert_eq!(
+        page.eval("document.body.dataset.widgetError || null")
+            .unwrap(),
+        Value::Null,
+        "{name}"
+    );
+    page
+}
+
 pub fn env() -> Env {
     let sandbox = Sandbox::new(Config::default()).unwrap();
     let server = runtime()

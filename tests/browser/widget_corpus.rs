@@ -58,21 +58,8 @@ pub fn open_folder(e: &Env, dir: &Path, area: &str, card: Option<i64>, name: &st
     let (status, body) = e.post("/_sandbox/widgets", json!({"path": dir}));
     assert_eq!(status, 201, "{body}");
     let widget = body["name"].as_str().unwrap();
-    let page = e.open(
-        &widget_host_url(&e.base, widget, area, card, &json!({})),
-        name,
-    );
-    page.wait_until(
-        "document.body.dataset.widgetReady || document.body.dataset.widgetError",
-        WAIT,
-    )
-    .unwrap();
-    assert_eq!(
-        page.eval("document.body.dataset.widgetError || null")
-            .unwrap(),
-        Value::Null,
-        "{name}"
-    );
+    let url = widget_host_url(&e.base, widget, area, card, &json!({}));
+    let page = crate::common::open_widget_page(e, &url, name);
     let called = page
         .eval("window.sandboxLifecycle.filter(l => l.called).map(l => l.callback)")
         .unwrap();

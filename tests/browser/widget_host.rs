@@ -5,21 +5,8 @@ use kommo_sandbox::browser::driver::{widget_host_url, Page};
 use serde_json::{json, Value};
 
 fn open_voip(e: &Env, area: &str, card: Option<i64>, settings: Value, name: &str) -> Page {
-    let page = e.open(
-        &widget_host_url(&e.base, "voip-widget", area, card, &settings),
-        name,
-    );
-    page.wait_until(
-        "document.body.dataset.widgetReady || document.body.dataset.widgetError",
-        WAIT,
-    )
-    .unwrap();
-    assert_eq!(
-        page.eval("document.body.dataset.widgetError || null")
-            .unwrap(),
-        Value::Null
-    );
-    page
+    let url = widget_host_url(&e.base, "voip-widget", area, card, &settings);
+    crate::common::open_widget_page(e, &url, name)
 }
 
 fn lifecycle(page: &Page) -> Vec<String> {
